@@ -1,0 +1,19 @@
+# planmap app image. The database is a separate PostGIS service (see docker-compose.yml).
+FROM python:3.11-slim AS app
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /srv/planmap
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+COPY geodata ./geodata
+COPY frontend ./frontend
+RUN pip install -e . && useradd --system --home /srv/planmap planmap
+USER planmap
+
+ENV PLANMAP_HOST=0.0.0.0 PLANMAP_PORT=8000
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz')" || exit 1
+# Migrate and seed (both idempotent, the seed never overwrites edits), then serve.
+CMD ["sh", "-c", "planmap db upgrade && planmap seed && planmap serve --workers 2"]

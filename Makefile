@@ -1,0 +1,65 @@
+# planmap — the two commands a newcomer needs:
+#   make run    set everything up (venv, deps, PostGIS, database, migrations, seed) and serve
+#   make test   the same setup, then lint, type-check and the whole test suite
+# Both are idempotent. With DATABASE_URL unset, a private PostgreSQL cluster is started on
+# 127.0.0.1:55432 (see scripts/pgcluster.sh); the system cluster is never touched.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+ifeq ($(origin DATABASE_URL), undefined)
+PRIVATE_DB := 1
+export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(or $(PLANMAP_PG_PORT),55432)/planmap
+endif
+
+.PHONY: help run test lint db postgis cluster cluster-stop venv clean
+
+help:
+	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
+	@echo "make test   set up and run lint, type checks and the test suite"
+	@echo "make lint   ruff and mypy only"
+	@echo "make cluster-stop   stop the private PostgreSQL cluster"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+postgis:
+	@scripts/ensure-postgis.sh
+
+cluster: postgis
+ifdef PRIVATE_DB
+	@scripts/pgcluster.sh start
+else
+	@echo "database: using DATABASE_URL from the environment"
+endif
+
+cluster-stop:
+	@scripts/pgcluster.sh stop
+
+db: venv cluster
+	$(BIN)/planmap db create
+	$(BIN)/planmap db upgrade
+	$(BIN)/planmap seed
+
+run: db
+	$(BIN)/planmap serve
+
+lint: venv
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/mypy app
+
+test: venv cluster lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,33 @@
+"""The towns and townships of Lianzhou, with their (approximate) areas."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.deps import get_conn
+from app.api.errors import not_found
+from app.api.responses import GeoJSONResponse, geojson_responses
+from app.geojson_sql import TOWN_FEATURE, feature_collection
+
+router = APIRouter(prefix="/api/towns", tags=["towns"])
+
+
+@router.get("", response_class=GeoJSONResponse, responses=geojson_responses(), summary="Towns as a FeatureCollection")
+async def list_towns(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> GeoJSONResponse:
+    body = (await conn.execute(text(feature_collection(TOWN_FEATURE, "FROM towns t ORDER BY t.slug")))).scalar_one()
+    return GeoJSONResponse(body)
+
+
+@router.get("/{slug}", response_class=GeoJSONResponse, responses=geojson_responses(e404="No such town"))
+async def get_town(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    slug: Annotated[str, Path(max_length=40, examples=["xingzi"])],
+) -> GeoJSONResponse:
+    body = (
+        await conn.execute(text(f"SELECT ({TOWN_FEATURE})::text FROM towns t WHERE t.slug = :slug"), {"slug": slug})
+    ).scalar_one_or_none()
+    if body is None:
+        raise not_found("town", slug)
+    return GeoJSONResponse(body)

@@ -1,0 +1,1 @@
+"""The plan catalog: validating project features and loading them into PostGIS."""

@@ -1,0 +1,84 @@
+"""The shape of one catalog feature, as `geodata/projects.geojson` and imports carry it.
+
+Pydantic checks what can be checked without the database (required fields, enums,
+slug form, finite coordinates); the spatial checks run in PostGIS (see `checks.py`).
+"""
+
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.vocab import Category, Precision, Status
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
+TownSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=40)]
+NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+
+
+class ProjectProperties(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    slug: Slug
+    name_zh: NonEmpty
+    name_en: NonEmpty
+    aliases: list[NonEmpty] = Field(default_factory=list)
+    category: Category
+    status: Status
+    status_basis: str | None = None
+    towns: list[TownSlug] = Field(min_length=1)
+    plan_chapter: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+章$")
+    plan_section: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+节$")
+    source_quote: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    figures: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], float] = Field(default_factory=dict)
+    start_year: int | None = Field(default=None, ge=1990, le=2050)
+    end_year: int | None = Field(default=None, ge=1990, le=2050)
+    location_precision: Precision
+    location_note: NonEmpty
+
+    @field_validator("towns")
+    @classmethod
+    def _unique_towns(cls, towns: list[str]) -> list[str]:
+        if len(set(towns)) != len(towns):
+            raise ValueError("towns must not repeat")
+        return sorted(towns)
+
+
+class GeometryIn(BaseModel):
+    """A GeoJSON geometry; coordinates are checked for finiteness here, the rest in PostGIS."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
+    coordinates: list[Any]
+
+    @field_validator("coordinates")
+    @classmethod
+    def _finite_numbers(cls, coords: list[Any]) -> list[Any]:
+        def walk(node: Any, depth: int) -> None:
+            if depth > 4:
+                raise ValueError("coordinates are nested too deeply")
+            if isinstance(node, list):
+                if node and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node):
+                    if len(node) not in (2, 3):
+                        raise ValueError("a position must have 2 or 3 numbers")
+                    if not all(math.isfinite(v) for v in node):
+                        raise ValueError("coordinates must be finite numbers")
+                    return
+                for child in node:
+                    walk(child, depth + 1)
+            else:
+                raise ValueError("coordinates must be nested arrays of numbers")
+
+        walk(coords, 0)
+        return coords
+
+
+class ProjectFeature(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["Feature"]
+    properties: ProjectProperties
+    geometry: GeometryIn

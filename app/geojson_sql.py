@@ -1,0 +1,64 @@
+"""SQL that makes PostGIS build the GeoJSON, so Python only passes bytes along.
+
+Each expression yields one Feature as json; collections aggregate them with json_agg.
+Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
+"""
+
+PROJECT_FEATURE = """
+json_build_object(
+  'type', 'Feature',
+  'id', p.slug,
+  'geometry', ST_AsGeoJSON(p.geom, 7)::json,
+  'properties', json_build_object(
+    'slug', p.slug,
+    'name_zh', p.name_zh,
+    'name_en', p.name_en,
+    'aliases', p.aliases,
+    'category', p.category,
+    'status', p.status,
+    'status_basis', p.status_basis,
+    'towns', ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                   WHERE pt.project_id = p.id ORDER BY t.slug),
+    'plan_chapter', p.plan_chapter,
+    'plan_section', p.plan_section,
+    'source_quote', p.source_quote,
+    'figures', p.figures,
+    'start_year', p.start_year,
+    'end_year', p.end_year,
+    'location_precision', p.location_precision,
+    'location_note', p.location_note,
+    'created_at', p.created_at,
+    'updated_at', p.updated_at,
+    'version', p.version
+  )
+)
+"""
+
+TOWN_FEATURE = """
+json_build_object(
+  'type', 'Feature',
+  'id', t.slug,
+  'geometry', ST_AsGeoJSON(t.area, 6)::json,
+  'properties', json_build_object(
+    'slug', t.slug,
+    'name_zh', t.name_zh,
+    'name_en', t.name_en,
+    'kind', t.kind,
+    'seat', ST_AsGeoJSON(t.seat, 6)::json,
+    'seat_source', t.seat_source,
+    'area_precision', t.area_precision,
+    'area_source', t.area_source,
+    'area_km2', round((ST_Area(t.area::geography) / 1e6)::numeric, 1),
+    'project_count', (SELECT count(*) FROM project_towns pt WHERE pt.town_id = t.id)
+  )
+)
+"""
+
+
+def feature_collection(feature_sql: str, from_where: str) -> str:
+    """A query returning one text value: the FeatureCollection of the selected rows."""
+    return (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        f"COALESCE(json_agg(f.feature), '[]'::json))::text FROM (SELECT {feature_sql} AS feature "
+        f"{from_where}) f"
+    )

@@ -1,0 +1,145 @@
+"""ORM mapping of the planmap schema.
+
+The schema itself is owned by the Alembic migrations in `migrations/`; these classes
+mirror it for typed access and must be kept in step (a test compares them).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ProjectStatus(Base):
+    """Lookup table: the statuses a project can have, with labels for both languages."""
+
+    __tablename__ = "project_statuses"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(Text)
+    label_en: Mapped[str] = mapped_column(Text)
+    sort_order: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ProjectCategory(Base):
+    """Lookup table: project categories, with labels for both languages."""
+
+    __tablename__ = "project_categories"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    label_zh: Mapped[str] = mapped_column(Text)
+    label_en: Mapped[str] = mapped_column(Text)
+
+
+class CountyBoundary(Base):
+    __tablename__ = "county_boundary"
+    __table_args__ = (Index("county_boundary_geom_gist", "geom", postgresql_using="gist"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adcode: Mapped[str] = mapped_column(String(12), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    source: Mapped[str] = mapped_column(Text)
+    crs_note: Mapped[str] = mapped_column(Text)
+
+
+project_towns = Table(
+    "project_towns",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("town_id", ForeignKey("towns.id", ondelete="RESTRICT"), primary_key=True),
+    Index("project_towns_town_idx", "town_id"),
+)
+
+
+class Town(Base):
+    __tablename__ = "towns"
+    __table_args__ = (
+        CheckConstraint("area_precision IN ('official', 'approximate')", name="towns_area_precision_check"),
+        CheckConstraint("kind IN ('town', 'ethnic_township')", name="towns_kind_check"),
+        Index("towns_area_gist", "area", postgresql_using="gist"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    seat: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False))
+    seat_source: Mapped[str] = mapped_column(Text)
+    area: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
+    area_source: Mapped[str | None] = mapped_column(Text)
+    area_precision: Mapped[str] = mapped_column(String(16))
+
+
+class Project(Base):
+    __tablename__ = "projects"
+    __table_args__ = (
+        CheckConstraint(
+            "location_precision IN ('surveyed', 'approximate', 'town')",
+            name="projects_location_precision_check",
+        ),
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="projects_slug_check"),
+        CheckConstraint(
+            "end_year IS NULL OR start_year IS NULL OR end_year >= start_year", name="projects_years_check"
+        ),
+        CheckConstraint("ST_SRID(geom) = 4326 AND ST_IsValid(geom)", name="projects_geom_valid_check"),
+        Index("projects_geom_gist", "geom", postgresql_using="gist"),
+        Index("projects_status_idx", "status"),
+        Index("projects_category_idx", "category"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+    category: Mapped[str] = mapped_column(ForeignKey("project_categories.code"))
+    status: Mapped[str] = mapped_column(ForeignKey("project_statuses.code"))
+    status_basis: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False))
+    location_precision: Mapped[str] = mapped_column(String(16))
+    location_note: Mapped[str] = mapped_column(Text)
+    plan_chapter: Mapped[str | None] = mapped_column(Text)
+    plan_section: Mapped[str | None] = mapped_column(Text)
+    source_quote: Mapped[str] = mapped_column(Text)
+    figures: Mapped[dict[str, float]] = mapped_column(JSONB, server_default="{}")
+    start_year: Mapped[int | None] = mapped_column(SmallInteger)
+    end_year: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    seeded_version: Mapped[int | None] = mapped_column(Integer)
+    towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
+
+
+class AuditLog(Base):
+    """Append-only record of every write, by whom (a user, or `seed` / `import`)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("audit_log_object_idx", "object_type", "object_key", "occurred_at"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_key: Mapped[str] = mapped_column(Text)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")

@@ -1,0 +1,84 @@
+"""Test fixtures: a real, throwaway PostGIS database per test session.
+
+The database named by DATABASE_URL (the Makefile points it at the private cluster) is
+only used to find the server; each session creates `planmap_test_<random>`, migrates
+it with Alembic exactly as production is migrated, seeds it from geodata/, and drops it
+at the end.
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+
+from app import dbadmin, migrate
+from app.catalog.seed import SeedResult, seed
+from app.db import make_sync_engine
+from app.main import create_app
+from app.settings import DEFAULT_DATABASE_URL, REPO_ROOT, Settings
+
+GEODATA = REPO_ROOT / "geodata"
+
+
+def throwaway_url(prefix: str = "planmap_test") -> str:
+    base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    url = throwaway_url()
+    dbadmin.create_database(url)
+    migrate.upgrade(url, "head")
+    yield url
+    dbadmin.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_sync_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def first_seed(engine: Engine) -> SeedResult:
+    """The result of seeding the fresh test database from geodata/."""
+    return seed(engine, GEODATA)
+
+
+@pytest.fixture(scope="session")
+def catalog() -> dict:  # type: ignore[type-arg]
+    return orjson.loads((GEODATA / "projects.geojson").read_bytes())
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture(scope="session")
+def client(settings: Settings, first_seed: SeedResult) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def scratch_database() -> Iterator[str]:
+    """An empty, unmigrated database for tests that need a clean slate."""
+    url = throwaway_url("planmap_scratch")
+    dbadmin.create_database(url)
+    yield url
+    dbadmin.drop_database(url)
+
+
+def write_collection(path: Path, features: list[dict]) -> Path:  # type: ignore[type-arg]
+    path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
+    return path
