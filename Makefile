@@ -16,12 +16,13 @@ PRIVATE_DB := 1
 export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(or $(PLANMAP_PG_PORT),55432)/planmap
 endif
 
-.PHONY: help run test lint db postgis cluster cluster-stop venv clean
+.PHONY: help run test lint db postgis chromium cluster cluster-stop venv clean bench
 
 help:
 	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
 	@echo "make test   set up and run lint, type checks and the test suite"
 	@echo "make lint   ruff and mypy only"
+	@echo "make bench  planmap vs tipg at 1k/100k/1M features (BENCH_SIZES=\"1000 100000\" to choose; ~40 min)"
 	@echo "make cluster-stop   stop the private PostgreSQL cluster"
 
 $(STAMP): pyproject.toml
@@ -34,6 +35,9 @@ venv: $(STAMP)
 
 postgis:
 	@scripts/ensure-postgis.sh
+
+chromium:
+	@scripts/ensure-chromium.sh
 
 cluster: postgis
 ifdef PRIVATE_DB
@@ -54,12 +58,17 @@ run: db
 	$(BIN)/planmap serve
 
 lint: venv
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations bench
+	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
 
-test: venv cluster lint
+test: venv cluster chromium lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: minutes of load on both cores. Writes bench/RESULTS.md (see bench/run.py).
+BENCH_SIZES ?= 1000 100000 1000000
+bench: venv cluster
+	$(BIN)/python bench/run.py --sizes "$(BENCH_SIZES)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

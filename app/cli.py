@@ -11,13 +11,18 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import dbadmin, migrate
+from app.catalog.importer import ImportFileError, ImportOptions, import_file, terminal_progress
 from app.catalog.seed import seed as run_seed
+from app.cli_dev import dev_cli
+from app.cli_users import users_cli
 from app.db import make_sync_engine
 from app.settings import get_settings
 
 cli = typer.Typer(help="planmap: Lianzhou 14th Five-Year Plan projects on a map.", no_args_is_help=True)
 db_cli = typer.Typer(help="Database schema and lifecycle.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+cli.add_typer(users_cli, name="users")
+cli.add_typer(dev_cli, name="dev")
 
 
 def _safe_url() -> str:
@@ -92,6 +97,35 @@ def seed(
     for line in result.lines():
         typer.echo(line, err=not result.ok and line.startswith(("  REFUSED", "seed refused")))
     if not result.ok:
+        raise typer.Exit(1)
+
+
+@cli.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, KML, or CSV with `wkt` or `lon`/`lat`.")
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Write the valid rows even if some are invalid.")
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Overwrite projects whose slug exists (even ones edited in the app).")
+    ] = False,
+) -> None:
+    """Import projects from a file, validated like the seed; one bad row refuses the whole file."""
+    engine = make_sync_engine(get_settings().database_url)
+    try:
+        with terminal_progress() as progress:
+            result = import_file(engine, file, ImportOptions(dry_run, skip_invalid, update), progress)
+    except ImportFileError as exc:
+        typer.echo(f"import refused: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    for line, is_error in result.lines():
+        typer.echo(line, err=is_error)
+    if result.refused:
         raise typer.Exit(1)
 
 

@@ -15,10 +15,14 @@ def make_sync_engine(url: str) -> Engine:
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
-    """Pooled engine for the API; pre-ping lets it survive a database restart."""
+    """Pooled engine for the API.
+
+    No pre-ping by default (DB_POOL_PRE_PING): a database restart is still survived, because a
+    disconnect seen by any query makes SQLAlchemy invalidate the whole pool and reconnect.
+    """
     return create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db_pool_pre_ping,
     )

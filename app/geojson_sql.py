@@ -4,12 +4,7 @@ Each expression yields one Feature as json; collections aggregate them with json
 Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
 """
 
-PROJECT_FEATURE = """
-json_build_object(
-  'type', 'Feature',
-  'id', p.slug,
-  'geometry', ST_AsGeoJSON(p.geom, 7)::json,
-  'properties', json_build_object(
+PROJECT_PROPERTIES = """
     'slug', p.slug,
     'name_zh', p.name_zh,
     'name_en', p.name_en,
@@ -30,9 +25,19 @@ json_build_object(
     'created_at', p.created_at,
     'updated_at', p.updated_at,
     'version', p.version
-  )
-)
 """
+
+
+def project_feature_sql(extra_properties: str = "") -> str:
+    """One project (alias `p`) as a GeoJSON Feature; `extra_properties` adds `'key', expr` pairs."""
+    extra = f", {extra_properties}" if extra_properties else ""
+    return (
+        "json_build_object('type', 'Feature', 'id', p.slug, 'geometry', ST_AsGeoJSON(p.geom, 7)::json, "
+        f"'properties', json_build_object({PROJECT_PROPERTIES}{extra}))"
+    )
+
+
+PROJECT_FEATURE = project_feature_sql()
 
 TOWN_FEATURE = """
 json_build_object(
@@ -49,7 +54,11 @@ json_build_object(
     'area_precision', t.area_precision,
     'area_source', t.area_source,
     'area_km2', round((ST_Area(t.area::geography) / 1e6)::numeric, 1),
-    'project_count', (SELECT count(*) FROM project_towns pt WHERE pt.town_id = t.id)
+    'project_count', (SELECT count(*) FROM project_towns pt JOIN projects p ON p.id = pt.project_id
+                      WHERE pt.town_id = t.id AND p.deleted_at IS NULL),
+    'counts_by_status', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
+        SELECT p.status, count(*) AS n FROM project_towns pt JOIN projects p ON p.id = pt.project_id
+        WHERE pt.town_id = t.id AND p.deleted_at IS NULL GROUP BY p.status) c), '{}'::json)
   )
 )
 """
@@ -62,3 +71,16 @@ def feature_collection(feature_sql: str, from_where: str) -> str:
         f"COALESCE(json_agg(f.feature), '[]'::json))::text FROM (SELECT {feature_sql} AS feature "
         f"{from_where}) f"
     )
+
+
+COUNTY_FEATURE = """
+json_build_object(
+  'type', 'Feature',
+  'id', c.adcode,
+  'geometry', ST_AsGeoJSON(c.geom, 6)::json,
+  'properties', json_build_object(
+    'adcode', c.adcode, 'name_zh', c.name_zh, 'name_en', c.name_en, 'source', c.source, 'crs_note', c.crs_note,
+    'area_km2', round((ST_Area(c.geom::geography) / 1e6)::numeric, 1)
+  )
+)
+"""

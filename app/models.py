@@ -4,14 +4,16 @@ The schema itself is owned by the Alembic migrations in `migrations/`; these cla
 mirror it for typed access and must be kept in step (a test compares them).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -21,6 +23,8 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,8 +106,10 @@ class Project(Base):
         ),
         CheckConstraint("ST_SRID(geom) = 4326 AND ST_IsValid(geom)", name="projects_geom_valid_check"),
         Index("projects_geom_gist", "geom", postgresql_using="gist"),
+        Index("projects_geog_gist", text("(geom::geography)"), postgresql_using="gist"),
         Index("projects_status_idx", "status"),
         Index("projects_category_idx", "category"),
+        Index("projects_live_idx", "slug", postgresql_where=text("deleted_at IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -126,6 +132,7 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     seeded_version: Mapped[int | None] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -143,3 +150,59 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_key: Mapped[str] = mapped_column(Text)
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    object_version: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+user_towns = Table(
+    "user_towns",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("town_id", ForeignKey("towns.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(Base):
+    """A staff account. Officials edit only the projects of the towns assigned to them."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'planner', 'official')", name="users_role_check"),
+        CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{1,63}$'", name="users_username_check"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class AuthToken(Base):
+    """An opaque bearer token, stored only as its SHA-256 so a database leak yields no usable token."""
+
+    __tablename__ = "auth_tokens"
+    __table_args__ = (Index("auth_tokens_user_idx", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StatusEvent(Base):
+    """A dated change of status, kept as a timeline rather than only the latest value."""
+
+    __tablename__ = "status_events"
+    __table_args__ = (Index("status_events_project_idx", "project_id", "effective_date"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32), ForeignKey("project_statuses.code"))
+    effective_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -8,9 +8,15 @@ at the end.
 
 import os
 import secrets
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -82,3 +88,43 @@ def scratch_database() -> Iterator[str]:
 def write_collection(path: Path, features: list[dict]) -> Path:  # type: ignore[type-arg]
     path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features}))
     return path
+
+
+@contextmanager
+def serve(database_url: str) -> Iterator[str]:
+    """The app served by a real uvicorn in its own process on a free local port, for clients
+    that speak HTTP themselves (GDAL, browsers, concurrent writers). A separate process,
+    because GDAL's reads hold the GIL and would starve a server thread in the test process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url}, cwd=REPO_ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+@pytest.fixture(scope="session")
+def live_url(database_url: str, first_seed: SeedResult) -> Iterator[str]:
+    with serve(database_url) as url:
+        yield url

@@ -69,3 +69,17 @@ def test_project_geometry_has_a_gist_index_the_planner_uses(engine: Engine) -> N
             ).scalars()
         )
     assert "projects_geom_gist" in plan
+
+
+def test_distance_filter_uses_the_geography_index(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(
+            conn.execute(
+                text(
+                    "EXPLAIN SELECT id FROM projects WHERE ST_DWithin(geom::geography, "
+                    "ST_SetSRID(ST_MakePoint(112.37, 24.78), 4326)::geography, 5000)"
+                )
+            ).scalars()
+        )
+    assert "projects_geog_gist" in plan

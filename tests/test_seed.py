@@ -120,6 +120,7 @@ BOWTIE = {
         ({"category": "spaceport"}, "category"),
         ({"towns": ["atlantis"]}, "unknown town slug(s): atlantis"),
         ({"status": "done"}, "status"),
+        ({"source_quote": "在月球建设连州基地"}, "not a verbatim passage"),
     ],
 )
 def test_invalid_feature_is_refused_by_name_and_nothing_is_written(

@@ -1,56 +1,72 @@
-"""Read access to plan projects as GeoJSON."""
+"""Read access to plan projects: GeoJSON (or CSV) filtered by town, status, category,
+bbox, text and distance, paged with links."""
 
-from typing import Annotated
+import csv
+import io
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
-from app.api.errors import bad_parameter, not_found
-from app.api.responses import GeoJSONResponse, geojson_responses
-from app.geojson_sql import PROJECT_FEATURE, feature_collection
-from app.vocab import Category, Status
+from app.api.errors import not_found
+from app.api.paging import collection_bytes, page_links
+from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter
+from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
+from app.editing.errors import etag
+from app.geojson_sql import PROJECT_FEATURE
+from app.queries.project_filter import ProjectFilter
+from app.queries.project_pages import CSV_COLUMNS, fetch_page, fetch_rows
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
-async def _check_towns(conn: AsyncConnection, towns: list[str]) -> None:
-    known = set((await conn.execute(text("SELECT slug FROM towns WHERE slug = ANY(:s)"), {"s": towns})).scalars())
-    unknown = [t for t in towns if t not in known]
-    if unknown:
-        raise bad_parameter("town", f"unknown town slug(s): {', '.join(unknown)}")
+
+def rows_to_csv(rows: list[dict[str, object]], with_distance: bool) -> str:
+    """CSV with WKT geometry; a BOM lets spreadsheet programs read the Chinese text correctly."""
+    columns = [*CSV_COLUMNS, *(["distance_m"] if with_distance else []), "wkt"]
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 @router.get(
     "",
     response_class=GeoJSONResponse,
-    responses=geojson_responses(e422="A filter value is not valid"),
-    summary="Projects as a FeatureCollection",
+    responses={
+        **geojson_responses(e422="A parameter is not valid; `detail[].loc` names it"),
+        200: {
+            "content": {GEOJSON_MEDIA_TYPE: {}, "text/csv": {}},
+            "description": "GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links; "
+            "or CSV with WKT geometry when format=csv",
+        },
+    },
+    summary="Projects matching the filters",
 )
 async def list_projects(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
-    town: Annotated[list[str] | None, Query(description="Town slug; repeat for several.", examples=["xingzi"])] = None,
-    status: Annotated[list[Status] | None, Query(description="Status; repeat for several.")] = None,
-    category: Annotated[list[Category] | None, Query(description="Category; repeat for several.")] = None,
-) -> GeoJSONResponse:
-    where, params = ["true"], {}
-    if town:
-        await _check_towns(conn, town)
-        where.append(
-            "EXISTS (SELECT 1 FROM project_towns pt JOIN towns t ON t.id = pt.town_id "
-            "WHERE pt.project_id = p.id AND t.slug = ANY(:towns))"
+    flt: Annotated[ProjectFilter, Depends(project_filter)],
+    limit: LimitParam = DEFAULT_LIMIT,
+    offset: OffsetParam = 0,
+    format: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
+) -> Response:
+    if format == "csv":
+        rows = await fetch_rows(conn, flt, limit, offset)
+        return Response(
+            rows_to_csv(rows, flt.near is not None),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"Content-Disposition": 'inline; filename="planmap-projects.csv"'},
         )
-        params["towns"] = town
-    if status:
-        where.append("p.status = ANY(:statuses)")
-        params["statuses"] = [s.value for s in status]
-    if category:
-        where.append("p.category = ANY(:categories)")
-        params["categories"] = [c.value for c in category]
-    sql = feature_collection(PROJECT_FEATURE, f"FROM projects p WHERE {' AND '.join(where)} ORDER BY p.slug")
-    body = (await conn.execute(text(sql), params)).scalar_one()
-    return GeoJSONResponse(body)
+    page = await fetch_page(conn, flt, limit, offset)
+    links = page_links(request, page, limit, offset, GEOJSON_MEDIA_TYPE)
+    return GeoJSONResponse(collection_bytes(page, links))
 
 
 @router.get(
@@ -63,11 +79,15 @@ async def get_project(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     slug: Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])],
 ) -> GeoJSONResponse:
-    body = (
+    row = (
         await conn.execute(
-            text(f"SELECT ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :slug"), {"slug": slug}
+            text(
+                f"SELECT p.version, ({PROJECT_FEATURE})::text FROM projects p "
+                "WHERE p.slug = :slug AND p.deleted_at IS NULL"
+            ),
+            {"slug": slug},
         )
-    ).scalar_one_or_none()
-    if body is None:
+    ).one_or_none()
+    if row is None:
         raise not_found("project", slug)
-    return GeoJSONResponse(body)
+    return GeoJSONResponse(row[1], headers={"ETag": etag(row[0])})

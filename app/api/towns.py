@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.api.deps import get_conn
 from app.api.errors import not_found
 from app.api.responses import GeoJSONResponse, geojson_responses
-from app.geojson_sql import TOWN_FEATURE, feature_collection
+from app.geojson_sql import COUNTY_FEATURE, TOWN_FEATURE, feature_collection
 
 router = APIRouter(prefix="/api/towns", tags=["towns"])
 
@@ -30,4 +30,13 @@ async def get_town(
     ).scalar_one_or_none()
     if body is None:
         raise not_found("town", slug)
+    return GeoJSONResponse(body)
+
+
+county_router = APIRouter(prefix="/api", tags=["towns"])
+
+
+@county_router.get("/county", response_class=GeoJSONResponse, responses=geojson_responses(), summary="County outline")
+async def get_county(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> GeoJSONResponse:
+    body = (await conn.execute(text(feature_collection(COUNTY_FEATURE, "FROM county_boundary c")))).scalar_one()
     return GeoJSONResponse(body)

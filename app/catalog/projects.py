@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from app import audit
 from app.catalog.checks import check_geometry
+from app.catalog.plan_text import is_verbatim
 from app.catalog.report import FeatureProblem, LoadReport
 from app.catalog.schema import ProjectFeature
 
@@ -55,8 +56,14 @@ def _pydantic_messages(exc: ValidationError) -> list[str]:
     return [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
 
 
-def validate_features(conn: Connection, features: list[dict[str, Any]], report: LoadReport) -> list[ValidFeature]:
-    """Validate every feature; problems go to the report, valid ones are returned."""
+def validate_features(
+    conn: Connection, features: list[dict[str, Any]], report: LoadReport, derive_towns: bool = False
+) -> list[ValidFeature]:
+    """Validate every feature; problems go to the report, valid ones are returned.
+
+    With `derive_towns` the towns are taken from where the geometry lies (used when a
+    person moves a project and does not say which towns it is in now).
+    """
     known_towns = set(conn.execute(text("SELECT slug FROM towns")).scalars())
     seen: dict[str, int] = {}
     valid: list[ValidFeature] = []
@@ -74,9 +81,16 @@ def validate_features(conn: Connection, features: list[dict[str, Any]], report: 
         seen.setdefault(props.slug, index)
         if props.start_year and props.end_year and props.end_year < props.start_year:
             messages.append("end_year is before start_year")
+        if not is_verbatim(props.source_quote):
+            messages.append("source_quote is not a verbatim passage of the plan text")
+        if props.status_basis and not is_verbatim(props.status_basis):
+            messages.append("status_basis is not a verbatim phrase of the plan text")
         geometry = feature.geometry.model_dump(mode="json")
         verdict = check_geometry(conn, geometry, props.category, props.location_precision, props.towns, known_towns)
         messages.extend(verdict.errors)
+        if derive_towns and verdict.computed_towns and not verdict.errors:
+            props.towns = verdict.computed_towns
+            verdict.warnings.clear()
         report.warnings.extend(f"feature #{index} '{props.slug}': {w}" for w in verdict.warnings)
         if messages:
             report.problems.append(FeatureProblem(index, props.slug, messages))
@@ -102,7 +116,8 @@ _INSERT = text(
                              figures, start_year, end_year, version, seeded_version)
        VALUES (:slug, :name_zh, :name_en, :aliases, :category, :status, :status_basis,
                ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326), :location_precision, :location_note,
-               :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), :start_year, :end_year, 1, 1)
+               :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), :start_year, :end_year, 1,
+               :seeded_version)
        RETURNING id"""
 )
 
@@ -113,7 +128,8 @@ _UPDATE = text(
               location_precision = :location_precision, location_note = :location_note,
               plan_chapter = :plan_chapter, plan_section = :plan_section, source_quote = :source_quote,
               figures = CAST(:figures AS jsonb), start_year = :start_year, end_year = :end_year,
-              version = version + 1, seeded_version = version + 1, updated_at = now()
+              version = version + 1, updated_at = now(),
+              seeded_version = CASE WHEN :seed_owned THEN version + 1 ELSE seeded_version END
        WHERE id = :id AND version = :version"""
 )
 
@@ -128,7 +144,7 @@ _ADD_TOWNS = text(
 )
 
 
-def _set_towns(conn: Connection, project_id: int, towns: list[str]) -> None:
+def set_towns(conn: Connection, project_id: int, towns: list[str]) -> None:
     conn.execute(_DROP_OTHER_TOWNS, {"id": project_id, "towns": towns})
     conn.execute(_ADD_TOWNS, {"id": project_id, "towns": towns})
 
@@ -156,27 +172,44 @@ def _differences(row: Any, item: ValidFeature) -> dict[str, dict[str, Any]]:
     return changes
 
 
+def creation_changes(item: ValidFeature) -> dict[str, dict[str, Any]]:
+    """History entry of a new project: every field, from nothing to its first value."""
+    new = {**item.values(), "towns": item.feature.properties.towns, "geometry": orjson.loads(item.geojson)}
+    return {name: {"old": None, "new": value} for name, value in new.items()}
+
+
+def insert_project(conn: Connection, item: ValidFeature, seed_owned: bool) -> int:
+    """Insert a validated project with its towns; `seed_owned` lets a later seed update it."""
+    params = {**_params(item), "seeded_version": 1 if seed_owned else None}
+    project_id = int(conn.execute(_INSERT, params).scalar_one())
+    set_towns(conn, project_id, item.feature.properties.towns)
+    return project_id
+
+
+def update_project(conn: Connection, project_id: int, version: int, item: ValidFeature, seed_owned: bool) -> bool:
+    """Overwrite a project whose stored version is `version`; False when it has moved on."""
+    result = conn.execute(_UPDATE, {**_params(item), "id": project_id, "version": version, "seed_owned": seed_owned})
+    if result.rowcount != 1:
+        return False
+    set_towns(conn, project_id, item.feature.properties.towns)
+    return True
+
+
 def write_features(conn: Connection, items: list[ValidFeature], report: LoadReport, actor: str) -> None:
     """Insert new projects, update ones the seed still owns, skip ones people have edited."""
     for item in items:
         params = _params(item)
         row = conn.execute(_EXISTING, params).one_or_none()
         if row is None:
-            project_id = conn.execute(_INSERT, params).scalar_one()
-            _set_towns(conn, project_id, item.feature.properties.towns)
+            insert_project(conn, item, seed_owned=True)
             audit.record(
                 conn,
                 actor=actor,
-                action="insert",
+                action="create",
                 object_type="project",
                 object_key=item.slug,
-                changes={
-                    "new": {
-                        **item.values(),
-                        "towns": item.feature.properties.towns,
-                        "geometry": orjson.loads(item.geojson),
-                    }
-                },
+                changes=creation_changes(item),
+                object_version=1,
             )
             report.inserted.append(item.slug)
             continue
@@ -187,9 +220,16 @@ def write_features(conn: Connection, items: list[ValidFeature], report: LoadRepo
         if not changes:
             report.unchanged.append(item.slug)
             continue
-        conn.execute(_UPDATE, {**params, "id": row.id, "version": row.version})
-        _set_towns(conn, row.id, item.feature.properties.towns)
-        audit.record(conn, actor=actor, action="update", object_type="project", object_key=item.slug, changes=changes)
+        update_project(conn, row.id, row.version, item, seed_owned=True)
+        audit.record(
+            conn,
+            actor=actor,
+            action="update",
+            object_type="project",
+            object_key=item.slug,
+            changes=changes,
+            object_version=row.version + 1,
+        )
         report.updated.append(item.slug)
 
 

@@ -1,0 +1,107 @@
+"""Parsing the project filter parameters once, for every endpoint that takes them.
+
+Each failure is a 422 whose `loc` names the parameter, with a message a person can act on.
+"""
+
+import math
+from typing import Annotated
+
+from fastapi import Depends, Query
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.deps import get_conn
+from app.api.errors import bad_parameter
+from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
+from app.vocab import Category, Status
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+DEFAULT_RADIUS_M = 5000.0
+
+
+def _numbers(name: str, raw: str, count: int, what: str) -> list[float]:
+    parts = raw.split(",")
+    if len(parts) != count:
+        raise bad_parameter(name, f"{name} must be {count} comma-separated numbers ({what}), got {len(parts)}")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise bad_parameter(name, f"{name} must be numbers ({what}), got {raw!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise bad_parameter(name, f"{name} must be finite numbers")
+    return values
+
+
+def _check_lon_lat(name: str, lon: float, lat: float) -> None:
+    if not -180 <= lon <= 180:
+        raise bad_parameter(name, f"{name}: longitude {lon} is outside -180..180 (order is longitude,latitude)")
+    if not -90 <= lat <= 90:
+        raise bad_parameter(name, f"{name}: latitude {lat} is outside -90..90 (order is longitude,latitude)")
+
+
+def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float, float] | None:
+    if raw is None:
+        return None
+    minx, miny, maxx, maxy = _numbers(name, raw, 4, "minLon,minLat,maxLon,maxLat")
+    _check_lon_lat(name, minx, miny)
+    _check_lon_lat(name, maxx, maxy)
+    if minx > maxx or miny > maxy:
+        raise bad_parameter(name, f"{name}: the minimum must not exceed the maximum (minLon,minLat,maxLon,maxLat)")
+    return (minx, miny, maxx, maxy)
+
+
+def parse_near(raw: str | None, radius_m: float | None) -> Near | None:
+    if raw is None:
+        if radius_m is not None:
+            raise bad_parameter("radius_m", "radius_m needs near=lon,lat")
+        return None
+    lon, lat = _numbers("near", raw, 2, "lon,lat")
+    _check_lon_lat("near", lon, lat)
+    radius = DEFAULT_RADIUS_M if radius_m is None else radius_m
+    if not math.isfinite(radius) or radius <= 0 or radius > MAX_RADIUS_M:
+        raise bad_parameter("radius_m", f"radius_m must be more than 0 and at most {MAX_RADIUS_M:.0f} metres")
+    return Near(lon, lat, radius)
+
+
+async def check_towns(conn: AsyncConnection, towns: list[str], name: str = "town") -> None:
+    if unknown := await unknown_towns(conn, towns):
+        raise bad_parameter(name, f"unknown town slug(s): {', '.join(unknown)}")
+
+
+async def project_filter(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    town: Annotated[
+        list[str] | None, Query(description="Town slug; repeat for several (any of them).", examples=["xingzi"])
+    ] = None,
+    status: Annotated[list[Status] | None, Query(description="Status; repeat for several.")] = None,
+    category: Annotated[list[Category] | None, Query(description="Category; repeat for several.")] = None,
+    bbox: Annotated[
+        str | None,
+        Query(description="minLon,minLat,maxLon,maxLat (WGS84)", examples=["112.30,24.70,112.45,24.85"]),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Text in the Chinese or English name, aliases or quote."),
+    ] = None,
+    near: Annotated[
+        str | None, Query(description="lon,lat of a place; results ordered by distance.", examples=["112.3712,24.7819"])
+    ] = None,
+    radius_m: Annotated[
+        float | None,
+        Query(description=f"Radius around `near` in metres on the ellipsoid (default {DEFAULT_RADIUS_M:.0f})."),
+    ] = None,
+) -> ProjectFilter:
+    if town:
+        await check_towns(conn, town)
+    return ProjectFilter(
+        towns=town or [],
+        statuses=status or [],
+        categories=category or [],
+        bbox=parse_bbox(bbox),
+        q=q.strip() or None if q else None,
+        near=parse_near(near, radius_m),
+    )
+
+
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")]
+OffsetParam = Annotated[int, Query(ge=0, le=10_000_000, description="Features to skip.")]

@@ -1,0 +1,208 @@
+"""Writing projects: create, patch, soft delete, restore, dated status changes, history.
+
+Every write needs a bearer token, and every write to an existing project needs
+`If-Match` with the ETag last read: 428 without it, 412 when someone else changed the
+project meanwhile. The work itself happens in app.editing, inside one transaction.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.api.deps import get_engine
+from app.api.responses import GeoJSONResponse
+from app.api.security import FORBIDDEN, UNAUTHORIZED, require_planner, require_principal
+from app.auth.principal import Principal
+from app.catalog.schema import GeometryIn
+from app.editing import service
+from app.editing.errors import EditRefused, etag
+from app.geojson_sql import PROJECT_FEATURE
+from app.vocab import Status
+
+router = APIRouter(prefix="/api/projects", tags=["editing"])
+
+T = TypeVar("T")
+SlugPath = Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])]
+IfMatch = Annotated[
+    str | None,
+    Header(description='The ETag from your last read of the project, e.g. "v3". Required for every change.'),
+]
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED,
+    **FORBIDDEN,
+    404: {"description": "No such project"},
+    412: {"description": "The project changed since you read it: body has current_version and changes_since"},
+    422: {"description": "The change is not valid: each problem named"},
+    428: {"description": "If-Match is missing"},
+}
+_ETAG = re.compile(r'^(?:W/)?"v(\d+)"$')
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version named by If-Match; a value naming no version of ours can never match (-1)."""
+    if value is None:
+        return None
+    for candidate in value.split(","):
+        match = _ETAG.match(candidate.strip())
+        if match:
+            return int(match.group(1))
+    return -1
+
+
+async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T:
+    """Run an editing function in one transaction; a refusal rolls everything back."""
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(work, *args)
+    except EditRefused as refused:
+        raise HTTPException(refused.status_code, refused.detail, refused.headers) from None
+
+
+def _feature(conn: Connection, slug: str) -> tuple[int, str]:
+    row = conn.execute(
+        text(f"SELECT p.version, ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :s"), {"s": slug}
+    ).one()
+    return int(row[0]), str(row[1])
+
+
+async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:
+    async with engine.connect() as conn:
+        version, body = await conn.run_sync(_feature, slug)
+    headers = {"ETag": etag(version)}
+    if warnings:
+        headers["Warning"] = "; ".join(f'199 planmap "{w}"' for w in warnings)[:2000]
+    return GeoJSONResponse(body, status_code=status_code, headers=headers)
+
+
+class ProjectPatch(BaseModel):
+    """Only what changes. Unnamed properties keep their values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    properties: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Properties to change (names as in geodata/README.md; slug cannot change).",
+        examples=[{"status": "under_construction", "location_precision": "surveyed"}],
+    )
+    geometry: GeometryIn | None = Field(
+        default=None,
+        description="New geometry (WGS84 lon/lat). When `towns` is not given it is derived from where it lies.",
+    )
+    note: str | None = Field(default=None, max_length=2000, description="Why, for the history.")
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Status
+    date: dt.date = Field(description="When the status took effect (not in the future).")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class NoteBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("", status_code=201, response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Add a project")
+async def create_project(
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_principal)],
+    feature: Annotated[
+        dict[str, Any],
+        Body(description="A GeoJSON Feature with the catalog's properties; `towns` may be omitted (derived)."),
+    ],
+) -> Response:
+    note = feature.pop("note", None) if isinstance(feature.get("note"), str | None) else None
+    warnings = await run_edit(engine, service.create_project, principal, feature, note)
+    slug = feature["properties"]["slug"]
+    response = await _feature_response(engine, slug, warnings, status_code=201)
+    response.headers["Location"] = f"/api/projects/{slug}"
+    return response
+
+
+@router.patch("/{slug}", response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Change a project")
+async def patch_project(
+    slug: SlugPath,
+    patch: ProjectPatch,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_principal)],
+    if_match: IfMatch = None,
+) -> Response:
+    geometry = patch.geometry.model_dump(mode="json") if patch.geometry else None
+    _, warnings = await run_edit(
+        engine, service.patch_project, principal, slug, parse_if_match(if_match), patch.properties, geometry, patch.note
+    )
+    return await _feature_response(engine, slug, warnings)
+
+
+@router.post("/{slug}/status", response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Record a status change")
+async def change_status(
+    slug: SlugPath,
+    change: StatusChange,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_principal)],
+    if_match: IfMatch = None,
+) -> Response:
+    await run_edit(
+        engine,
+        service.change_status,
+        principal,
+        slug,
+        parse_if_match(if_match),
+        change.status,
+        change.date,
+        change.note,
+    )
+    return await _feature_response(engine, slug, [])
+
+
+@router.delete("/{slug}", responses=WRITE_ERRORS, summary="Delete a project (soft: planners can restore it)")
+async def delete_project(
+    slug: SlugPath,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_planner)],
+    if_match: IfMatch = None,
+    body: NoteBody | None = None,
+) -> JSONResponse:
+    note = body.note if body else None
+    version = await run_edit(engine, service.delete_project, principal, slug, parse_if_match(if_match), note)
+    return JSONResponse({"slug": slug, "deleted": True, "version": version}, headers={"ETag": etag(version)})
+
+
+@router.post(
+    "/{slug}/restore", response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Restore a deleted project"
+)
+async def restore_project(
+    slug: SlugPath,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_planner)],
+    if_match: IfMatch = None,
+    body: NoteBody | None = None,
+) -> Response:
+    note = body.note if body else None
+    await run_edit(engine, service.restore_project, principal, slug, parse_if_match(if_match), note)
+    return await _feature_response(engine, slug, [])
+
+
+@router.get(
+    "/{slug}/history",
+    summary="Every change to a project: who, when, which fields, old and new values",
+    responses={404: {"description": "No such project"}},
+)
+async def project_history(slug: SlugPath, engine: Annotated[AsyncEngine, Depends(get_engine)]) -> list[dict[str, Any]]:
+    async with engine.connect() as conn:
+        exists = (
+            await conn.execute(text("SELECT 1 FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug})
+        ).scalar()
+        if not exists:
+            raise HTTPException(404, f"no project '{slug}'")
+        return await conn.run_sync(service.history, slug)

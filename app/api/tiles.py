@@ -1,0 +1,179 @@
+"""Mapbox Vector Tiles of the projects, towns and county: `GET /tiles/{z}/{x}/{y}.pbf`.
+
+A GeoJSON of every project stops being an option once the catalog holds a province's plans
+(a million features is hundreds of megabytes); a tile holds only what one screen square
+needs, already clipped and quantised by PostGIS (`ST_AsMVTGeom`), so a map stays fast at
+any size. One layer per collection: `projects` (filtered exactly like `/api/projects`,
+because the same `ProjectFilter` writes the SQL; at most MAX_TILE_FEATURES per tile),
+`towns` and `county` (never filtered: they are the frame of the map).
+
+The spatial test is `geom && <tile envelope transformed to EPSG:4326>`: the column stays
+untouched so the GiST index on `projects.geom` answers it, and only the rows found are
+transformed to Web Mercator.
+
+Caching: the ETag is a hash of the tile's bytes, so it is strong and can never describe
+stale data (an edit changes the bytes, hence the ETag); `If-None-Match` with it gives 304
+without a body. `Cache-Control` lets a browser or proxy reuse a tile for a minute, short
+enough that an official's edit shows up on the next pan.
+
+Each worker also keeps the tiles it made for PLANMAP_TILE_CACHE_SECONDS (10 s; a
+"microcache"): a map's popular tiles are asked for by every visitor at once, and the
+benchmark showed tile latency under load is mostly queueing behind identical PostGIS work.
+The TTL stays below max-age, so nobody sees older data than the headers already allow; a
+request with `Cache-Control: no-cache` skips the cached copy and makes the tile afresh.
+"""
+
+import hashlib
+import time
+from collections import OrderedDict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.deps import get_conn
+from app.api.errors import bad_parameter
+from app.api.project_params import project_filter
+from app.queries.project_filter import ProjectFilter
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
+MAX_ZOOM = 22
+EXTENT = 4096  # tile coordinate space, the MVT default
+BUFFER = 64  # pixels kept around the tile so lines and outlines join without seams
+CACHE_CONTROL = "public, max-age=60"
+# At most this many projects in one tile (the lowest ids first, so a tile is always the same bytes):
+# at zoom 5 a province's million features would otherwise make a 30 MB tile and take seconds.
+MAX_TILE_FEATURES = 20_000
+
+
+def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+    """The query returning the tile's bytes (three layers concatenated), and its filter parameters.
+
+    Bind `z`, `x`, `y` in addition. Public so the benchmark can EXPLAIN exactly what the endpoint runs.
+    """
+    where, params = flt.where()
+    margin = BUFFER / EXTENT
+    env = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
+    env_4326 = (
+        "ST_Transform(ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer), "
+        f"margin => {margin}), 4326)"
+    )
+
+    def mvt_geom(column: str) -> str:
+        return f"ST_AsMVTGeom(ST_Transform({column}, 3857), {env}, {EXTENT}, {BUFFER}, true)"
+
+    sql = f"""
+        SELECT
+          COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
+              SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
+                     p.location_precision AS precision, {mvt_geom("p.geom")} AS geom
+              FROM projects p
+              WHERE p.geom && {env_4326} AND {where}
+              ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
+          ) l WHERE l.geom IS NOT NULL), ''::bytea)
+          || COALESCE((SELECT ST_AsMVT(l, 'towns', {EXTENT}, 'geom', 'id') FROM (
+              SELECT t.id, t.slug, t.name_zh AS name, t.name_en, t.kind, {mvt_geom("t.area")} AS geom
+              FROM towns t WHERE t.area && {env_4326} ORDER BY t.id
+          ) l WHERE l.geom IS NOT NULL), ''::bytea)
+          || COALESCE((SELECT ST_AsMVT(l, 'county', {EXTENT}, 'geom', 'id') FROM (
+              SELECT c.id, c.adcode, c.name_zh AS name, c.name_en, {mvt_geom("c.geom")} AS geom
+              FROM county_boundary c WHERE c.geom && {env_4326}
+          ) l WHERE l.geom IS NOT NULL), ''::bytea)
+    """
+    return sql, params
+
+
+class TileCache:
+    """Tiles by (z, x, y, query string) for a few seconds, least recently used out first, bounded in bytes."""
+
+    def __init__(self, ttl_seconds: float, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.ttl, self.max_bytes, self.size = ttl_seconds, max_bytes, 0
+        self._entries: OrderedDict[tuple[int, int, int, str], tuple[float, bytes, str]] = OrderedDict()
+
+    def get(self, key: tuple[int, int, int, str]) -> tuple[bytes, str] | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] < time.monotonic():
+            self._drop(key)
+            return None
+        self._entries.move_to_end(key)
+        return entry[1], entry[2]
+
+    def put(self, key: tuple[int, int, int, str], body: bytes, tag: str) -> None:
+        if self.ttl <= 0 or len(body) > self.max_bytes // 8:
+            return
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = (time.monotonic() + self.ttl, body, tag)
+        self.size += len(body)
+        while self.size > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple[int, int, int, str]) -> None:
+        self.size -= len(self._entries.pop(key)[1])
+
+
+def _cache(request: Request) -> TileCache:
+    cache: TileCache | None = getattr(request.app.state, "tile_cache", None)
+    if cache is None:
+        cache = request.app.state.tile_cache = TileCache(request.app.state.settings.tile_cache_seconds)
+    return cache
+
+
+def tile_etag(body: bytes) -> str:
+    """A strong ETag from the tile's content: equal bytes, equal tag; any change, a new tag."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def _matches(if_none_match: str | None, tag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or tag in candidates
+
+
+@router.get(
+    "/{z}/{x}/{y}.pbf",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {MVT_MEDIA_TYPE: {}},
+            "description": "Mapbox Vector Tile with layers `projects` (slug, name, name_en, status, category, "
+            "precision), `towns` and `county`; empty body when nothing lies in the tile",
+        },
+        304: {"description": "Not modified: the If-None-Match ETag is the tile's current one"},
+        422: {"description": "z, x or y is out of range, or a filter is not valid; `detail[].loc` names it"},
+    },
+    summary="Vector tile (Web Mercator XYZ) of projects, towns and county",
+)
+async def tile(
+    request: Request,
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    flt: Annotated[ProjectFilter, Depends(project_filter)],
+    z: Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom level 0–{MAX_ZOOM}.")],
+    x: Annotated[int, Path(ge=0, description="Column, 0 … 2^z − 1 (west to east).")],
+    y: Annotated[int, Path(ge=0, description="Row, 0 … 2^z − 1 (north to south, XYZ scheme).")],
+) -> Response:
+    size = 1 << z
+    for name, value in (("x", x), ("y", y)):
+        if value >= size:
+            raise bad_parameter(name, f"{name} must be below 2^z = {size} at zoom {z}, got {value}", where="path")
+    cache = _cache(request)
+    key = (z, x, y, str(request.url.query))
+    cached = None if "no-cache" in request.headers.get("cache-control", "") else cache.get(key)
+    if cached is not None:
+        body, tag = cached
+    else:
+        sql, params = tile_sql(flt)
+        body = bytes((await conn.execute(text(sql), {**params, "z": z, "x": x, "y": y})).scalar_one())
+        tag = tile_etag(body)
+        cache.put(key, body, tag)
+    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if _matches(request.headers.get("if-none-match"), tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)

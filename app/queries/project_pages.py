@@ -1,0 +1,88 @@
+"""A page of projects matching a filter, as GeoJSON features built by PostGIS, plus the total."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.geojson_sql import project_feature_sql
+from app.queries.project_filter import ProjectFilter
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    total: int
+    returned: int
+    features_json: str  # a JSON array of Feature objects, as PostGIS wrote it
+
+
+def _page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+    where, params = flt.where()
+    distance = flt.distance_sql() or "NULL::float8"
+    extra = "'distance_m', round(m.distance_m::numeric, 1)" if flt.near else ""
+    order = "m.distance_m, m.slug" if flt.near else "m.slug"
+    sql = f"""
+        WITH matched AS (
+            SELECT p.id, p.slug, {distance} AS distance_m FROM projects p WHERE {where}
+        ), page AS (
+            SELECT m.* FROM matched m ORDER BY {order} LIMIT :limit OFFSET :offset
+        )
+        SELECT (SELECT count(*) FROM matched) AS total,
+               count(p.id) AS returned,
+               COALESCE(json_agg({project_feature_sql(extra)} ORDER BY {order}), '[]'::json)::text AS features
+        FROM page m JOIN projects p ON p.id = m.id
+    """
+    return sql, params
+
+
+def page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+    """The SQL `fetch_page` runs (bind `limit` and `offset` too); public so the benchmark can EXPLAIN it."""
+    return _page_sql(flt)
+
+
+async def fetch_page(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> FeaturePage:
+    sql, params = _page_sql(flt)
+    row = (await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})).one()
+    return FeaturePage(total=int(row.total), returned=int(row.returned), features_json=row.features)
+
+
+CSV_COLUMNS = (
+    "slug",
+    "name_zh",
+    "name_en",
+    "aliases",
+    "category",
+    "status",
+    "status_basis",
+    "towns",
+    "plan_chapter",
+    "plan_section",
+    "source_quote",
+    "figures",
+    "start_year",
+    "end_year",
+    "location_precision",
+    "location_note",
+    "updated_at",
+    "version",
+)
+
+
+async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Flat rows (lists joined with ';', figures as JSON, geometry as WKT) for CSV."""
+    where, params = flt.where()
+    distance = flt.distance_sql() or "NULL::float8"
+    order = "distance_m, p.slug" if flt.near else "p.slug"
+    sql = f"""
+        SELECT p.slug, p.name_zh, p.name_en, array_to_string(p.aliases, ';') AS aliases, p.category, p.status,
+               p.status_basis,
+               array_to_string(ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                                     WHERE pt.project_id = p.id ORDER BY t.slug), ';') AS towns,
+               p.plan_chapter, p.plan_section, p.source_quote, p.figures::text AS figures, p.start_year, p.end_year,
+               p.location_precision, p.location_note, p.updated_at, p.version,
+               round(({distance})::numeric, 1) AS distance_m, ST_AsText(p.geom, 7) AS wkt
+        FROM projects p WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset
+    """
+    result = await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
+    return [dict(r._mapping) for r in result]

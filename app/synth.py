@@ -1,0 +1,244 @@
+"""Synthetic projects at scale, for benchmarks: `planmap dev synth --count N`.
+
+A county catalog of 167 features says nothing about how planmap behaves with a province's
+plans, so this writes N realistic features into the database in a few set-based SQL
+statements (`INSERT … SELECT … FROM generate_series`), which PostGIS runs at hundreds of
+thousands of rows a minute where row-by-row inserts would take an hour.
+
+Realistic means the real property schema with real values: each synthetic feature copies
+one feature of the plan catalog (`geodata/projects.geojson`), so its category, status,
+`status_basis`, chapter, section and `source_quote` are the plan's own, verbatim, and its
+geometry kind (point, line or polygon) is the one that catalog feature has, which the
+category allows. Only the place is invented: anywhere in Guangdong's bounding box
+(lon 109.6–117.3, lat 20.2–25.5), so most synthetic features lie far outside Lianzhou.
+Therefore:
+
+- every synthetic slug starts with `synth-` (`synth-1`, `synth-2`, …) and every synthetic
+  `location_note` says it is synthetic; `--wipe` deletes exactly those rows;
+- `location_precision` is `approximate` (never `surveyed`, and not `town`, which would
+  claim a point at a town seat);
+- towns: each feature is assigned the Lianzhou town whose seat is nearest to the point the
+  geometry was grown from. Inside Lianzhou that is the town whose (Voronoi) area holds the
+  point, as the seed would assign; outside it is merely the nearest Lianzhou town, so town
+  filters keep working on synthetic data (a benchmark convenience, not geography);
+- no `audit_log` rows are written: this is benchmark data, not an edit.
+
+The random stream is PostgreSQL's `random()` after `setseed`, so the same `--seed` on the
+same database state gives the same features.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, text
+
+SYNTH_PREFIX = "synth-"
+# Guangdong's extent in WGS84 (minLon, minLat, maxLon, maxLat).
+GUANGDONG_BBOX = (109.6, 20.2, 117.3, 25.5)
+DEFAULT_BATCH = 10_000
+SYNTH_NOTE = (
+    "Synthetic benchmark feature written by `planmap dev synth`; its place is random within Guangdong and "
+    "not real. Properties are copied from the plan catalog feature '{template}'."
+)
+
+_KINDS = {"Point": "point", "MultiPoint": "point", "LineString": "line", "MultiLineString": "line"}
+
+
+class SynthError(Exception):
+    """The database is not ready for synthetic data (not migrated, or no towns seeded)."""
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    inserted: int
+    wiped: int
+    first_index: int
+    seconds: float
+
+    def lines(self) -> list[str]:
+        """What happened, for the terminal."""
+        out = []
+        if self.wiped:
+            out.append(f"wiped {self.wiped} synthetic projects")
+        if self.inserted:
+            last = self.first_index + self.inserted - 1
+            out.append(
+                f"inserted {self.inserted} synthetic projects ({SYNTH_PREFIX}{self.first_index} … "
+                f"{SYNTH_PREFIX}{last}) in {self.seconds:.1f} s"
+            )
+        return out or ["nothing to do"]
+
+
+def load_templates(geodata_dir: Path) -> list[dict[str, Any]]:
+    """The catalog features whose properties synthetic features copy, each with its geometry kind."""
+    collection = orjson.loads((geodata_dir / "projects.geojson").read_bytes())
+    templates = []
+    for n, feature in enumerate(collection["features"]):
+        props = feature["properties"]
+        templates.append(
+            {
+                "n": n,
+                "template_slug": props["slug"],
+                "kind": _KINDS.get(feature["geometry"]["type"], "polygon"),
+                "name_zh": props["name_zh"],
+                "name_en": props["name_en"],
+                "aliases": props.get("aliases") or [],
+                "category": props["category"],
+                "status": props["status"],
+                "status_basis": props.get("status_basis"),
+                "plan_chapter": props.get("plan_chapter"),
+                "plan_section": props.get("plan_section"),
+                "source_quote": props["source_quote"],
+                "figures": orjson.dumps(props.get("figures") or {}).decode(),
+                "start_year": props.get("start_year"),
+                "end_year": props.get("end_year"),
+            }
+        )
+    if not templates:
+        raise SynthError(f"{geodata_dir / 'projects.geojson'} has no features to copy")
+    return templates
+
+
+def wipe(conn: Connection) -> int:
+    """Delete every synthetic project (and its town links); returns how many."""
+    like = {"p": SYNTH_PREFIX + "%"}
+    # Town links first, set-based: otherwise the cascade fires one trigger query per project.
+    conn.execute(
+        text("DELETE FROM project_towns pt USING projects p WHERE pt.project_id = p.id AND p.slug LIKE :p"), like
+    )
+    return conn.execute(text("DELETE FROM projects WHERE slug LIKE :p"), like).rowcount
+
+
+def next_index(conn: Connection) -> int:
+    """The number after the highest existing `synth-N`, so repeated runs add rather than collide."""
+    top = conn.execute(
+        text(
+            "SELECT max(substring(slug FROM '^synth-([0-9]+)$')::bigint) FROM projects WHERE slug LIKE :p",
+        ),
+        {"p": SYNTH_PREFIX + "%"},
+    ).scalar()
+    return int(top or 0) + 1
+
+
+def _prepare(conn: Connection, templates: list[dict[str, Any]], seed: int) -> None:
+    towns = conn.execute(text("SELECT count(*) FROM towns")).scalar()
+    if not towns:
+        raise SynthError("no towns in the database: run `planmap seed` first (synthetic features get a town)")
+    conn.execute(
+        text(
+            """
+            CREATE TEMP TABLE synth_templates (
+                n int PRIMARY KEY, template_slug text, kind text, name_zh text, name_en text, aliases text[],
+                category text, status text, status_basis text, plan_chapter text, plan_section text,
+                source_quote text, figures jsonb, start_year smallint, end_year smallint
+            ) ON COMMIT DROP
+            """
+        )
+    )
+    conn.execute(
+        text(
+            "INSERT INTO synth_templates VALUES (:n, :template_slug, :kind, :name_zh, :name_en, :aliases, :category, "
+            ":status, :status_basis, :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), "
+            ":start_year, :end_year)"
+        ),
+        templates,
+    )
+    conn.execute(
+        text("CREATE TEMP TABLE synth_towns ON COMMIT DROP AS SELECT id, ST_X(seat) AS x, ST_Y(seat) AS y FROM towns")
+    )
+    # setseed takes a value in [-1, 1]; map any integer seed onto it reproducibly.
+    conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 2_000_001) / 1_000_000 - 1})
+
+
+# One batch: draw template, anchor point and shape numbers per row; grow the geometry the
+# template's kind asks for (a point; a 3-vertex line of 1–10 km; an octagon of 0.3–2 km);
+# insert the projects; link each to the town with the nearest seat. Everything stays in
+# PostgreSQL, so a batch is one round trip.
+_BATCH_SQL = """
+WITH src AS (
+    SELECT g.i,
+           floor(random() * :ntpl)::int AS tn,
+           :minx + random() * (:maxx - :minx) AS x,
+           :miny + random() * (:maxy - :miny) AS y,
+           random() AS r1, random() AS r2, random() AS r3, random() AS r4
+    FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g(i)
+), shaped AS (
+    SELECT 'synth-' || s.i AS slug, s.i, s.x, s.y, t.*,
+           CASE t.kind
+             WHEN 'point' THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 4326)
+             WHEN 'line' THEN ST_SetSRID(ST_MakeLine(ARRAY[
+                 ST_MakePoint(s.x, s.y),
+                 ST_MakePoint(s.x + 0.004 + s.r1 * 0.04, s.y + (s.r2 - 0.5) * 0.04),
+                 ST_MakePoint(s.x + 0.008 + s.r1 * 0.08, s.y + (s.r3 - 0.5) * 0.06)]), 4326)
+             ELSE ST_SetSRID(ST_Buffer(ST_MakePoint(s.x, s.y), 0.003 + s.r4 * 0.015, 'quad_segs=2'), 4326)
+           END AS geom,
+           (SELECT st.id FROM synth_towns st ORDER BY (st.x - s.x) ^ 2 + (st.y - s.y) ^ 2 LIMIT 1) AS town_id
+    FROM src s JOIN synth_templates t ON t.n = s.tn
+), inserted AS (
+    INSERT INTO projects (slug, name_zh, name_en, aliases, category, status, status_basis, geom,
+                          location_precision, location_note, plan_chapter, plan_section, source_quote,
+                          figures, start_year, end_year)
+    SELECT slug, name_zh, name_en || ' (synthetic #' || i || ')', aliases, category, status, status_basis, geom,
+           'approximate', replace(:note, '{template}', template_slug), plan_chapter, plan_section, source_quote,
+           figures, start_year, end_year
+    FROM shaped
+    RETURNING id, slug
+)
+INSERT INTO project_towns (project_id, town_id)
+SELECT ins.id, sh.town_id FROM inserted ins JOIN shaped sh ON sh.slug = ins.slug
+"""
+
+
+def synthesize(
+    engine: Engine,
+    geodata_dir: Path,
+    count: int,
+    seed: int = 1,
+    *,
+    wipe_first: bool = False,
+    batch_size: int = DEFAULT_BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> SynthResult:
+    """Write `count` synthetic projects in one transaction (all or nothing), then ANALYZE.
+
+    `on_batch(n)` is called after each batch with the rows it wrote, for a progress bar.
+    """
+    if count < 0 or batch_size < 1:
+        raise ValueError("count must be >= 0 and batch_size >= 1")
+    templates = load_templates(geodata_dir)
+    started = time.monotonic()
+    minx, miny, maxx, maxy = GUANGDONG_BBOX
+    with engine.begin() as conn:
+        wiped = wipe(conn) if wipe_first else 0
+        first = next_index(conn)
+        if count:
+            _prepare(conn, templates, seed)
+        done = 0
+        while done < count:
+            n = min(batch_size, count - done)
+            conn.execute(
+                text(_BATCH_SQL),
+                {
+                    "ntpl": len(templates),
+                    "minx": minx,
+                    "miny": miny,
+                    "maxx": maxx,
+                    "maxy": maxy,
+                    "first": first + done,
+                    "last": first + done + n - 1,
+                    "note": SYNTH_NOTE,
+                },
+            )
+            done += n
+            if on_batch is not None:
+                on_batch(n)
+    if count or wiped:
+        # Fresh statistics, so the planner knows the table is now large (outside the transaction).
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE projects"))
+            conn.execute(text("ANALYZE project_towns"))
+    return SynthResult(inserted=count, wiped=wiped, first_index=first, seconds=time.monotonic() - started)

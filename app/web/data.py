@@ -1,0 +1,158 @@
+"""What the server-rendered parts of the pages read from the database.
+
+The maps themselves fetch their features from the JSON API in the browser (so a page
+stays a few kilobytes whatever the size of the catalog); these queries only fill the
+text, tables and lookups that the HTML carries: vocabularies with their labels, the
+town list, one town's counts, one project's properties and history.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.web.i18n import Lang
+
+# One colour per status, chosen to stay distinguishable for the common colour-vision
+# deficiencies (blue / orange / vermillion / green / grey / purple) and on a light background.
+STATUS_COLORS: dict[str, str] = {
+    "planned": "#0072b2",
+    "preparing": "#e69f00",
+    "under_construction": "#d55e00",
+    "completed": "#009e73",
+    "existing": "#7f7f7f",
+    "suspended": "#8e44ad",
+}
+DEFAULT_COLOR = "#444444"
+
+# A Font Awesome (free, solid) icon per category, drawn inside the status-coloured marker.
+CATEGORY_ICONS: dict[str, str] = {
+    "road": "road",
+    "rail": "train",
+    "transport_hub": "bus",
+    "waterway": "ship",
+    "energy": "bolt",
+    "water": "droplet",
+    "industrial_park": "industry",
+    "commerce": "store",
+    "agriculture": "seedling",
+    "tourism": "mountain-sun",
+    "greenway": "person-biking",
+    "rural_revitalization": "house-chimney",
+    "urban_development": "city",
+    "park": "tree",
+    "heritage": "landmark",
+    "nature_reserve": "leaf",
+    "environment": "recycle",
+    "education": "school",
+    "health": "hospital",
+    "sports": "futbol",
+    "culture": "masks-theater",
+    "emergency": "truck-medical",
+    "social_welfare": "hand-holding-heart",
+    "relocation": "people-roof",
+    "telecom": "tower-cell",
+}
+DEFAULT_ICON = "circle"
+
+
+@dataclass(frozen=True)
+class Vocab:
+    """Statuses and categories with labels in the page language, ready for templates and the browser."""
+
+    statuses: list[dict[str, str]]
+    categories: list[dict[str, str]]
+
+    def status_label(self, code: str) -> str:
+        return next((s["label"] for s in self.statuses if s["code"] == code), code)
+
+    def category_label(self, code: str) -> str:
+        return next((c["label"] for c in self.categories if c["code"] == code), code)
+
+
+async def load_vocab(conn: AsyncConnection, lang: Lang) -> Vocab:
+    label = "label_en" if lang == "en" else "label_zh"
+    statuses = [
+        {"code": r.code, "label": r.label, "color": STATUS_COLORS.get(r.code, DEFAULT_COLOR)}
+        for r in await conn.execute(text(f"SELECT code, {label} AS label FROM project_statuses ORDER BY sort_order"))
+    ]
+    categories = [
+        {"code": r.code, "label": r.label, "icon": CATEGORY_ICONS.get(r.code, DEFAULT_ICON)}
+        for r in await conn.execute(text(f"SELECT code, {label} AS label FROM project_categories ORDER BY {label}"))
+    ]
+    return Vocab(statuses=statuses, categories=categories)
+
+
+async def load_towns(conn: AsyncConnection, lang: Lang) -> list[dict[str, Any]]:
+    """Every town with its seat (for the near-me list) and name in the page language."""
+    name = "name_en" if lang == "en" else "name_zh"
+    rows = await conn.execute(
+        text(
+            f"SELECT slug, {name} AS name, name_zh, name_en, ST_X(seat) AS lon, ST_Y(seat) AS lat "
+            f"FROM towns ORDER BY {'name_en' if lang == 'en' else 'slug'}"
+        )
+    )
+    return [dict(r._mapping) for r in rows]
+
+
+async def load_town(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:
+    """One town with its bounds (south-west, north-east as lat/lon) so the map opens zoomed to it."""
+    row = (
+        await conn.execute(
+            text(
+                """SELECT slug, name_zh, name_en, kind, area_precision, area_source,
+                          round((ST_Area(area::geography) / 1e6)::numeric, 1) AS area_km2,
+                          ST_YMin(area) AS s, ST_XMin(area) AS w, ST_YMax(area) AS n, ST_XMax(area) AS e
+                   FROM towns WHERE slug = :slug"""
+            ),
+            {"slug": slug},
+        )
+    ).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+async def town_status_counts(conn: AsyncConnection, slug: str) -> dict[str, int]:
+    rows = await conn.execute(
+        text(
+            """SELECT p.status, count(*) AS n FROM projects p
+               JOIN project_towns pt ON pt.project_id = p.id JOIN towns t ON t.id = pt.town_id
+               WHERE t.slug = :slug GROUP BY p.status"""
+        ),
+        {"slug": slug},
+    )
+    return {r.status: int(r.n) for r in rows}
+
+
+async def load_project(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:
+    """Every property of one project, its towns (with names) and its bounds."""
+    row = (
+        await conn.execute(
+            text(
+                """SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
+                          p.plan_chapter, p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
+                          p.location_precision, p.location_note, p.updated_at, p.version,
+                          GeometryType(p.geom) AS geometry_type,
+                          ST_YMin(p.geom) AS s, ST_XMin(p.geom) AS w, ST_YMax(p.geom) AS n, ST_XMax(p.geom) AS e,
+                          COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name_zh', t.name_zh,
+                                                                      'name_en', t.name_en) ORDER BY t.slug)
+                                    FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                                    WHERE pt.project_id = p.id), '[]'::json) AS towns
+                   FROM projects p WHERE p.slug = :slug"""
+            ),
+            {"slug": slug},
+        )
+    ).one_or_none()
+    return dict(row._mapping) if row else None
+
+
+async def project_history(conn: AsyncConnection, slug: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The audit trail of one project, newest first (the seed's insert, then any edit)."""
+    rows = await conn.execute(
+        text(
+            """SELECT occurred_at, actor, action, changes FROM audit_log
+               WHERE object_type = 'project' AND object_key = :slug ORDER BY occurred_at DESC, id DESC LIMIT :limit"""
+        ),
+        {"slug": slug, "limit": limit},
+    )
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,247 @@
+"""The HTML pages: overview, one town, one project, near me, and the progress dashboard.
+
+Each page is a Jinja2 template (autoescaped: a name like `<img src=x onerror=…>` is shown
+as text) around a Folium map. The map's features come from the JSON API in the browser;
+the server only renders what a reader must see without JavaScript — titles, the project's
+properties, tables of counts — and a small JSON config for the map script.
+"""
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import HTMLResponse
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.deps import get_conn
+from app.queries.stats import plan_stats
+from app.settings import REPO_ROOT, Settings
+from app.web import data
+from app.web.i18n import Lang, Translator, get_lang
+from app.web.maps import build_map
+
+TEMPLATES_DIR = REPO_ROOT / "frontend" / "templates"
+STATIC_DIR = REPO_ROOT / "frontend" / "static"
+
+router = APIRouter(include_in_schema=False)
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,  # every template, whatever its file name: user text must never become markup
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# Figure keys carry their unit; these are the readable names (unknown keys are shown as they are).
+FIGURE_LABELS: dict[str, tuple[str, str]] = {
+    "capacity_mw": ("装机容量（兆瓦）", "Capacity (MW)"),
+    "length_km": ("长度（公里）", "Length (km)"),
+    "area_km2": ("面积（平方公里）", "Area (km²)"),
+    "area_mu": ("面积（亩）", "Area (mu)"),
+    "investment_cny_100m": ("投资（亿元）", "Investment (100 million CNY)"),
+    "count": ("数量", "Count"),
+    "voltage_kv": ("电压（千伏）", "Voltage (kV)"),
+    "flood_return_period_years": ("防洪标准（年一遇）", "Flood protection (return period, years)"),
+}
+
+
+def figure_label(key: str, lang: Lang) -> str:
+    names = FIGURE_LABELS.get(key)
+    return key if names is None else names[1 if lang == "en" else 0]
+
+
+def with_lang(path: str, lang: Lang) -> str:
+    """A link inside the site that keeps the reader's language."""
+    if lang == "zh":
+        return path
+    return f"{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+def switch_lang_url(request: Request, lang: Lang) -> str:
+    """The same page in the other language, keeping every other query parameter."""
+    url = request.url.remove_query_params("lang")
+    if lang == "zh":
+        url = url.include_query_params(lang="en")
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def render(
+    request: Request,
+    template: str,
+    t: Translator,
+    *,
+    status_code: int = 200,
+    map_config: dict[str, Any] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page; with `map_config` it gets a Folium map driven by planmap.js."""
+    started = time.perf_counter()
+    mapparts = None
+    if map_config is not None:
+        mapparts = build_map(_settings(request), t)
+        map_config = {
+            "lang": t.lang,
+            "gcj02": mapparts.gcj02,
+            "tiles": mapparts.tiles,
+            "api": {"projects": "/api/projects", "towns": "/api/towns", "county": "/api/county"},
+            "pages": {"project": "/projects/", "town": "/towns/"},
+            "langQuery": "" if t.lang == "zh" else "?lang=en",
+            "messages": t.js_messages(),
+            **map_config,
+        }
+    body = _env.get_template(template).render(
+        t=t,
+        lang=t.lang,
+        request_path=request.url.path,
+        switch_url=switch_lang_url(request, t.lang),
+        link=lambda path: with_lang(path, t.lang),
+        mapparts=mapparts,
+        map_config=map_config,
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status_code)
+    response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return response
+
+
+def not_found_page(request: Request, t: Translator, what: str) -> HTMLResponse:
+    return render(request, "not_found.html", t, status_code=404, what=what)
+
+
+Conn = Annotated[AsyncConnection, Depends(get_conn)]
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, conn: Conn) -> HTMLResponse:
+    t = Translator(get_lang(request))
+    vocab = await data.load_vocab(conn, t.lang)
+    towns = await data.load_towns(conn, t.lang)
+    config = {"mode": "overview", "statuses": vocab.statuses, "categories": vocab.categories}
+    return render(request, "overview.html", t, map_config=config, towns=towns)
+
+
+@router.get("/towns/{slug}", response_class=HTMLResponse)
+async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam(max_length=40)]) -> HTMLResponse:
+    t = Translator(get_lang(request))
+    town = await data.load_town(conn, slug)
+    if town is None:
+        return not_found_page(request, t, f"/towns/{slug}")
+    vocab = await data.load_vocab(conn, t.lang)
+    counts = await data.town_status_counts(conn, slug)
+    towns = await data.load_towns(conn, t.lang)
+    config = {
+        "mode": "town",
+        "focus": {"town": slug},
+        "bounds": [[town["s"], town["w"]], [town["n"], town["e"]]],
+        "statuses": vocab.statuses,
+        "categories": vocab.categories,
+    }
+    name = town["name_en"] if t.lang == "en" else town["name_zh"]
+    return render(
+        request,
+        "town.html",
+        t,
+        map_config=config,
+        town=town,
+        name=name,
+        statuses=vocab.statuses,
+        counts=counts,
+        total=sum(counts.values()),
+        towns=towns,
+    )
+
+
+@router.get("/projects/{slug}", response_class=HTMLResponse)
+async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathParam(max_length=120)]) -> HTMLResponse:
+    t = Translator(get_lang(request))
+    project = await data.load_project(conn, slug)
+    if project is None:
+        return not_found_page(request, t, f"/projects/{slug}")
+    vocab = await data.load_vocab(conn, t.lang)
+    history = await data.project_history(conn, slug)
+    config = {
+        "mode": "project",
+        # Known only to its town: the map highlights that town, so the pin is not read as the site.
+        "focus": {"project": slug, "town": project["towns"][0]["slug"]}
+        if project["location_precision"] == "town" and project["towns"]
+        else {"project": slug},
+        "bounds": [[project["s"], project["w"]], [project["n"], project["e"]]],
+        "statuses": vocab.statuses,
+        "categories": vocab.categories,
+    }
+    name = project["name_en"] if t.lang == "en" else project["name_zh"]
+    other_name = project["name_zh"] if t.lang == "en" else project["name_en"]
+    figures = [(figure_label(k, t.lang), v) for k, v in sorted((project["figures"] or {}).items())]
+    return render(
+        request,
+        "project.html",
+        t,
+        map_config=config,
+        p=project,
+        name=name,
+        other_name=other_name,
+        status_label=vocab.status_label(project["status"]),
+        status_color=data.STATUS_COLORS.get(project["status"], data.DEFAULT_COLOR),
+        category_label=vocab.category_label(project["category"]),
+        figures=figures,
+        history=history,
+    )
+
+
+@router.get("/near", response_class=HTMLResponse)
+async def near_page(request: Request, conn: Conn) -> HTMLResponse:
+    t = Translator(get_lang(request))
+    vocab = await data.load_vocab(conn, t.lang)
+    towns = await data.load_towns(conn, t.lang)
+    config = {
+        "mode": "near",
+        "statuses": vocab.statuses,
+        "categories": vocab.categories,
+        "radii": [1000, 2000, 5000, 10000, 20000, 50000],
+        "defaultRadius": 5000,
+    }
+    return render(request, "near.html", t, map_config=config, towns=towns, radii=config["radii"])
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
+    t = Translator(get_lang(request))
+    vocab = await data.load_vocab(conn, t.lang)
+    stats = await plan_stats(conn)
+    name_key = "name_en" if t.lang == "en" else "name_zh"
+    label_key = "label_en" if t.lang == "en" else "label_zh"
+    by_town = sorted(stats["by_town"], key=lambda r: (-(r["started_share"] or 0), r[name_key]))
+    by_category = sorted((c for c in stats["by_category"] if c["total"]), key=lambda c: -c["total"])
+    config = {
+        "mode": "dashboard",
+        "statuses": vocab.statuses,
+        "categories": vocab.categories,
+        "choropleth": {r["town"]: r["started_share"] for r in stats["by_town"]},
+    }
+    max_total = max([r["total"] for r in by_category] or [1])
+    return render(
+        request,
+        "dashboard.html",
+        t,
+        map_config=config,
+        statuses=vocab.statuses,
+        by_town=by_town,
+        by_category=by_category,
+        name_key=name_key,
+        label_key=label_key,
+        max_total=max_total,
+        total=stats.get("total"),
+    )
+
+
+def static_dir() -> Path:
+    return STATIC_DIR
