@@ -16,7 +16,7 @@ PRIVATE_DB := 1
 export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(or $(PLANMAP_PG_PORT),55432)/planmap
 endif
 
-.PHONY: help run test lint db postgis chromium cluster cluster-stop venv clean bench
+.PHONY: help run test lint db postgis chromium fonts cluster cluster-stop venv clean bench
 
 help:
 	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
@@ -39,6 +39,9 @@ postgis:
 chromium:
 	@scripts/ensure-chromium.sh
 
+fonts:
+	@scripts/ensure-fonts.sh
+
 cluster: postgis
 ifdef PRIVATE_DB
 	@scripts/pgcluster.sh start
@@ -49,7 +52,7 @@ endif
 cluster-stop:
 	@scripts/pgcluster.sh stop
 
-db: venv cluster
+db: venv cluster fonts
 	$(BIN)/planmap db create
 	$(BIN)/planmap db upgrade
 	$(BIN)/planmap seed
@@ -62,7 +65,7 @@ lint: venv
 	$(BIN)/ruff format --check app tests migrations bench
 	$(BIN)/mypy app
 
-test: venv cluster chromium lint
+test: venv cluster chromium fonts lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of load on both cores. Writes bench/RESULTS.md (see bench/run.py).

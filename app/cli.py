@@ -13,8 +13,12 @@ from sqlalchemy.engine import make_url
 from app import dbadmin, migrate
 from app.catalog.importer import ImportFileError, ImportOptions, import_file, terminal_progress
 from app.catalog.seed import seed as run_seed
+from app.cli_backup import backup as backup_command
+from app.cli_backup import restore as restore_command
 from app.cli_dev import dev_cli
+from app.cli_towns import towns_cli
 from app.cli_users import users_cli
+from app.cli_wallmaps import wallmaps as wallmaps_command
 from app.db import make_sync_engine
 from app.settings import get_settings
 
@@ -22,7 +26,11 @@ cli = typer.Typer(help="planmap: Lianzhou 14th Five-Year Plan projects on a map.
 db_cli = typer.Typer(help="Database schema and lifecycle.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
+cli.add_typer(towns_cli, name="towns")
 cli.add_typer(dev_cli, name="dev")
+cli.command("wallmaps")(wallmaps_command)
+cli.command("backup")(backup_command)
+cli.command("restore")(restore_command)
 
 
 def _safe_url() -> str:

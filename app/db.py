@@ -25,4 +25,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pool_pre_ping,
+        # A database that does not answer must cost a request seconds, not the OS's TCP timeout (minutes):
+        # the request then gets 503 + Retry-After (app/db_errors.py).
+        connect_args={"connect_timeout": settings.db_connect_timeout},
     )

@@ -4,8 +4,9 @@ Each expression yields one Feature as json; collections aggregate them with json
 Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
 """
 
-PROJECT_PROPERTIES = """
-    'slug', p.slug,
+from app.queries.project_filter import WARNINGS_SQL
+
+PROJECT_PROPERTIES = f"""    'slug', p.slug,
     'name_zh', p.name_zh,
     'name_en', p.name_en,
     'aliases', p.aliases,
@@ -24,7 +25,19 @@ PROJECT_PROPERTIES = """
     'location_note', p.location_note,
     'created_at', p.created_at,
     'updated_at', p.updated_at,
-    'version', p.version
+    'version', p.version,
+    'status_reason', p.status_reason,
+    'merged_into', (SELECT m.slug FROM projects m WHERE m.id = p.merged_into_id),
+    'planned_start', p.planned_start,
+    'planned_end', p.planned_end,
+    'planned_investment_cny_100m', p.planned_investment_cny_100m,
+    'actual_start', p.actual_start,
+    'actual_end', p.actual_end,
+    'actual_spend_cny_100m', p.actual_spend_cny_100m,
+    'sensitive', p.sensitive,
+    'warnings', {WARNINGS_SQL},
+    'rag', CASE WHEN {WARNINGS_SQL} && ARRAY['late_completion', 'over_budget'] THEN 'red'
+                WHEN cardinality({WARNINGS_SQL}) > 0 THEN 'amber' ELSE 'green' END
 """
 
 

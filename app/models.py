@@ -5,6 +5,7 @@ mirror it for typed access and must be kept in step (a test compares them).
 """
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from geoalchemy2 import Geometry
@@ -18,10 +19,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     SmallInteger,
     String,
     Table,
     Text,
+    false,
     func,
     text,
     true,
@@ -91,6 +94,7 @@ class Town(Base):
     area: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
     area_source: Mapped[str | None] = mapped_column(Text)
     area_precision: Mapped[str] = mapped_column(String(16))
+    review_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Project(Base):
@@ -105,11 +109,21 @@ class Project(Base):
             "end_year IS NULL OR start_year IS NULL OR end_year >= start_year", name="projects_years_check"
         ),
         CheckConstraint("ST_SRID(geom) = 4326 AND ST_IsValid(geom)", name="projects_geom_valid_check"),
+        CheckConstraint(
+            "status NOT IN ('postponed', 'cancelled', 'merged') OR coalesce(btrim(status_reason), '') <> ''",
+            name="projects_status_reason_check",
+        ),
+        CheckConstraint("(status = 'merged') = (merged_into_id IS NOT NULL)", name="projects_merged_check"),
+        CheckConstraint(
+            "coalesce(planned_investment_cny_100m, 0) >= 0 AND coalesce(actual_spend_cny_100m, 0) >= 0",
+            name="projects_money_check",
+        ),
         Index("projects_geom_gist", "geom", postgresql_using="gist"),
         Index("projects_geog_gist", text("(geom::geography)"), postgresql_using="gist"),
         Index("projects_status_idx", "status"),
         Index("projects_category_idx", "category"),
         Index("projects_live_idx", "slug", postgresql_where=text("deleted_at IS NULL")),
+        Index("projects_sensitive_idx", "id", postgresql_where=text("sensitive")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -133,6 +147,15 @@ class Project(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     seeded_version: Mapped[int | None] = mapped_column(Integer)
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", name="projects_merged_into_fk"))
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    planned_investment_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    actual_start: Mapped[date | None] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    actual_spend_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    sensitive: Mapped[bool] = mapped_column(Boolean, server_default=false())
     towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -206,3 +229,103 @@ class StatusEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ProjectVersion(Base):
+    """Every version of every project and when it was the record; written by a trigger."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (Index("project_versions_span_idx", "id", "valid_from"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    slug: Mapped[str | None] = mapped_column(String(120))
+    name_zh: Mapped[str | None] = mapped_column(Text)
+    name_en: Mapped[str | None] = mapped_column(Text)
+    aliases: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    category: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))
+    status_basis: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("GEOMETRY", srid=4326, spatial_index=False), nullable=True)
+    location_precision: Mapped[str | None] = mapped_column(String(16))
+    location_note: Mapped[str | None] = mapped_column(Text)
+    plan_chapter: Mapped[str | None] = mapped_column(Text)
+    plan_section: Mapped[str | None] = mapped_column(Text)
+    source_quote: Mapped[str | None] = mapped_column(Text)
+    figures: Mapped[dict[str, float] | None] = mapped_column(JSONB)
+    start_year: Mapped[int | None] = mapped_column(SmallInteger)
+    end_year: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seeded_version: Mapped[int | None] = mapped_column(Integer)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    planned_start: Mapped[date | None] = mapped_column(Date)
+    planned_end: Mapped[date | None] = mapped_column(Date)
+    planned_investment_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    actual_start: Mapped[date | None] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    actual_spend_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    sensitive: Mapped[bool | None] = mapped_column(Boolean)
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectProposal(Base):
+    """An official's edit held for a planner's review, in towns that require review."""
+
+    __tablename__ = "project_proposals"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="project_proposals_state_check"),
+        Index("project_proposals_pending_idx", "project_id", postgresql_where=text("state = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    base_version: Mapped[int] = mapped_column(Integer)
+    patch: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    note: Mapped[str | None] = mapped_column(Text)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SiteSecret(Base):
+    """A random value every worker must agree on (e.g. the salt of feedback senders' hashes); made by migration."""
+
+    __tablename__ = "site_secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Feedback(Base):
+    """What a reader says about a project; shown only once approved, and never with its contact."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="feedback_state_check"),
+        CheckConstraint("char_length(body) BETWEEN 1 AND 2000", name="feedback_body_length_check"),
+        CheckConstraint("char_length(contact) <= 200", name="feedback_contact_length_check"),
+        CheckConstraint(
+            "state <> 'rejected' OR coalesce(btrim(reject_reason), '') <> ''", name="feedback_reject_reason_check"
+        ),
+        Index("feedback_project_state_idx", "project_id", "state", "created_at"),
+        Index("feedback_state_idx", "state", "created_at"),
+        Index("feedback_client_idx", "client_hash", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    contact: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), server_default="pending")
+    client_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    moderated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reply: Mapped[str | None] = mapped_column(Text)
+    reject_reason: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,22 @@ class Status(StrEnum):
     COMPLETED = "completed"
     EXISTING = "existing"
     SUSPENDED = "suspended"
+    POSTPONED = "postponed"
+    CANCELLED = "cancelled"
+    MERGED = "merged"
+
+
+# Honest endings and delays must say why (and a merger, into what): see POST /status.
+STATUSES_NEEDING_REASON = frozenset({Status.POSTPONED, Status.CANCELLED, Status.MERGED})
+
+
+class WarningKind(StrEnum):
+    """Computed from dates, money and activity; never typed in."""
+
+    LATE_START = "late_start"
+    LATE_COMPLETION = "late_completion"
+    OVER_BUDGET = "over_budget"
+    STALE = "stale"
 
 
 class Precision(StrEnum):

@@ -55,9 +55,8 @@ from app import dbadmin, migrate  # noqa: E402  (needs the repository on sys.pat
 from app.api.tiles import tile_sql  # noqa: E402
 from app.catalog.seed import seed  # noqa: E402
 from app.db import make_sync_engine  # noqa: E402
-from app.geojson_sql import PROJECT_FEATURE  # noqa: E402
 from app.queries.project_filter import Near, ProjectFilter  # noqa: E402
-from app.queries.project_pages import page_sql  # noqa: E402
+from app.queries.project_pages import feature_sql, page_sql  # noqa: E402
 from app.settings import DEFAULT_DATABASE_URL  # noqa: E402
 from bench.report import render  # noqa: E402
 
@@ -343,10 +342,7 @@ def queries(engine: Engine) -> list[Query]:
         return build
 
     def item() -> tuple[str, dict[str, Any]]:
-        sql = (
-            f"SELECT p.version, ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :slug AND p.deleted_at IS NULL"
-        )
-        return sql, {"slug": ITEM_SLUG}
+        return feature_sql(ProjectFilter(), ITEM_SLUG)
 
     def tile(z: int, x: int, y: int) -> Callable[[], tuple[str, dict[str, Any]]]:
         def build() -> tuple[str, dict[str, Any]]:

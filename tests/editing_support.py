@@ -1,6 +1,7 @@
 """Shared set-up for the editing tests: a database of their own, users of every role, tokens."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,9 +78,13 @@ def new_feature(slug: str, coordinates: list[float] | None = None, **props: Any)
     }
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[EditWorld]:
-    url = throwaway_url("planmap_edit")
+@contextmanager
+def open_world(prefix: str = "planmap_edit", **settings: Any) -> Iterator[EditWorld]:
+    """A migrated, seeded database of its own with a user of every role, and an app on it.
+
+    `settings` override fields of the app's Settings (e.g. `feedback_per_hour=100`).
+    """
+    url = throwaway_url(prefix)
     dbadmin.create_database(url)
     migrate.upgrade(url, "head")
     engine = make_sync_engine(url)
@@ -88,10 +93,19 @@ def world() -> Iterator[EditWorld]:
         for username, (role, towns) in USERS.items():
             add_user(conn, username, PASSWORD, role, username, towns, actor="test")
         set_active(conn, "official_gone", False, actor="test")
-    with TestClient(create_app(Settings(database_url=url))) as client:
-        yield EditWorld(url, engine, client)
-    engine.dispose()
-    dbadmin.drop_database(url)
+    app_settings = Settings(database_url=url).model_copy(update=settings)
+    try:
+        with TestClient(create_app(app_settings)) as client:
+            yield EditWorld(url, engine, client)
+    finally:
+        engine.dispose()
+        dbadmin.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[EditWorld]:
+    with open_world() as w:
+        yield w
 
 
 def etag_of(client: TestClient | httpx.Client, slug: str) -> str:

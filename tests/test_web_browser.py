@@ -93,6 +93,7 @@ class Problems:
     blocked: list[str] = field(default_factory=list)
     failed_local: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
     expected_404: bool = False  # the 404-page test: the browser logs the document's own 404
 
 
@@ -127,6 +128,13 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
         dialog.dismiss()
 
     pg.route("**/*", route)
+    # Content-Security-Policy: every violation the page reports (a blocked inline script or style, a
+    # blocked image or connection) is a failure, whether or not the browser also logs it to the console.
+    pg.expose_function("__pmCspViolation", lambda text: problems.csp_violations.append(text))
+    pg.add_init_script(
+        """document.addEventListener('securitypolicyviolation', e =>
+             window.__pmCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));"""
+    )
     pg.on("pageerror", lambda err: problems.page_errors.append(str(err)))
     pg.on("console", on_console)
     pg.on("requestfailed", on_failed)
@@ -140,6 +148,7 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     assert problems.console_errors == [], problems.console_errors
     assert problems.failed_local == [], problems.failed_local
     assert problems.dialogs == [], f"a dialog opened (script injection?): {problems.dialogs}"
+    assert problems.csp_violations == [], f"Content-Security-Policy violations: {problems.csp_violations}"
 
 
 def open_page(page: Any, url: str) -> Any:
@@ -461,3 +470,22 @@ def test_gcj02_conversion(page: Any, base_url: str) -> None:
     assert 300 < result["m"] < 900  # the geodata README measured about 630 m in Lianzhou
     assert result["err"] < 1e-8
     assert result["outside"] == [2.35, 48.85]
+
+
+def test_pages_run_under_a_strict_content_security_policy(page: Any, base_url: str) -> None:
+    """Every page is served with a nonce-based CSP and still draws its map (the teardown fails on any violation)."""
+    for path in ("/", "/towns/xingzi", "/projects/tanling-pumped-storage", "/near", "/dashboard"):
+        response = open_page(page, base_url + path)
+        policy = response.headers["content-security-policy"]
+        assert "'unsafe-inline'" not in policy.split("style-src-attr")[0], policy  # scripts: nonce only
+        assert "script-src 'self' 'nonce-" in policy and "frame-ancestors 'none'" in policy
+        assert page.evaluate("planmap.current.visibleCounts().total") > 0, path
+    # a script the page did not mark with the nonce is refused, and reported
+    page.evaluate(
+        """() => { const s = document.createElement('script'); s.textContent = 'window.__pmInjected = 1';
+                   document.body.appendChild(s); }"""
+    )
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__pmInjected") is None
+    assert any("script-src" in v for v in page.problems.csp_violations)
+    page.problems.csp_violations.clear()

@@ -4,14 +4,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.deps import get_engine
 from app.api.security import UNAUTHORIZED, oauth2_scheme, require_principal
-from app.auth.passwords import verify_password
+from app.api.session import session_token
+from app.auth.login import check_credentials
 from app.auth.principal import Principal
 from app.auth.tokens import issue_token, revoke_token
+from app.ratelimit import check_login_allowed, record_login
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -23,29 +24,28 @@ def _principal_json(p: Principal) -> dict[str, Any]:
 @router.post(
     "/token",
     summary="Exchange username and password for a bearer token",
-    responses={401: {"description": "Wrong username or password (the message does not say which)"}},
+    responses={
+        401: {"description": "Wrong username or password (the message does not say which)"},
+        429: {"description": "Too many failed logins for this username or from this address; see Retry-After"},
+    },
 )
 async def login(
     request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     engine: Annotated[AsyncEngine, Depends(get_engine)],
 ) -> dict[str, Any]:
+    check_login_allowed(request, form.username)  # 429 before any password is checked
     async with engine.begin() as conn:
-        row = (
-            await conn.execute(
-                text("SELECT id, password_hash, is_active FROM users WHERE username = :u"),
-                {"u": form.username.strip().lower()},
-            )
-        ).one_or_none()
-        ok = verify_password(row.password_hash if row else None, form.password)
-        if not ok or row is None or not row.is_active:
+        user_id = await conn.run_sync(check_credentials, form.username, form.password)
+        record_login(request, form.username, ok=user_id is not None)
+        if user_id is None:
             raise HTTPException(
                 status.HTTP_401_UNAUTHORIZED,
                 detail="wrong username or password",
                 headers={"WWW-Authenticate": "Bearer"},
             )
         ttl = request.app.state.settings.token_ttl_minutes
-        issued = await conn.run_sync(issue_token, row.id, ttl)
+        issued = await conn.run_sync(issue_token, user_id, ttl)
     return {
         "access_token": issued.token,
         "token_type": "bearer",
@@ -56,13 +56,16 @@ async def login(
 
 @router.post("/logout", status_code=204, summary="Revoke the token used for this request", responses=UNAUTHORIZED)
 async def logout(
+    request: Request,
     principal: Annotated[Principal, Depends(require_principal)],
     token: Annotated[str | None, Depends(oauth2_scheme)],
     engine: Annotated[AsyncEngine, Depends(get_engine)],
 ) -> None:
-    assert token is not None
+    # Authenticated by a bearer token, or else by the site's cookie (whose CSRF token was checked).
+    used = token or session_token(request)
+    assert used is not None
     async with engine.begin() as conn:
-        await conn.run_sync(revoke_token, token)
+        await conn.run_sync(revoke_token, used)
 
 
 @router.get("/me", summary="The logged-in user", responses=UNAUTHORIZED)

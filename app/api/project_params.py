@@ -4,15 +4,19 @@ Each failure is a 422 whose `loc` names the parameter, with a message a person c
 """
 
 import math
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.dates import IsoDate
 from app.api.deps import get_conn
 from app.api.errors import bad_parameter
-from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
-from app.vocab import Category, Status
+from app.api.security import optional_principal
+from app.auth.principal import Principal
+from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, lianzhou_today, unknown_towns
+from app.vocab import Category, Status, WarningKind
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
@@ -68,8 +72,27 @@ async def check_towns(conn: AsyncConnection, towns: list[str], name: str = "town
         raise bad_parameter(name, f"unknown town slug(s): {', '.join(unknown)}")
 
 
+async def read_context(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+    as_of: Annotated[
+        IsoDate | None,
+        Query(
+            description="Show the programme as recorded at the end of this day (statuses by the dates they took "
+            "effect); warnings are judged on that day.",
+            examples=["2023-12-31"],
+        ),
+    ] = None,
+) -> ProjectFilter:
+    """Who reads and as of when: staff see sensitive sites precisely, the public a generalized place."""
+    if as_of is not None and as_of > lianzhou_today():
+        raise bad_parameter("as_of", "as_of cannot be in the future")
+    return ProjectFilter(as_of=as_of, staff=principal is not None, stale_days=request.app.state.settings.stale_days)
+
+
 async def project_filter(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
+    context: Annotated[ProjectFilter, Depends(read_context)],
     town: Annotated[
         list[str] | None, Query(description="Town slug; repeat for several (any of them).", examples=["xingzi"])
     ] = None,
@@ -90,10 +113,16 @@ async def project_filter(
         float | None,
         Query(description=f"Radius around `near` in metres on the ellipsoid (default {DEFAULT_RADIUS_M:.0f})."),
     ] = None,
+    warning: Annotated[
+        list[WarningKind] | None,
+        Query(description="Only projects with this computed warning; repeat for any of several."),
+    ] = None,
 ) -> ProjectFilter:
     if town:
         await check_towns(conn, town)
-    return ProjectFilter(
+    return replace(
+        context,
+        warnings=warning or [],
         towns=town or [],
         statuses=status or [],
         categories=category or [],

@@ -5,7 +5,6 @@ Every write needs a bearer token, and every write to an existing project needs
 project meanwhile. The work itself happens in app.editing, inside one transaction.
 """
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -13,17 +12,19 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.dates import IsoDate
 from app.api.deps import get_engine
 from app.api.responses import GeoJSONResponse
-from app.api.security import FORBIDDEN, UNAUTHORIZED, require_planner, require_principal
+from app.api.security import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
 from app.catalog.schema import GeometryIn
-from app.editing import service
+from app.editing import proposals, service
 from app.editing.errors import EditRefused, etag
-from app.geojson_sql import PROJECT_FEATURE
+from app.queries.project_filter import ProjectFilter
+from app.queries.project_pages import fetch_feature
 from app.vocab import Status
 
 router = APIRouter(prefix="/api/projects", tags=["editing"])
@@ -39,6 +40,7 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **FORBIDDEN,
     404: {"description": "No such project"},
     412: {"description": "The project changed since you read it: body has current_version and changes_since"},
+    400: {"description": "The body is not JSON text in UTF-8 (or nests too deeply to read)"},
     422: {"description": "The change is not valid: each problem named"},
     428: {"description": "If-Match is missing"},
 }
@@ -65,16 +67,12 @@ async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T
         raise HTTPException(refused.status_code, refused.detail, refused.headers) from None
 
 
-def _feature(conn: Connection, slug: str) -> tuple[int, str]:
-    row = conn.execute(
-        text(f"SELECT p.version, ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :s"), {"s": slug}
-    ).one()
-    return int(row[0]), str(row[1])
-
-
 async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:
+    """The project as the writer now sees it (staff view, so a sensitive site is precise)."""
     async with engine.connect() as conn:
-        version, body = await conn.run_sync(_feature, slug)
+        found = await fetch_feature(conn, ProjectFilter(staff=True), slug)
+    assert found is not None
+    version, body = found
     headers = {"ETag": etag(version)}
     if warnings:
         headers["Warning"] = "; ".join(f'199 planmap "{w}"' for w in warnings)[:2000]
@@ -102,8 +100,14 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status
-    date: dt.date = Field(description="When the status took effect (not in the future).")
+    date: IsoDate = Field(description="When the status took effect (not in the future).")
     note: str | None = Field(default=None, max_length=2000)
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Required for postponed, cancelled and merged: why."
+    )
+    merged_into: str | None = Field(
+        default=None, max_length=120, description="With status merged: the slug of the project it went into."
+    )
 
 
 class NoteBody(BaseModel):
@@ -129,7 +133,20 @@ async def create_project(
     return response
 
 
-@router.patch("/{slug}", response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Change a project")
+def _held(proposal_id: int) -> JSONResponse:
+    return JSONResponse(
+        {"proposal": proposal_id, "state": "pending",
+         "message": "this town requires review: a planner will approve or reject your change"},
+        status_code=202,
+    )  # fmt: skip
+
+
+@router.patch(
+    "/{slug}",
+    response_class=GeoJSONResponse,
+    responses={**WRITE_ERRORS, 202: {"description": "Held for a planner's review (towns that require review)"}},
+    summary="Change a project",
+)
 async def patch_project(
     slug: SlugPath,
     patch: ProjectPatch,
@@ -138,13 +155,21 @@ async def patch_project(
     if_match: IfMatch = None,
 ) -> Response:
     geometry = patch.geometry.model_dump(mode="json") if patch.geometry else None
-    _, warnings = await run_edit(
-        engine, service.patch_project, principal, slug, parse_if_match(if_match), patch.properties, geometry, patch.note
-    )
+    proposal, warnings = await run_edit(
+        engine, proposals.patch_or_propose, principal, slug, parse_if_match(if_match), patch.properties, geometry,
+        patch.note,
+    )  # fmt: skip
+    if proposal is not None:
+        return _held(proposal)
     return await _feature_response(engine, slug, warnings)
 
 
-@router.post("/{slug}/status", response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Record a status change")
+@router.post(
+    "/{slug}/status",
+    response_class=GeoJSONResponse,
+    responses={**WRITE_ERRORS, 202: {"description": "Held for a planner's review (towns that require review)"}},
+    summary="Record a dated status change",
+)
 async def change_status(
     slug: SlugPath,
     change: StatusChange,
@@ -152,16 +177,11 @@ async def change_status(
     principal: Annotated[Principal, Depends(require_principal)],
     if_match: IfMatch = None,
 ) -> Response:
-    await run_edit(
-        engine,
-        service.change_status,
-        principal,
-        slug,
-        parse_if_match(if_match),
-        change.status,
-        change.date,
-        change.note,
+    proposal = await run_edit(
+        engine, proposals.status_or_propose, principal, slug, parse_if_match(if_match), change.model_dump(mode="json")
     )
+    if proposal is not None:
+        return _held(proposal)
     return await _feature_response(engine, slug, [])
 
 
@@ -198,11 +218,23 @@ async def restore_project(
     summary="Every change to a project: who, when, which fields, old and new values",
     responses={404: {"description": "No such project"}},
 )
-async def project_history(slug: SlugPath, engine: Annotated[AsyncEngine, Depends(get_engine)]) -> list[dict[str, Any]]:
+async def project_history(
+    slug: SlugPath,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        exists = (
-            await conn.execute(text("SELECT 1 FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug})
+        sensitive = (
+            await conn.execute(
+                text("SELECT sensitive FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug}
+            )
         ).scalar()
-        if not exists:
+        if sensitive is None:
             raise HTTPException(404, f"no project '{slug}'")
-        return await conn.run_sync(service.history, slug)
+        rows = await conn.run_sync(service.history, slug)
+    if sensitive and principal is None:
+        # The public never learns where a sensitive site is, not even where it used to be.
+        for row in rows:
+            if "geometry" in row["changes"]:
+                row["changes"]["geometry"] = "changed (hidden: sensitive site)"
+    return rows

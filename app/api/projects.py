@@ -7,18 +7,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
 from app.api.errors import not_found
 from app.api.paging import collection_bytes, page_links
-from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter
+from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
 from app.editing.errors import etag
-from app.geojson_sql import PROJECT_FEATURE
 from app.queries.project_filter import ProjectFilter
-from app.queries.project_pages import CSV_COLUMNS, fetch_page, fetch_rows
+from app.queries.project_pages import CSV_COLUMNS, fetch_feature, fetch_page, fetch_rows
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
@@ -77,17 +75,13 @@ async def list_projects(
 )
 async def get_project(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
+    context: Annotated[ProjectFilter, Depends(read_context)],
     slug: Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])],
 ) -> GeoJSONResponse:
-    row = (
-        await conn.execute(
-            text(
-                f"SELECT p.version, ({PROJECT_FEATURE})::text FROM projects p "
-                "WHERE p.slug = :slug AND p.deleted_at IS NULL"
-            ),
-            {"slug": slug},
-        )
-    ).one_or_none()
-    if row is None:
+    found = await fetch_feature(conn, context, slug)
+    if found is None:
         raise not_found("project", slug)
-    return GeoJSONResponse(row[1], headers={"ETag": etag(row[0])})
+    version, body = found
+    # The ETag names the live version: only a current, staff read is a basis for an edit.
+    headers = {"ETag": etag(version)} if context.as_of is None else {}
+    return GeoJSONResponse(body, headers=headers)

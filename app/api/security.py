@@ -6,11 +6,12 @@ editing service; here only "is there a valid token" and "which role".
 
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
+from app.api.session import cookie_principal
 from app.auth.principal import Principal, principal_for_token
 
 oauth2_scheme = OAuth2PasswordBearer(
@@ -30,11 +31,13 @@ def unauthorized(message: str = "authentication required: send a bearer token") 
 
 
 async def optional_principal(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> Principal | None:
+    """The bearer token's user; without one, the site's session cookie (its writes need the CSRF token)."""
     if token is None:
-        return None
+        return await cookie_principal(request, conn)
     principal = await principal_for_token(conn, token)
     if principal is None:
         raise unauthorized("the token is invalid, expired or revoked, or its user is disabled")

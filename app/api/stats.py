@@ -1,24 +1,70 @@
 """Plan progress in numbers, for the dashboard and for anyone who wants the table."""
 
+from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.dates import IsoDate
 from app.api.deps import get_conn
-from app.queries.stats import plan_stats
+from app.api.errors import bad_parameter
+from app.api.project_params import read_context
+from app.queries.project_filter import ProjectFilter, lianzhou_today
+from app.queries.stats import plan_stats, status_changes
 
 router = APIRouter(prefix="/api", tags=["stats"])
 
 
 @router.get(
     "/stats",
-    summary="Projects by town × status and by category × status, and the share started per town",
+    summary="Projects by town × status and category × status, share started, warnings by town and chapter",
     description=(
         "`started` counts projects under construction or completed; `started_share` is started divided by "
         "`plan_projects` (all projects except those the plan lists as already existing). A project crossing "
-        "several towns counts in each."
+        "several towns counts in each. `warnings` and `rag` (red: late completion or over budget; amber: late "
+        "start or stale; green: none) are computed on the day of `as_of` (default today, Lianzhou time)."
     ),
 )
-async def get_stats(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> dict[str, Any]:
-    return await plan_stats(conn)
+async def get_stats(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    context: Annotated[ProjectFilter, Depends(read_context)],
+) -> dict[str, Any]:
+    return await plan_stats(conn, context)
+
+
+@router.get(
+    "/stats/compare",
+    summary="The programme at two dates side by side, with the projects whose status changed",
+    responses={422: {"description": "A date is missing, in the future, or `from` is after `to`"}},
+)
+async def compare_stats(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    context: Annotated[ProjectFilter, Depends(read_context)],
+    date_from: Annotated[IsoDate, Query(alias="from", examples=["2023-12-31"])],
+    date_to: Annotated[IsoDate, Query(alias="to", examples=["2024-12-31"])],
+) -> dict[str, Any]:
+    if date_from > date_to:
+        raise bad_parameter("from", "`from` must not be after `to`")
+    if date_to > lianzhou_today():
+        raise bad_parameter("to", "`to` cannot be in the future")
+    before, after = replace(context, as_of=date_from), replace(context, as_of=date_to)
+    first, second = await plan_stats(conn, before), await plan_stats(conn, after)
+    towns = {t["town"]: t for t in first["by_town"]}
+    delta = [
+        {
+            "town": t["town"],
+            "counts": {
+                s: t["counts"].get(s, 0) - towns[t["town"]]["counts"].get(s, 0)
+                for s in sorted(set(t["counts"]) | set(towns[t["town"]]["counts"]))
+            },
+            "started": t["started"] - towns[t["town"]]["started"],
+        }
+        for t in second["by_town"]
+    ]
+    return {
+        "from": first,
+        "to": second,
+        "by_town_change": delta,
+        "status_changes": await status_changes(conn, before, after),
+    }

@@ -56,6 +56,8 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
     Bind `z`, `x`, `y` in addition. Public so the benchmark can EXPLAIN exactly what the endpoint runs.
     """
     where, params = flt.where()
+    source, source_params = flt.source()
+    params = {**params, **source_params}
     margin = BUFFER / EXTENT
     env = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
     env_4326 = (
@@ -71,7 +73,7 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
           COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
               SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
                      p.location_precision AS precision, {mvt_geom("p.geom")} AS geom
-              FROM projects p
+              FROM {source} p
               WHERE p.geom && {env_4326} AND {where}
               ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
           ) l WHERE l.geom IS NOT NULL), ''::bytea)
@@ -164,7 +166,8 @@ async def tile(
         if value >= size:
             raise bad_parameter(name, f"{name} must be below 2^z = {size} at zoom {z}, got {value}", where="path")
     cache = _cache(request)
-    key = (z, x, y, str(request.url.query))
+    # Staff and the public see different tiles (sensitive sites), so they never share a cached one.
+    key = (z, x, y, f"{'staff' if flt.staff else 'public'}?{request.url.query}")
     cached = None if "no-cache" in request.headers.get("cache-control", "") else cache.get(key)
     if cached is not None:
         body, tag = cached
@@ -173,7 +176,8 @@ async def tile(
         body = bytes((await conn.execute(text(sql), {**params, "z": z, "x": x, "y": y})).scalar_one())
         tag = tile_etag(body)
         cache.put(key, body, tag)
-    headers = {"ETag": tag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    cache_control = "private, no-store" if flt.staff else CACHE_CONTROL
+    headers = {"ETag": tag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Authorization, Cookie"}
     if _matches(request.headers.get("if-none-match"), tag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)

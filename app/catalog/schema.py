@@ -7,8 +7,9 @@ slug form, finite coordinates); the spatial checks run in PostGIS (see `checks.p
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_validator, model_validator
 
+from app.text_policy import clean_text
 from app.vocab import Category, Precision, Status
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
@@ -32,11 +33,22 @@ class ProjectProperties(BaseModel):
     plan_chapter: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+章$")
     plan_section: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+节$")
     source_quote: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    figures: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], float] = Field(default_factory=dict)
+    # FiniteFloat: JSON parsers accept NaN and Infinity (and 1e400 becomes inf); a figure must be a number.
+    figures: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")], FiniteFloat] = Field(default_factory=dict)
     start_year: int | None = Field(default=None, ge=1990, le=2050)
     end_year: int | None = Field(default=None, ge=1990, le=2050)
     location_precision: Precision
     location_note: NonEmpty
+
+    @field_validator("*")
+    @classmethod
+    def _clean_text(cls, value: Any) -> Any:
+        """Every text property: no control, bidi-override or invisible characters; NFC (app/text_policy.py)."""
+        if isinstance(value, str):
+            return clean_text(value)
+        if isinstance(value, list):
+            return [clean_text(v) if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("towns")
     @classmethod
@@ -64,7 +76,11 @@ class GeometryIn(BaseModel):
                 if node and all(isinstance(v, int | float) and not isinstance(v, bool) for v in node):
                     if len(node) not in (2, 3):
                         raise ValueError("a position must have 2 or 3 numbers")
-                    if not all(math.isfinite(v) for v in node):
+                    try:
+                        finite = all(math.isfinite(v) for v in node)
+                    except OverflowError:  # an integer too large for a float
+                        finite = False
+                    if not finite:
                         raise ValueError("coordinates must be finite numbers")
                     return
                 for child in node:
@@ -74,6 +90,19 @@ class GeometryIn(BaseModel):
 
         walk(coords, 0)
         return coords
+
+    @model_validator(mode="after")
+    def _wgs84_only(self) -> "GeometryIn":
+        """RFC 7946 GeoJSON is always WGS 84 lon/lat; a legacy `crs` member naming anything else means the
+        coordinates are not what they would be taken for (PostGIS would even honour it), so refuse it."""
+        crs = (self.model_extra or {}).get("crs")
+        if crs is not None:
+            name = str(((crs or {}).get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
+            if not name.upper().replace("::", ":").endswith(("CRS84", "EPSG:4326")):
+                raise ValueError(
+                    f"crs {name or crs!r} is not supported: send WGS 84 longitude/latitude (RFC 7946) without `crs`"
+                )
+        return self
 
 
 class ProjectFeature(BaseModel):

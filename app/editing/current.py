@@ -1,15 +1,17 @@
 """The stored state of a project, locked for the length of the editing transaction."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from app.catalog.projects import SCALAR_FIELDS
+from app.editing.tracking import TRACKING_FIELDS
 
 _LOCK = text(
     f"""SELECT p.id, p.slug, p.version, p.deleted_at, {", ".join("p." + f for f in SCALAR_FIELDS)},
-               ST_AsGeoJSON(p.geom)::json AS geometry,
+               ST_AsGeoJSON(p.geom)::json AS geometry, {", ".join("p." + f for f in sorted(TRACKING_FIELDS))},
                ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                      WHERE pt.project_id = p.id ORDER BY t.slug) AS towns
         FROM projects p WHERE p.slug = :slug FOR UPDATE"""
@@ -23,6 +25,7 @@ class CurrentProject:
     deleted: bool
     properties: dict[str, Any]
     geometry: dict[str, Any]
+    tracking: dict[str, Any]
 
     @property
     def towns(self) -> set[str]:
@@ -42,4 +45,6 @@ def lock_project(conn: Connection, slug: str) -> CurrentProject | None:
     props["aliases"] = list(props["aliases"] or [])
     props["towns"] = list(row.towns)
     props["slug"] = row.slug
-    return CurrentProject(row.id, row.version, row.deleted_at is not None, props, row.geometry)
+    tracking = {name: getattr(row, name) for name in TRACKING_FIELDS}
+    tracking = {k: float(v) if isinstance(v, Decimal) else v for k, v in tracking.items()}
+    return CurrentProject(row.id, row.version, row.deleted_at is not None, props, row.geometry, tracking)

@@ -24,7 +24,9 @@ from app.catalog.projects import (
 from app.catalog.report import LoadReport
 from app.editing.current import CurrentProject, lock_project
 from app.editing.errors import EditRefused, etag
-from app.vocab import Precision, Status
+from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
+from app.queries.project_filter import lianzhou_today
+from app.vocab import STATUSES_NEEDING_REASON, Precision, Status
 
 
 def _refuse_problems(report: LoadReport) -> None:
@@ -129,13 +131,15 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
     """Add a project; returns warnings. Towns are derived from the geometry when not given."""
     props = feature.get("properties") or {}
     slug = props.get("slug")
-    if conn.execute(text("SELECT 1 FROM projects WHERE slug = :s"), {"s": slug}).scalar():
+    # Only a string can name an existing project; anything else is left for validation to name.
+    if isinstance(slug, str) and conn.execute(text("SELECT 1 FROM projects WHERE slug = :s"), {"s": slug}).scalar():
         raise EditRefused(409, f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
     derive = not props.get("towns")
     if derive:
         feature = {**feature, "properties": {**props, "towns": _towns_under(conn, feature.get("geometry"))}}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, None, set(item.feature.properties.towns))
+    _writer_context(conn, principal)
     insert_project(conn, item, seed_owned=False)
     _record(conn, principal, "create", item.slug, 1, creation_changes(item), note)
     return warnings
@@ -171,26 +175,52 @@ def patch_project(
     _check_official(principal, current.towns, current.towns)
     _require_version(conn, slug, current, expected_version)
     if "slug" in properties and properties["slug"] != slug:
-        raise EditRefused(
-            422, [{"loc": ["body", "properties", "slug"], "msg": "a slug cannot change", "type": "value_error"}]
-        )
-    merged = {**current.properties, **properties}
+        raise _bad("properties.slug", "a slug cannot change")
+    if properties.get("status") in STATUSES_NEEDING_REASON:
+        raise _bad("properties.status", "postponed, cancelled and merged need a reason: use POST …/status")
+    tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
+    catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
+    if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
+        raise EditRefused(403, f"only planners may set {', '.join(denied)}")
+    tracking, problems = merge_tracking(current.tracking, tracking_in, lianzhou_today())
+    if problems:
+        raise EditRefused(422, [{"loc": ["body", "properties"], "msg": m, "type": "value_error"} for m in problems])
+    merged = {**current.properties, **catalog_in}
     moved = geometry is not None
-    if moved and "location_precision" not in properties and merged["location_precision"] == Precision.TOWN.value:
+    if moved and "location_precision" not in catalog_in and merged["location_precision"] == Precision.TOWN.value:
         # A project moved off its town seat is no longer "known only to its town"; it never
         # becomes `surveyed` unless someone says so explicitly.
         merged["location_precision"] = Precision.APPROXIMATE.value
-    derive = moved and "towns" not in properties
+    derive = moved and "towns" not in catalog_in
     feature = {"type": "Feature", "properties": merged, "geometry": geometry or current.geometry}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, current.towns, set(item.feature.properties.towns))
     changes = _changes(conn, current, item)
-    if not changes:
+    new_tracking = tracking.model_dump()
+    tracking_changes = {
+        name: {"old": _jsonable(current.tracking[name]), "new": _jsonable(new_tracking[name])}
+        for name in TRACKING_FIELDS
+        if current.tracking[name] != new_tracking[name]
+    }
+    if not changes and not tracking_changes:
         return current.version, warnings
-    if not update_project(conn, current.id, current.version, item, seed_owned=False):
+    _writer_context(conn, principal)
+    if tracking_changes:
+        # Written first and without a version bump when the catalog fields change too, so the
+        # single new version (and its snapshot in project_versions) holds both.
+        assignments = ", ".join(f"{name} = :{name}" for name in tracking_changes)
+        if changes:
+            conn.execute(text(f"UPDATE projects SET {assignments} WHERE id = :id"), {**new_tracking, "id": current.id})
+        else:
+            _bump(conn, current, assignments, new_tracking)
+    if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
         raise EditRefused(412, f"project '{slug}' changed during your edit; reload it")
-    _record(conn, principal, "update", slug, current.version + 1, changes, note)
+    _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
     return current.version + 1, warnings
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _bump(conn: Connection, current: CurrentProject, assignments: str, params: dict[str, Any]) -> int:
@@ -218,6 +248,24 @@ def restore_project(conn: Connection, principal: Principal, slug: str, expected:
     return version
 
 
+def _bad(field: str, message: str) -> EditRefused:
+    return EditRefused(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
+
+
+def _writer_context(
+    conn: Connection, principal: Principal, effective: date | None = None, note: str | None = None
+) -> None:
+    """Tell the database trigger who writes and, for a status change, when it took effect."""
+    conn.execute(
+        text(
+            """SELECT set_config('planmap.user_id', :u, true),
+                      set_config('planmap.status_effective_date', :d, true),
+                      set_config('planmap.status_note', :n, true)"""
+        ),
+        {"u": str(principal.user_id), "d": effective.isoformat() if effective else "", "n": note or ""},
+    )
+
+
 def change_status(
     conn: Connection,
     principal: Principal,
@@ -226,24 +274,49 @@ def change_status(
     status: Status,
     effective: date,
     note: str | None,
+    reason: str | None = None,
+    merged_into: str | None = None,
 ) -> int:
-    """A dated status event: the timeline keeps every step, the project shows the latest."""
+    """A dated status event: the timeline keeps every step, the project shows the latest.
+
+    Postponing, cancelling and merging are honest outcomes that must say why; a merger
+    also names the project it went into. The event row itself is written by the trigger
+    on projects (migration 0004), dated by `effective`.
+    """
     current = _locked(conn, slug)
     _check_official(principal, current.towns, current.towns)
     _require_version(conn, slug, current, expected)
-    if effective > date.today():
-        raise EditRefused(
-            422, [{"loc": ["body", "date"], "msg": "the date cannot be in the future", "type": "value_error"}]
-        )
-    conn.execute(
-        text(
-            """INSERT INTO status_events (project_id, status, effective_date, note, user_id)
-               VALUES (:p, :s, :d, :n, :u)"""
-        ),
-        {"p": current.id, "s": status.value, "d": effective, "n": note, "u": principal.user_id},
+    if effective > lianzhou_today():
+        raise _bad("date", "the date cannot be in the future")
+    if status in STATUSES_NEEDING_REASON and not (reason and reason.strip()):
+        raise _bad("reason", f"a project that is {status.value} needs a reason")
+    target_id = None
+    if status is Status.MERGED:
+        if not merged_into:
+            raise _bad("merged_into", "name the project this one was merged into")
+        target_id = conn.execute(
+            text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL AND id <> :me"),
+            {"s": merged_into, "me": current.id},
+        ).scalar()
+        if target_id is None:
+            raise _bad("merged_into", f"no other project '{merged_into}'")
+    elif merged_into:
+        raise _bad("merged_into", "merged_into applies only to status merged")
+    _writer_context(conn, principal, effective, note)
+    version = _bump(
+        conn,
+        current,
+        "status = :status, status_reason = :reason, merged_into_id = :target",
+        {"status": status.value, "reason": reason if status in STATUSES_NEEDING_REASON else None, "target": target_id},
     )
-    version = _bump(conn, current, "status = :status", {"status": status.value})
-    changes = {"status": {"old": current.properties["status"], "new": status.value}, "effective_date": str(effective)}
+    changes: dict[str, Any] = {
+        "status": {"old": current.properties["status"], "new": status.value},
+        "effective_date": str(effective),
+    }
+    if reason:
+        changes["status_reason"] = reason
+    if merged_into:
+        changes["merged_into"] = merged_into
     _record(conn, principal, "status", slug, version, changes, note)
     return version
 

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.geojson_sql import COUNTY_FEATURE, PROJECT_FEATURE, TOWN_FEATURE
+from app.geojson_sql import COUNTY_FEATURE, TOWN_FEATURE
 from app.ogc.params import bad_request
 from app.queries.project_filter import ProjectFilter, unknown_towns
-from app.queries.project_pages import FeaturePage, fetch_page
+from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
 from app.vocab import Category, Status
 
 
@@ -30,6 +30,7 @@ class ItemQuery:
     properties: dict[str, list[str]]
     limit: int
     offset: int
+    staff: bool = False
 
 
 class Provider:
@@ -45,7 +46,7 @@ class Provider:
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         raise NotImplementedError
 
-    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
         raise NotImplementedError
 
 
@@ -73,7 +74,7 @@ class ProjectsProvider(Provider):
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         years = (await conn.execute(text("SELECT min(start_year), max(end_year) FROM projects"))).one()
-        return Extent(await _bbox_of(conn, "projects", "geom"), (years[0], years[1]))
+        return Extent(await _bbox_of(conn, "projects_public", "geom"), (years[0], years[1]))
 
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         try:
@@ -84,12 +85,19 @@ class ProjectsProvider(Provider):
         towns = query.properties.get("town", [])
         if towns and (unknown := await unknown_towns(conn, towns)):
             raise bad_request(f"unknown town: {', '.join(unknown)}")
-        flt = ProjectFilter(towns=towns, statuses=statuses, categories=categories, bbox=query.bbox, years=query.years)
+        flt = ProjectFilter(
+            towns=towns,
+            statuses=statuses,
+            categories=categories,
+            bbox=query.bbox,
+            years=query.years,
+            staff=query.staff,
+        )
         return await fetch_page(conn, flt, query.limit, query.offset)
 
-    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
-        sql = f"SELECT ({PROJECT_FEATURE})::text FROM projects p WHERE p.slug = :id AND p.deleted_at IS NULL"
-        return (await conn.execute(text(sql), {"id": feature_id})).scalar_one_or_none()
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
+        found = await fetch_feature(conn, ProjectFilter(staff=staff), feature_id)
+        return None if found is None else found[1]
 
 
 class SimpleProvider(Provider):
@@ -121,7 +129,7 @@ class SimpleProvider(Provider):
         total, returned, features = (await conn.execute(text(sql), params)).one()
         return FeaturePage(int(total), int(returned), features)
 
-    async def item(self, conn: AsyncConnection, feature_id: str) -> str | None:
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
         a = self.alias
         sql = f"SELECT ({self.feature_sql})::text FROM {self.table} {a} WHERE {a}.{self.key} = :id"
         return (await conn.execute(text(sql), {"id": feature_id})).scalar_one_or_none()

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.api.deps import get_conn
 from app.api.paging import collection_bytes, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
+from app.api.security import optional_principal
+from app.auth.principal import Principal
 from app.ogc.params import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -152,6 +154,7 @@ async def collection(
 async def items(
     request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
+    principal: Annotated[Principal | None, Depends(optional_principal)],
     collection_id: Annotated[str, Path(examples=["projects"])],
 ) -> Response:
     provider = _provider(collection_id)
@@ -176,6 +179,7 @@ async def items(
         },
         limit=parse_int("limit", params.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT),
         offset=parse_int("offset", params.get("offset"), 0, 0, 10_000_000),
+        staff=principal is not None,
     )
     page = await provider.items(conn, query)
     links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE)
@@ -195,10 +199,11 @@ async def item(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     collection_id: Annotated[str, Path(examples=["projects"])],
     feature_id: Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])],
+    principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Response:
     provider = _provider(collection_id)
     _check_format(request)
-    body = await provider.item(conn, feature_id)
+    body = await provider.item(conn, feature_id, staff=principal is not None)
     if body is None:
         raise OGCError(404, "NotFound", f"no feature '{feature_id}' in '{collection_id}'")
     feature = orjson.loads(body)

@@ -7,14 +7,30 @@ geography index for distance).
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.vocab import Category, Status
+from app.queries.sources import project_source
+from app.vocab import Category, Status, WarningKind
 
 MAX_RADIUS_M = 200_000.0
+DEFAULT_STALE_DAYS = 180
+
+# The warnings of project `p` on the reference date; the SQL function lives in migration 0004.
+WARNINGS_SQL = (
+    "project_warnings(p.status, p.start_year, p.end_year, p.planned_start, p.planned_end, "
+    "coalesce(p.planned_investment_cny_100m, (p.figures->>'investment_cny_100m')::numeric), "
+    "p.actual_start, p.actual_end, p.actual_spend_cny_100m, p.updated_at, "
+    "CAST(:f_ref_date AS date), CAST(:f_stale_days AS int))"
+)
+
+
+def lianzhou_today() -> date:
+    """Today's date in Lianzhou (UTC+8), the date warnings are judged on."""
+    return (datetime.now(UTC) + timedelta(hours=8)).date()
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,16 @@ class ProjectFilter:
     near: Near | None = None
     # OGC `datetime`: projects whose plan years [start_year, end_year] meet this interval.
     years: tuple[int | None, int | None] | None = None
+    warnings: list[WarningKind] = field(default_factory=list)
+    # Who reads and when: staff see sensitive sites precisely; `as_of` reads the record of that day.
+    staff: bool = False
+    as_of: date | None = None
+    stale_days: int = DEFAULT_STALE_DAYS
+
+    def source(self) -> tuple[str, dict[str, Any]]:
+        """The FROM item for `p`, with every parameter the project SQL may refer to."""
+        sql, params = project_source(staff=self.staff, as_of=self.as_of)
+        return sql, {**params, "f_ref_date": self.as_of or lianzhou_today(), "f_stale_days": self.stale_days}
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """SQL condition on `projects p` and its bind parameters."""
@@ -68,6 +94,9 @@ class ProjectFilter:
                 "ST_DWithin(p.geom::geography, ST_SetSRID(ST_MakePoint(:f_lon, :f_lat), 4326)::geography, :f_radius)"
             )
             params.update(f_lon=self.near.lon, f_lat=self.near.lat, f_radius=self.near.radius_m)
+        if self.warnings:
+            clauses.append(f"{WARNINGS_SQL} && CAST(:f_warnings AS text[])")
+            params["f_warnings"] = [w.value for w in self.warnings]
         if self.years is not None:
             start, end = self.years
             if end is not None:

@@ -19,20 +19,26 @@ class FeaturePage:
 
 def _page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
     where, params = flt.where()
+    source, source_params = flt.source()
+    params = {**params, **source_params}
     distance = flt.distance_sql() or "NULL::float8"
     extra = "'distance_m', round(m.distance_m::numeric, 1)" if flt.near else ""
     order = "m.distance_m, m.slug" if flt.near else "m.slug"
     sql = f"""
         WITH matched AS (
-            SELECT p.id, p.slug, {distance} AS distance_m FROM projects p WHERE {where}
+            SELECT p.id, p.slug, {distance} AS distance_m FROM {source} p WHERE {where}
         ), page AS (
             SELECT m.* FROM matched m ORDER BY {order} LIMIT :limit OFFSET :offset
         )
         SELECT (SELECT count(*) FROM matched) AS total,
                count(p.id) AS returned,
                COALESCE(json_agg({project_feature_sql(extra)} ORDER BY {order}), '[]'::json)::text AS features
-        FROM page m JOIN projects p ON p.id = m.id
+        FROM page m CROSS JOIN LATERAL (SELECT * FROM {source} p WHERE p.id = m.id OFFSET 0) p
     """
+    # LATERAL, not JOIN … ON: the public source is a UNION ALL view, which PostgreSQL cannot probe by a
+    # join key, so a join read all its rows (1.4 s at a million projects); a lateral `p.id = m.id` is pushed
+    # into both branches as a primary-key lookup per page row (bench/NOTES.md). OFFSET 0 keeps the planner
+    # from flattening the subquery back into that join.
     return sql, params
 
 
@@ -72,6 +78,8 @@ CSV_COLUMNS = (
 async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     """Flat rows (lists joined with ';', figures as JSON, geometry as WKT) for CSV."""
     where, params = flt.where()
+    source, source_params = flt.source()
+    params = {**params, **source_params}
     distance = flt.distance_sql() or "NULL::float8"
     order = "distance_m, p.slug" if flt.near else "p.slug"
     sql = f"""
@@ -82,7 +90,24 @@ async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
                p.plan_chapter, p.plan_section, p.source_quote, p.figures::text AS figures, p.start_year, p.end_year,
                p.location_precision, p.location_note, p.updated_at, p.version,
                round(({distance})::numeric, 1) AS distance_m, ST_AsText(p.geom, 7) AS wkt
-        FROM projects p WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset
+        FROM {source} p WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset
     """
     result = await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
     return [dict(r._mapping) for r in result]
+
+
+def feature_sql(flt: ProjectFilter, slug: str) -> tuple[str, dict[str, Any]]:
+    """The SQL `fetch_feature` runs; public so the benchmark can EXPLAIN it."""
+    source, params = flt.source()
+    sql = (
+        f"SELECT p.version, ({project_feature_sql()})::text FROM {source} p "
+        "WHERE p.slug = :slug AND p.deleted_at IS NULL"
+    )
+    return sql, {**params, "slug": slug}
+
+
+async def fetch_feature(conn: AsyncConnection, flt: ProjectFilter, slug: str) -> tuple[int, str] | None:
+    """One live project as (version, Feature JSON) seen through the filter's source, or None."""
+    sql, params = feature_sql(flt, slug)
+    row = (await conn.execute(text(sql), params)).one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]))

@@ -117,7 +117,7 @@ async def town_status_counts(conn: AsyncConnection, slug: str) -> dict[str, int]
         text(
             """SELECT p.status, count(*) AS n FROM projects p
                JOIN project_towns pt ON pt.project_id = p.id JOIN towns t ON t.id = pt.town_id
-               WHERE t.slug = :slug GROUP BY p.status"""
+               WHERE t.slug = :slug AND p.deleted_at IS NULL GROUP BY p.status"""
         ),
         {"slug": slug},
     )
@@ -138,7 +138,7 @@ async def load_project(conn: AsyncConnection, slug: str) -> dict[str, Any] | Non
                                                                       'name_en', t.name_en) ORDER BY t.slug)
                                     FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                                     WHERE pt.project_id = p.id), '[]'::json) AS towns
-                   FROM projects p WHERE p.slug = :slug"""
+                   FROM projects_public p WHERE p.slug = :slug AND p.deleted_at IS NULL"""
             ),
             {"slug": slug},
         )
@@ -150,7 +150,11 @@ async def project_history(conn: AsyncConnection, slug: str, limit: int = 50) -> 
     """The audit trail of one project, newest first (the seed's insert, then any edit)."""
     rows = await conn.execute(
         text(
-            """SELECT occurred_at, actor, action, changes FROM audit_log
+            """SELECT occurred_at, actor, action, note, object_version,
+                      (SELECT u.display_name FROM users u WHERE u.id = audit_log.user_id) AS actor_name,
+                      CASE WHEN EXISTS (SELECT 1 FROM projects s WHERE s.slug = :slug AND s.sensitive)
+                           THEN changes - 'geometry' ELSE changes END AS changes
+               FROM audit_log
                WHERE object_type = 'project' AND object_key = :slug ORDER BY occurred_at DESC, id DESC LIMIT :limit"""
         ),
         {"slug": slug, "limit": limit},

@@ -11,6 +11,8 @@ from typing import Literal
 
 from fastapi import Request
 
+from app.web.i18n_editing import EDITING_MESSAGES
+
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
@@ -195,6 +197,10 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "map_of": "Map",
     },
 }
+
+# Logging in, editing, history and feedback keep their words in app/web/i18n_editing.py.
+for _lang in LANGS:
+    MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
 
 # The subset the browser needs for popups, legends and the near-me list.
 JS_KEYS = (

@@ -20,13 +20,17 @@ from app.api.deps import get_conn
 from app.queries.stats import plan_stats
 from app.settings import REPO_ROOT, Settings
 from app.web import data
+from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
 from app.web.maps import build_map
+from app.web.page_session import attach_session, page_session
+from app.web.project_extras import feedback_config, project_extras
 
 TEMPLATES_DIR = REPO_ROOT / "frontend" / "templates"
 STATIC_DIR = REPO_ROOT / "frontend" / "static"
 
-router = APIRouter(include_in_schema=False)
+# Every page knows who is looking (the header shows a logged-in user; the project page their edit controls).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
 
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -87,7 +91,7 @@ def render(
     started = time.perf_counter()
     mapparts = None
     if map_config is not None:
-        mapparts = build_map(_settings(request), t)
+        mapparts = nonced_map(build_map(_settings(request), t), request_nonce(request))
         map_config = {
             "lang": t.lang,
             "gcj02": mapparts.gcj02,
@@ -106,9 +110,13 @@ def render(
         link=lambda path: with_lang(path, t.lang),
         mapparts=mapparts,
         map_config=map_config,
+        csp_nonce=request_nonce(request),  # every inline <script>/<style> of a template carries it
+        session=page_session(request),
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)
+    if page_session(request) is not None:  # carries the user's name and CSRF token: for them alone
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["Server-Timing"] = f"render;dur={(time.perf_counter() - started) * 1000:.1f}"
     return response
 
@@ -168,6 +176,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         return not_found_page(request, t, f"/projects/{slug}")
     vocab = await data.load_vocab(conn, t.lang)
     history = await data.project_history(conn, slug)
+    extras = await project_extras(request, conn, t, project, vocab, history)
     config = {
         "mode": "project",
         # Known only to its town: the map highlights that town, so the pin is not read as the site.
@@ -193,7 +202,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         status_color=data.STATUS_COLORS.get(project["status"], data.DEFAULT_COLOR),
         category_label=vocab.category_label(project["category"]),
         figures=figures,
-        history=history,
+        **extras,
     )
 
 
@@ -209,7 +218,15 @@ async def near_page(request: Request, conn: Conn) -> HTMLResponse:
         "radii": [1000, 2000, 5000, 10000, 20000, 50000],
         "defaultRadius": 5000,
     }
-    return render(request, "near.html", t, map_config=config, towns=towns, radii=config["radii"])
+    return render(
+        request,
+        "near.html",
+        t,
+        map_config=config,
+        towns=towns,
+        radii=config["radii"],
+        feedback_config=feedback_config(t, None),
+    )
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

@@ -653,6 +653,9 @@
               self.map.fitBounds(town.getBounds(), { padding: [20, 20], animate: false });
             }
           }
+          // For the page's other scripts (earlier locations, the editor): the project is drawn.
+          self.project = { entry: entry, feature: f };
+          document.dispatchEvent(new CustomEvent("planmap:project", { detail: { pm: self, entry: entry, feature: f } }));
         });
       });
     } else if (mode === "near") {
@@ -782,6 +785,13 @@
     this.locateButton.addEventListener("click", function () {
       self.locate();
     });
+    // The form only groups the controls; it is never submitted (a listener, not an inline handler: the CSP forbids those).
+    var form = document.getElementById("pm-near-form");
+    if (form) {
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+      });
+    }
     pm.map.on("click", function (e) {
       var wgs = pm.toWgs(e.latlng);
       self.townSelect.value = "";
@@ -857,6 +867,8 @@
     return pm.loadProjects(pm.projectsUrl(query)).then(
       function (features) {
         self.render(features);
+        // For the feedback form: which projects are listed, around which place.
+        document.dispatchEvent(new CustomEvent("planmap:near", { detail: { pm: pm, features: features, place: self.place } }));
         document.documentElement.setAttribute("data-pm-near-ready", "1");
       },
       function (err) {

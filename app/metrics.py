@@ -1,0 +1,105 @@
+"""Prometheus metrics at `/metrics`: requests by route template and status, latency, DB pool use.
+
+Labels use the route *template* (`/api/projects/{slug}`), never the raw path, so a scanner
+asking for a million random URLs adds one `<unmatched>` series, not a million. Each app gets
+its own registry (tests build many apps in one process; the global registry would refuse the
+second one's metrics). With several uvicorn workers each worker answers for itself: scrape
+each, or run one worker per port behind the proxy.
+"""
+
+import time
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.middleware.request_id import route_template
+
+router = APIRouter(include_in_schema=False)
+
+# Web requests here take from a millisecond (cached tile) to seconds (a big export).
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class PoolCollector(Collector):
+    """Reads the SQLAlchemy pool at scrape time: no bookkeeping on the request path."""
+
+    def __init__(self, app_state: object) -> None:
+        self._state = app_state
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        engine: AsyncEngine | None = getattr(self._state, "engine", None)
+        pool = engine.sync_engine.pool if engine is not None else None
+        size = GaugeMetricFamily("planmap_db_pool_size", "Connections the pool keeps open (pool_size)")
+        checked_out = GaugeMetricFamily("planmap_db_pool_checked_out", "Connections in use by requests now")
+        overflow = GaugeMetricFamily("planmap_db_pool_overflow", "Connections open beyond pool_size now")
+        if isinstance(pool, QueuePool):
+            size.add_metric([], float(pool.size()))
+            checked_out.add_metric([], float(pool.checkedout()))
+            overflow.add_metric([], float(max(pool.overflow(), 0)))
+        yield size
+        yield checked_out
+        yield overflow
+
+
+class Metrics:
+    """The registry and instruments of one app."""
+
+    def __init__(self, app_state: object) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "planmap_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "planmap_http_request_duration_seconds",
+            "Time from request to the end of the response, by method and route template",
+            ["method", "route"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(PoolCollector(app_state))
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request (the route is known only after routing, so read it at the end)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = route_template(scope)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+
+
+@router.get("/metrics")
+async def metrics_endpoint(request: Request) -> Response:
+    metrics: Metrics = request.app.state.metrics
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,1 @@
+"""ASGI middleware for reliability and security: request ids and access logs, security headers, body limits."""

@@ -1,0 +1,107 @@
+"""Request bodies: at most PLANMAP_MAX_BODY_BYTES (413 above), received within PLANMAP_BODY_TIMEOUT_SECONDS (408).
+
+Enforced *while* the body is read, not after: a declared `Content-Length` over the limit is
+refused before a byte of the body is read, and a chunked body is counted as it arrives and
+refused at the first chunk that crosses the limit. So a 2 GB upload costs the server at most
+the limit in memory, never the whole upload.
+
+uvicorn has no timeout for receiving a body, so a client that trickles one byte a second
+would hold a request (and, once the handler has a database connection, a pooled connection)
+for as long as it likes. The time for the whole body is bounded here; past it the client gets
+408 and the connection is closed. (Slow *headers* are a reverse proxy's job, e.g. nginx's
+`client_header_timeout`: the app only sees a request once its headers are complete.)
+
+When the middleware answers itself, the app's own reading of the body is told the client
+went away (`http.disconnect`), and whatever the app then tries to send is dropped.
+"""
+
+import math
+import time
+
+import anyio
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+def _declared_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
+
+    def _refusal(self, status: int, detail: str) -> tuple[Message, Message]:
+        body = orjson.dumps({"detail": detail})
+        start: Message = {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+        return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        declared = _declared_length(scope)
+        if declared is not None and declared > self.max_bytes:
+            for message in self._refusal(413, too_large):
+                await send(message)
+            return
+
+        received = 0
+        deadline = time.monotonic() + self.timeout_seconds
+        answered = False  # we sent our own refusal: the app's reply must be dropped
+        app_started = False
+
+        async def refuse(status: int, detail: str) -> Message:
+            nonlocal answered
+            if not app_started and not answered:
+                answered = True
+                for message in self._refusal(status, detail):
+                    await send(message)
+            return {"type": "http.disconnect"}
+
+        async def limited_receive() -> Message:
+            nonlocal received, deadline
+            if answered:
+                return {"type": "http.disconnect"}
+            remaining = deadline - time.monotonic()
+            message: Message | None = None
+            if remaining > 0:
+                with anyio.move_on_after(remaining):
+                    message = await receive()
+            if message is None:
+                return await refuse(408, f"the request body was not received within {self.timeout_seconds:g} s")
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    return await refuse(413, too_large)
+                if not message.get("more_body", False):
+                    # The body is complete: no deadline for the rest (a long download listens for a disconnect).
+                    deadline = math.inf
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal app_started
+            if answered:
+                return
+            if message["type"] == "http.response.start":
+                app_started = True
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)

@@ -1,0 +1,154 @@
+"""What a wall map shows, read from PostGIS: the town, its neighbours, the county and the town's projects.
+
+Project geometry is read in exactly one place, `project_geometry_sql`, from the public source
+of `app.queries.sources` (where a sensitive site stands at its town seat): a wall map is for
+the public, so it must show no more than the public API does, whoever prints it.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, text
+
+from app.exports import LIANZHOU_TZ
+from app.queries.sources import project_source
+from app.web.data import DEFAULT_COLOR, STATUS_COLORS
+from app.web.i18n import MESSAGES
+
+TOWN_ONLY = "town"  # location_precision of a project known only to its town: drawn at the seat
+
+
+@dataclass(frozen=True)
+class TownShape:
+    slug: str
+    name_zh: str
+    area: BaseGeometry
+    seat: Point
+
+
+@dataclass(frozen=True)
+class MapProject:
+    number: int
+    slug: str
+    name_zh: str
+    status: str
+    status_label: str
+    color: str
+    category_label: str
+    precision: str
+    precision_label: str
+    geometry: BaseGeometry
+
+    @property
+    def town_only(self) -> bool:
+        return self.precision == TOWN_ONLY
+
+
+@dataclass(frozen=True)
+class StatusKey:
+    code: str
+    label: str
+    color: str
+    count: int
+
+
+@dataclass(frozen=True)
+class WallmapData:
+    town: TownShape
+    towns: list[TownShape]
+    county: BaseGeometry
+    projects: list[MapProject]
+    statuses: list[StatusKey]
+    made_on: date
+
+
+def project_geometry_sql(alias: str = "p") -> str:
+    """The one expression that turns a project's geometry into coordinates for a wall map (GeoJSON, ~10 cm)."""
+    return f"ST_AsGeoJSON({alias}.geom, 6)"
+
+
+def _geometry(value: str) -> BaseGeometry:
+    return shape(orjson.loads(value))
+
+
+def town_slugs(conn: Connection) -> list[str]:
+    return list(conn.execute(text("SELECT slug FROM towns ORDER BY slug")).scalars())
+
+
+def _towns(conn: Connection) -> list[TownShape]:
+    rows = conn.execute(
+        text(
+            """SELECT slug, name_zh, ST_AsGeoJSON(coalesce(area, ST_Buffer(seat, 0.001)), 6) AS area,
+                      ST_AsGeoJSON(seat, 6) AS seat FROM towns ORDER BY slug"""
+        )
+    )
+    towns = []
+    for r in rows:
+        seat = _geometry(r.seat)
+        assert isinstance(seat, Point)
+        towns.append(TownShape(r.slug, r.name_zh, _geometry(r.area), seat))
+    return towns
+
+
+def _projects(conn: Connection, town: str, statuses: dict[str, Any]) -> list[MapProject]:
+    source, params = project_source(staff=False, as_of=None)
+    found = conn.execute(
+        text(
+            f"""SELECT p.slug, p.name_zh, p.status, c.label_zh AS category_label, p.location_precision,
+                       {project_geometry_sql("p")} AS geometry
+                FROM {source} p JOIN project_categories c ON c.code = p.category
+                WHERE p.deleted_at IS NULL AND EXISTS (
+                    SELECT 1 FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                    WHERE pt.project_id = p.id AND t.slug = :town)"""
+        ),
+        {**params, "town": town},
+    ).all()
+    # Numbers follow the table: located projects first (their numbers are on the map), then those known only
+    # to the town, whose numbers are consecutive so the map can list them as one range at the seat.
+    rows = sorted(
+        found,
+        key=lambda r: (
+            r.location_precision == TOWN_ONLY,
+            statuses.get(r.status, (99, r.status))[0],
+            r.category_label,
+            r.name_zh,
+        ),
+    )
+    precision_labels = MESSAGES["zh"]
+    return [
+        MapProject(
+            number=i,
+            slug=r.slug,
+            name_zh=r.name_zh,
+            status=r.status,
+            status_label=statuses.get(r.status, (99, r.status))[1],
+            color=STATUS_COLORS.get(r.status, DEFAULT_COLOR),
+            category_label=r.category_label,
+            precision=r.location_precision,
+            precision_label=precision_labels.get(f"precision_{r.location_precision}", r.location_precision),
+            geometry=_geometry(r.geometry),
+        )
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def load_wallmap(conn: Connection, slug: str, now: datetime | None = None) -> WallmapData | None:
+    """Everything one town's wall map needs, or None when there is no such town."""
+    towns = _towns(conn)
+    town = next((t for t in towns if t.slug == slug), None)
+    if town is None:
+        return None
+    county = _geometry(conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom), 6) FROM county_boundary")).scalar_one())
+    status_rows = conn.execute(text("SELECT code, label_zh, sort_order FROM project_statuses ORDER BY sort_order"))
+    statuses = {r.code: (r.sort_order, r.label_zh) for r in status_rows}
+    projects = _projects(conn, slug, statuses)
+    keys = [
+        StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
+        for code, (_, label) in statuses.items()
+    ]
+    made_on = (now or datetime.now(LIANZHOU_TZ)).astimezone(LIANZHOU_TZ).date()
+    return WallmapData(town, towns, county, projects, keys, made_on)

@@ -1,0 +1,120 @@
+"""The change history of a project as a reader can take it in: who, when, and what changed from what.
+
+The audit rows keep old and new values as JSON (geometry included); a table of raw JSON
+is exact but unreadable. Here each change becomes a field label with old and new text:
+statuses and precisions by their labels, lists joined, a moved point as the distance it
+moved, any other geometry change as "location changed". A creation lists no fields (every
+field would be "from nothing"): the row itself says the project was created.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from app.exports import LIANZHOU_TZ
+from app.web.i18n import Translator
+
+EARTH_RADIUS_M = 6_371_008.8
+# The order fields are listed in; any other changed field follows, by name.
+FIELD_ORDER = ("geometry", "status", "name_zh", "name_en", "location_precision", "location_note", "towns")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    name: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime  # in Lianzhou's time: the readers' clock
+    who: str
+    action_code: str
+    action: str
+    version: int | None
+    note: str | None
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def distance_m(a: list[float], b: list[float]) -> float:
+    """Great-circle distance between two lon/lat points (haversine; metres)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (a[0], a[1], b[0], b[1]))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def format_distance(metres: float, t: Translator) -> str:
+    if metres < 1000:
+        return f"{metres:.0f} {t('m')}"
+    return f"{metres / 1000:.2f} {t('km')}"
+
+
+def _geometry_change(old: Any, new: Any, t: Translator) -> FieldChange:
+    label = t("field_geometry")
+    if isinstance(old, dict) and isinstance(new, dict) and old.get("type") == new.get("type") == "Point":
+        moved = distance_m(old["coordinates"], new["coordinates"])
+        return FieldChange("geometry", label, "", t("moved_by", distance=format_distance(moved, t)))
+    return FieldChange("geometry", label, "", t("location_changed"))
+
+
+def _text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _field_label(name: str, t: Translator) -> str:
+    key = f"field_{name}"
+    label = t(key)
+    return name if label == key else label
+
+
+def describe(rows: list[dict[str, Any]], t: Translator, status_label: Callable[[str], str]) -> list[HistoryRow]:
+    """Audit rows (newest first, as app.web.data.project_history gives them) as readable rows."""
+    out = []
+    for row in rows:
+        changes: dict[str, Any] = row.get("changes") or {}
+        described: list[FieldChange] = []
+        if row["action"] != "create":
+            names = [n for n in FIELD_ORDER if n in changes] + sorted(set(changes) - set(FIELD_ORDER))
+            for name in names:
+                change = changes[name]
+                if not isinstance(change, dict) or "new" not in change:
+                    continue  # e.g. effective_date: told by the status row itself
+                old, new = change.get("old"), change["new"]
+                if name == "geometry":
+                    described.append(_geometry_change(old, new, t))
+                elif name == "status":
+                    described.append(
+                        FieldChange(name, t("field_status"), status_label(old) if old else "—", status_label(new))
+                    )
+                elif name == "location_precision":
+                    described.append(
+                        FieldChange(name, _field_label(name, t), t(f"precision_{old}"), t(f"precision_{new}"))
+                    )
+                else:
+                    described.append(FieldChange(name, _field_label(name, t), _text(old), _text(new)))
+        action_key = f"action_{row['action']}"
+        action = t(action_key)
+        out.append(
+            HistoryRow(
+                at=row["occurred_at"].astimezone(LIANZHOU_TZ),
+                who=row.get("actor_name") or row["actor"],
+                action_code=row["action"],
+                action=row["action"] if action == action_key else action,
+                version=row.get("object_version"),
+                note=row.get("note"),
+                changes=described,
+            )
+        )
+    return out

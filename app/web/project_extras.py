@@ -1,0 +1,61 @@
+"""What the project page adds for editing, history and feedback: template context and the scripts' config.
+
+The edit controls are rendered only for a logged-in user who may edit this project (its
+town's official, a planner or an admin); everyone else's page has no edit form and does
+not even load the drawing library. The API refuses them anyway: hiding the controls is
+for clarity, not for security.
+"""
+
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.feedback.queries import public_feedback
+from app.web.data import Vocab
+from app.web.history_view import describe
+from app.web.i18n import Translator
+from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
+from app.web.page_session import page_session
+
+PRECISIONS = ("surveyed", "approximate", "town")
+
+
+def js_messages(t: Translator, keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: t(key) for key in keys}
+
+
+def feedback_config(t: Translator, slug: str | None) -> dict[str, Any]:
+    """Config of frontend/static/js/feedback.js (the project page and the near-me page)."""
+    return {
+        "lang": t.lang,
+        "slug": slug,
+        "api": "/api/projects/",
+        "messages": js_messages(t, FEEDBACK_JS_KEYS),
+    }
+
+
+async def project_extras(
+    request: Request, conn: AsyncConnection, t: Translator, project: dict[str, Any], vocab: Vocab, history: Any
+) -> dict[str, Any]:
+    """Template context for the history, feedback and (when allowed) edit sections of a project page."""
+    session = page_session(request)
+    slug = project["slug"]
+    can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]])
+    return {
+        "history": describe(history, t, vocab.status_label),
+        "feedback": await conn.run_sync(public_feedback, slug),
+        "can_edit": can_edit,
+        "edit_statuses": vocab.statuses,
+        "edit_precisions": PRECISIONS,
+        # The server refuses a status date after its own today, so the form offers no later one.
+        "today": date.today().isoformat(),
+        "extras_config": {
+            "slug": slug,
+            "history": f"/api/projects/{slug}/history",
+            "project": f"/api/projects/{slug}",
+            "messages": js_messages(t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS if can_edit else ())),
+        },
+        "feedback_config": feedback_config(t, slug),
+    }

@@ -1,0 +1,114 @@
+/*
+ * planmap kit: the few helpers the editing, feedback and moderation scripts share.
+ *
+ * - `el` builds DOM nodes; text always goes in with textContent, never as HTML, so whatever a
+ *   visitor or an official typed is shown as text;
+ * - `send` makes a JSON request with the page's CSRF token (a logged-in browser's writes are
+ *   refused without it) and never throws on an HTTP error: it resolves to {status, ok, data};
+ * - `errorText` turns FastAPI's error bodies (a string, a list of {loc, msg}, or {message})
+ *   into one readable line.
+ */
+(function (root) {
+  "use strict";
+
+  var doc = root.document;
+
+  function el(tag, attrs, children) {
+    var node = doc.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) {
+        return;
+      }
+      if (key === "text") {
+        node.textContent = String(value);
+      } else if (key === "className") {
+        node.className = value;
+      } else {
+        node.setAttribute(key, String(value));
+      }
+    });
+    (children || []).forEach(function (child) {
+      if (child !== null && child !== undefined) {
+        node.appendChild(typeof child === "string" ? doc.createTextNode(child) : child);
+      }
+    });
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) {
+      node.removeChild(node.firstChild);
+    }
+  }
+
+  function csrfToken() {
+    var meta = doc.querySelector('meta[name="pm-csrf"]');
+    return meta ? meta.getAttribute("content") : null;
+  }
+
+  function send(method, url, body, extraHeaders) {
+    var headers = { Accept: "application/json, application/geo+json" };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    var token = csrfToken();
+    if (token) {
+      headers["X-CSRF-Token"] = token;
+    }
+    Object.keys(extraHeaders || {}).forEach(function (key) {
+      headers[key] = extraHeaders[key];
+    });
+    return fetch(url, {
+      method: method,
+      headers: headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+      cache: "no-store",
+    }).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try {
+          data = text ? JSON.parse(text) : null;
+        } catch (e) {
+          data = text;
+        }
+        return { status: res.status, ok: res.ok, headers: res.headers, data: data };
+      });
+    });
+  }
+
+  function errorText(data) {
+    var detail = data && data.detail !== undefined ? data.detail : data;
+    if (typeof detail === "string") {
+      return detail;
+    }
+    if (Array.isArray(detail)) {
+      return detail
+        .map(function (d) {
+          var loc = (d.loc || []).filter(function (part) {
+            return part !== "body";
+          });
+          return (loc.length ? loc.join(".") + ": " : "") + d.msg;
+        })
+        .join("; ");
+    }
+    if (detail && detail.message) {
+      return detail.message;
+    }
+    return JSON.stringify(detail);
+  }
+
+  function config(id) {
+    var node = doc.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (all, key) {
+      return values[key] !== undefined ? String(values[key]) : all;
+    });
+  }
+
+  root.pmkit = { el: el, clear: clear, csrfToken: csrfToken, send: send, errorText: errorText, config: config, format: format };
+})(window);
