@@ -16,13 +16,14 @@ PRIVATE_DB := 1
 export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(or $(PLANMAP_PG_PORT),55432)/planmap
 endif
 
-.PHONY: help run test lint db postgis chromium fonts cluster cluster-stop venv clean bench
+.PHONY: help run test lint db postgis chromium fonts cluster cluster-stop venv clean bench soak
 
 help:
 	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
 	@echo "make test   set up and run lint, type checks and the test suite"
 	@echo "make lint   ruff and mypy only"
 	@echo "make bench  planmap vs tipg at 1k/100k/1M features (BENCH_SIZES=\"1000 100000\" to choose; ~40 min)"
+	@echo "make soak   minutes of mixed load (wrk) with errors, latency and memory -> soak/RESULTS.md (SOAK_MINUTES=5)"
 	@echo "make cluster-stop   stop the private PostgreSQL cluster"
 
 $(STAMP): pyproject.toml
@@ -61,8 +62,8 @@ run: db
 	$(BIN)/planmap serve
 
 lint: venv
-	$(BIN)/ruff check app tests migrations bench
-	$(BIN)/ruff format --check app tests migrations bench
+	$(BIN)/ruff check app tests migrations bench soak
+	$(BIN)/ruff format --check app tests migrations bench soak
 	$(BIN)/mypy app
 
 test: venv cluster chromium fonts lint
@@ -72,6 +73,12 @@ test: venv cluster chromium fonts lint
 BENCH_SIZES ?= 1000 100000 1000000
 bench: venv cluster
 	$(BIN)/python bench/run.py --sizes "$(BENCH_SIZES)"
+
+# Not part of `make test`: SOAK_MINUTES (default 5) of mixed load from wrk on 127.0.0.1; writes soak/RESULTS.md.
+SOAK_MINUTES ?= 5
+soak: venv cluster
+	@scripts/ensure-wrk.sh
+	SOAK_MINUTES=$(SOAK_MINUTES) $(BIN)/python soak/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

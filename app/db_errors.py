@@ -19,7 +19,7 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 log = logging.getLogger("planmap.db")
@@ -40,7 +40,10 @@ def database_unavailable(detail: str = "the database is unavailable; try again s
 
 def is_connection_error(exc: BaseException) -> bool:
     """A lost or refused connection, a server shutting down, a pool exhausted: transient, so 503."""
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError):
+    # PendingRollbackError: a connection died inside a transaction and some code caught that error and went
+    # on (e.g. a validation step that treats any database error as "invalid input"); the next statement on
+    # the invalidated connection then raises this. It is the same outage, seen one step later.
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeoutError | ConnectionError | PendingRollbackError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
@@ -88,6 +91,6 @@ async def unencodable_text_handler(request: Request, exc: Exception) -> JSONResp
 
 def install(app: FastAPI) -> None:
     """Register the handlers; the classes cover SQLAlchemy's wrappers and a bare socket error."""
-    for exc_class in (DBAPIError, PoolTimeoutError, ConnectionError):
+    for exc_class in (DBAPIError, PoolTimeoutError, PendingRollbackError, ConnectionError):
         app.add_exception_handler(exc_class, database_error_handler)
     app.add_exception_handler(UnicodeEncodeError, unencodable_text_handler)

@@ -17,7 +17,7 @@ then the app's own GZip and FastAPI's exception handling (where the 503 handlers
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from app import db_errors, metrics
+from app import db_errors, metrics, request_errors
 from app.logging_setup import configure_logging
 from app.middleware.allow_header import AllowHeaderMiddleware
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -48,6 +48,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     )
     app.state.metrics = metrics.Metrics(app.state)
     db_errors.install(app)
+    request_errors.install(app)
     app.include_router(metrics.router)
     app.include_router(api_docs.router)
 

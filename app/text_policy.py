@@ -30,6 +30,8 @@ def text_problem(value: str) -> str | None:
     for char in value:
         code = f"U+{ord(char):04X}"
         category = unicodedata.category(char)
+        if char == "\x00":
+            return "the NUL character (U+0000) is not allowed: PostgreSQL text cannot hold it"
         if category == "Cc" and char not in _ALLOWED_CONTROLS:
             return f"control character {code} is not allowed in text"
         if char in _BIDI_CONTROLS:

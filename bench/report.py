@@ -69,6 +69,11 @@ def size_table(size: dict[str, Any]) -> list[str]:
         f"### {size['synthetic']:,} synthetic features ({size['total_projects']:,} projects in the table; "
         f"synth + VACUUM ANALYZE took {size['synth_seconds']:.0f} s)",
         "",
+        *(
+            [f"Load average (1 min) when measuring began / ended: {size['load'][0]} / {size['load'][1]}.", ""]
+            if size.get("load")
+            else []
+        ),
         "| query | planmap req/s | p50 | p99 | tipg req/s | p50 | p99 | req/s planmap/tipg | features planmap / tipg "
         "| DB execution | planmap p50, 1 conn | planmap p50 (1 conn) / DB |",
         "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",

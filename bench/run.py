@@ -114,6 +114,9 @@ class SizeResult:
     total_projects: int
     synth_seconds: float
     queries: list[QueryResult] = field(default_factory=list)
+    # 1-minute load average when measuring began and ended: above ~2 on this 2-core machine, something
+    # besides the benchmark was using the CPUs and the numbers of that size are pessimistic
+    load: tuple[float, float] | None = None
 
 
 @dataclass
@@ -561,7 +564,9 @@ def main(argv: list[str] | None = None) -> int:
                     size.total_projects = int(conn.execute(text("SELECT count(*) FROM projects")).scalar_one())
             finally:
                 engine.dispose()
+            load_before = os.getloadavg()[0]
             measure(run, args, url, tipg_python, wrk_bin, size)
+            size.load = (round(load_before, 2), round(os.getloadavg()[0], 2))
             run.sizes.append(size)
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_bytes(orjson.dumps(asdict(run), option=orjson.OPT_INDENT_2))

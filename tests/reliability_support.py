@@ -65,7 +65,11 @@ def db_fingerprint(engine: Engine, skip: tuple[str, ...] = ()) -> dict[str, str]
     with engine.connect() as conn:
         tables = [t for t in conn.execute(_TABLES).scalars() if t not in skip]
         return {
-            t: str(conn.execute(text(f'SELECT md5(coalesce(string_agg(x::text, E\'\\n\' ORDER BY x::text), \'\')) FROM "{t}" x')).scalar_one())
+            t: str(
+                conn.execute(
+                    text(f"SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) FROM \"{t}\" x")
+                ).scalar_one()
+            )
             for t in tables
         }
 

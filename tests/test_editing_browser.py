@@ -7,6 +7,7 @@ helper are those of test_web_browser.py. The server runs on a database of this m
 """
 
 import math
+import shutil
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -24,7 +25,7 @@ __all__ = ["browser", "page"]  # fixtures, used by name
 SCRIPT = "<script>alert(1)</script>"
 
 pytestmark = pytest.mark.skipif(
-    __import__("shutil").which(CHROMIUM) is None, reason="Debian's chromium is missing: run scripts/ensure-chromium.sh"
+    shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing: run scripts/ensure-chromium.sh"
 )
 
 
@@ -198,8 +199,16 @@ def test_a_stale_edit_shows_what_changed_and_offers_to_redo(page: Any, base_url:
     page.wait_for_selector("html[data-pm-editing='1']")
     assert page.locator("#pm-edit-location_note").input_value() == XSS
     page.fill("#pm-edit-name_en", "Name typed in the browser")
+    page.select_option("#pm-edit-status", "under_construction")  # a dated status change, sent after the patch
+    page.fill("#pm-edit-status_note", "foundations poured")
     save_and_reload(page)
-    assert api.get(f"/api/projects/{slug}").json()["properties"]["name_en"] == "Name typed in the browser"
+    saved = api.get(f"/api/projects/{slug}").json()["properties"]
+    assert saved["name_en"] == "Name typed in the browser" and saved["status"] == "under_construction"
+    rows = page.locator("#pm-history tbody tr")
+    assert rows.nth(0).get_attribute("data-action") == "status"
+    assert "在建" in rows.nth(0).locator("li[data-field='status']").inner_text()
+    assert "foundations poured" in rows.nth(0).inner_text()
+    assert rows.nth(1).get_attribute("data-action") == "update"
 
 
 def test_a_visitors_feedback_is_moderated_then_shown_without_the_contact(

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,10 @@ def empty_db(scratch_database: str, tmp_path: Path) -> Iterator[Engine]:
 def _projects(engine: Engine) -> dict[str, dict[str, Any]]:
     """Every project as the API serves it, less what differs between databases by nature."""
     with engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT ({PROJECT_FEATURE})::text FROM projects p ORDER BY p.slug")).scalars()
+        rows = conn.execute(
+            text(f"SELECT ({PROJECT_FEATURE})::text FROM projects p ORDER BY p.slug"),
+            {"f_ref_date": date.today(), "f_stale_days": 180},
+        ).scalars()
         features = [orjson.loads(r) for r in rows]
     for feature in features:
         for key in VOLATILE:

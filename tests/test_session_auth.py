@@ -159,3 +159,13 @@ def test_api_logout_works_for_a_cookie_session_too(world: EditWorld) -> None:
     assert client.post("/api/auth/logout").status_code == 403  # a cookie write without CSRF
     assert client.post("/api/auth/logout", headers={"X-CSRF-Token": csrf_of(client)}).status_code == 204
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_the_login_form_is_rate_limited_like_the_token_endpoint(world: EditWorld) -> None:
+    limit = world.client.app.state.settings.login_failures_per_user
+    client = browser(world)
+    for _ in range(limit):
+        assert client.post("/login", data={"username": "admin", "password": "not the password"}).status_code == 401
+    blocked = log_in(client, "admin")  # even the right password, once blocked
+    assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+    assert "登录失败次数过多" in blocked.text and SESSION_COOKIE not in blocked.headers.get("set-cookie", "")

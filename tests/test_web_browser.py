@@ -7,9 +7,6 @@ Screenshots land in tests/artifacts/ (gitignored) for a person to look at.
 """
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +14,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import Engine, text
 
 from app.catalog.seed import SeedResult
 from app.main import create_app
 from app.settings import Settings
+from tests.browser_support import serve_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -45,29 +42,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
     """A real server in a thread, tiles off, on the test database."""
-    app = create_app(settings.model_copy(update={"tiles": "none"}))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(create_app(settings.model_copy(update={"tiles": "none"}))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -132,8 +111,8 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
     # blocked image or connection) is a failure, whether or not the browser also logs it to the console.
     pg.expose_function("__pmCspViolation", lambda text: problems.csp_violations.append(text))
     pg.add_init_script(
-        """document.addEventListener('securitypolicyviolation', e =>
-             window.__pmCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));"""
+        """document.addEventListener('securitypolicyviolation', e => window.__pmCspViolation(
+             `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));"""
     )
     pg.on("pageerror", lambda err: problems.page_errors.append(str(err)))
     pg.on("console", on_console)

@@ -182,9 +182,11 @@ def test_login_does_not_reveal_which_usernames_exist(client: TestClient) -> None
     known = [attempt("planner") for _ in range(5)]
     unknown = [attempt(f"ghost{i}") for i in range(5)]
     client.app.state.login_limiter.users.clear("planner")  # type: ignore[attr-defined]
-    assert {(s, t) for _, s, t in known} == {(s, t) for _, s, t in unknown} == {
-        (401, '{"detail":"wrong username or password"}')
-    }
+    assert (
+        {(s, t) for _, s, t in known}
+        == {(s, t) for _, s, t in unknown}
+        == {(401, '{"detail":"wrong username or password"}')}
+    )
     known_median = statistics.median(d for d, _, _ in known)
     unknown_median = statistics.median(d for d, _, _ in unknown)
     # Both verify an Argon2 hash (a dummy one for an unknown user): the times differ by noise only.
@@ -225,8 +227,6 @@ def test_production_server_exits_and_logs_why(tmp_path: Path) -> None:
         timeout=60,
     )
     assert result.returncode != 0
-    refusals = [
-        json.loads(line) for line in result.stderr.splitlines() if line.startswith("{") and "refusing" in line
-    ]
+    refusals = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{") and "refusing" in line]
     assert refusals and refusals[0]["level"] == "CRITICAL"
     assert "DATABASE_URL is not set" in refusals[0]["message"]

@@ -40,7 +40,6 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **FORBIDDEN,
     404: {"description": "No such project"},
     412: {"description": "The project changed since you read it: body has current_version and changes_since"},
-    400: {"description": "The body is not JSON text in UTF-8 (or nests too deeply to read)"},
     422: {"description": "The change is not valid: each problem named"},
     428: {"description": "If-Match is missing"},
 }

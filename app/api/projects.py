@@ -14,6 +14,7 @@ from app.api.errors import not_found
 from app.api.paging import collection_bytes, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
+from app.csv_safety import neutralize
 from app.editing.errors import etag
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import CSV_COLUMNS, fetch_feature, fetch_page, fetch_rows
@@ -30,7 +31,9 @@ def rows_to_csv(rows: list[dict[str, object]], with_distance: bool) -> str:
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # WKT and numbers are never neutralized: they cannot start with a formula character
+    # except for negative numbers, which spreadsheets read as numbers anyway.
+    writer.writerows({k: v if k == "wkt" else neutralize(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -45,6 +45,7 @@ from sqlalchemy import Connection, Engine, text
 from app.catalog.projects import ValidFeature, validate_features, write_features
 from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
+from app.csv_safety import restore
 from app.exports import SHP_FIELD_NAMES, shp_continuation_name
 
 ACTOR = "import"
@@ -273,6 +274,9 @@ def _read_csv(path: Path) -> tuple[str, gpd.GeoDataFrame, str]:
         raise ImportFileError(f"cannot read {path.name}: {exc}") from exc
     if not isinstance(frame, gpd.GeoDataFrame):
         raise ImportFileError(f"{path.name} has no geometry: a CSV needs a `wkt` column or `lon` and `lat` columns")
+    for column in frame.columns:
+        if column != frame.geometry.name and pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(restore)  # undo the export's formula guard
     return path.stem, frame, "CSV"
 
 

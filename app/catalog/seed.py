@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.catalog.boundaries import load_county, load_towns
 from app.catalog.projects import load_projects
@@ -46,6 +46,8 @@ def seed(engine: Engine, geodata: Path, projects_file: Path | None = None) -> Se
     features = orjson.loads(projects_path.read_bytes())["features"]
     try:
         with engine.begin() as conn:
+            # Dates the catalog's versions and statuses to the plan (see migration 0004's trigger).
+            conn.execute(text("SELECT set_config('planmap.loading_catalog', 'on', true)"))
             county, towns = LoadReport(), LoadReport()
             load_county(conn, geodata, county)
             load_towns(conn, geodata, towns)

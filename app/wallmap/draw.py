@@ -121,19 +121,21 @@ def bold_text(
 
 def halo_text(c: Canvas, x: float, y: float, text: str, size: float, ink: Color) -> None:
     """Text with a white outline under it, readable across the lines and areas it lies on."""
+    # The outline in its own graphics state: the text render mode (stroke only) is part of that state, and
+    # reportlab's text objects do not reset it, so only restoring the state brings back plain fill.
     c.saveState()
-    obj = c.beginText(x, y)
-    obj.setFont(cjk_font(), size)
-    obj.setTextRenderMode(1)
+    outline = c.beginText(x, y)
+    outline.setFont(cjk_font(), size)
+    outline.setTextRenderMode(1)
     c.setStrokeColor(Color(1, 1, 1, alpha=0.9))
     c.setLineWidth(size / 5)
     c.setLineJoin(1)
-    obj.textOut(text)
-    c.drawText(obj)
+    outline.textOut(text)
+    c.drawText(outline)
+    c.restoreState()
     c.setFillColor(ink)
     c.setFont(cjk_font(), size)
     c.drawString(x, y, text)
-    c.restoreState()
 
 
 def number_ranges(numbers: list[int]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
 from app.web.i18n import Lang
 
 # One colour per status, chosen to stay distinguishable for the common colour-vision
@@ -23,6 +24,10 @@ STATUS_COLORS: dict[str, str] = {
     "completed": "#009e73",
     "existing": "#7f7f7f",
     "suspended": "#8e44ad",
+    # The honest endings: postponed reddish purple, merged sky blue (Okabe-Ito), cancelled near-black.
+    "postponed": "#cc79a7",
+    "cancelled": "#2b2b2b",
+    "merged": "#56b4e9",
 }
 DEFAULT_COLOR = "#444444"
 
@@ -112,35 +117,43 @@ async def load_town(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-async def town_status_counts(conn: AsyncConnection, slug: str) -> dict[str, int]:
+async def town_status_counts(conn: AsyncConnection, slug: str, flt: ProjectFilter | None = None) -> dict[str, int]:
+    """One town's projects by status; with `flt.as_of`, as recorded at the end of that day (as the map shows)."""
+    source, params = (flt or ProjectFilter()).source()
     rows = await conn.execute(
         text(
-            """SELECT p.status, count(*) AS n FROM projects p
+            f"""SELECT p.status, count(*) AS n FROM {source} p
                JOIN project_towns pt ON pt.project_id = p.id JOIN towns t ON t.id = pt.town_id
                WHERE t.slug = :slug AND p.deleted_at IS NULL GROUP BY p.status"""
         ),
-        {"slug": slug},
+        {**params, "slug": slug},
     )
     return {r.status: int(r.n) for r in rows}
 
 
-async def load_project(conn: AsyncConnection, slug: str) -> dict[str, Any] | None:
-    """Every property of one project, its towns (with names) and its bounds."""
+async def load_project(conn: AsyncConnection, slug: str, flt: ProjectFilter | None = None) -> dict[str, Any] | None:
+    """Every property of one project, its towns (with names) and its bounds; with `flt.as_of`, as recorded
+    at the end of that day, and always with the warnings the API computes (judged on that day)."""
+    source, params = (flt or ProjectFilter()).source()
     row = (
         await conn.execute(
             text(
-                """SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
+                f"""SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
                           p.plan_chapter, p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
                           p.location_precision, p.location_note, p.updated_at, p.version,
+                          p.status_reason, p.planned_start, p.planned_end, p.planned_investment_cny_100m,
+                          p.actual_start, p.actual_end, p.actual_spend_cny_100m, {WARNINGS_SQL} AS warnings,
+                          (SELECT json_build_object('slug', m.slug, 'name_zh', m.name_zh, 'name_en', m.name_en)
+                           FROM projects m WHERE m.id = p.merged_into_id AND m.deleted_at IS NULL) AS merged_into,
                           GeometryType(p.geom) AS geometry_type,
                           ST_YMin(p.geom) AS s, ST_XMin(p.geom) AS w, ST_YMax(p.geom) AS n, ST_XMax(p.geom) AS e,
                           COALESCE((SELECT json_agg(json_build_object('slug', t.slug, 'name_zh', t.name_zh,
                                                                       'name_en', t.name_en) ORDER BY t.slug)
                                     FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                                     WHERE pt.project_id = p.id), '[]'::json) AS towns
-                   FROM projects_public p WHERE p.slug = :slug AND p.deleted_at IS NULL"""
+                   FROM {source} p WHERE p.slug = :slug AND p.deleted_at IS NULL"""
             ),
-            {"slug": slug},
+            {**params, "slug": slug},
         )
     ).one_or_none()
     return dict(row._mapping) if row else None

@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import Request
 
 from app.web.i18n_editing import EDITING_MESSAGES
+from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -199,8 +200,10 @@ MESSAGES: dict[Lang, dict[str, str]] = {
 }
 
 # Logging in, editing, history and feedback keep their words in app/web/i18n_editing.py.
+# Plan monitoring (warnings, planned versus actual, as of a date) in app/web/i18n_monitoring.py.
 for _lang in LANGS:
     MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
+    MESSAGES[_lang].update(MONITORING_MESSAGES[_lang])
 
 # The subset the browser needs for popups, legends and the near-me list.
 JS_KEYS = (
@@ -236,6 +239,7 @@ JS_KEYS = (
     "no_data",
     "km",
     "m",
+    *MAP_JS_KEYS,
 )
 
 

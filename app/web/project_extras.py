@@ -6,13 +6,13 @@ not even load the drawing library. The API refuses them anyway: hiding the contr
 for clarity, not for security.
 """
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.feedback.queries import public_feedback
+from app.queries.project_filter import lianzhou_today
 from app.web.data import Vocab
 from app.web.history_view import describe
 from app.web.i18n import Translator
@@ -49,8 +49,8 @@ async def project_extras(
         "can_edit": can_edit,
         "edit_statuses": vocab.statuses,
         "edit_precisions": PRECISIONS,
-        # The server refuses a status date after its own today, so the form offers no later one.
-        "today": date.today().isoformat(),
+        # The server refuses a status date after Lianzhou's today, so the form offers no later one.
+        "today": lianzhou_today().isoformat(),
         "extras_config": {
             "slug": slug,
             "history": f"/api/projects/{slug}/history",

@@ -124,6 +124,9 @@ def upgrade() -> None:
         CREATE FUNCTION planmap_record_version() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
           effective date := nullif(current_setting('planmap.status_effective_date', true), '')::date;
+          -- Set by `planmap seed`: the catalog states the plan as published, so its first
+          -- versions and its statuses are dated to the plan, not to the day of loading.
+          catalog boolean := coalesce(current_setting('planmap.loading_catalog', true), '') = 'on';
         BEGIN
           IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
             RETURN NEW;
@@ -131,18 +134,14 @@ def upgrade() -> None:
           UPDATE project_versions SET valid_to = now() WHERE id = NEW.id AND valid_to IS NULL;
           INSERT INTO project_versions ({cols}, valid_from)
           VALUES ({new_cols},
-                  CASE WHEN TG_OP = 'INSERT' AND NEW.seeded_version IS NOT NULL
-                       THEN TIMESTAMPTZ '{PLAN_DATE}' ELSE now() END);
-          -- The catalog states the plan's statuses, so the seed's statuses are dated to the plan;
-          -- a project added by a person has no status event until one is recorded (as_of then
-          -- falls back to the status recorded at that time).
-          IF (TG_OP = 'INSERT' AND NEW.seeded_version IS NOT NULL)
-             OR (TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status) THEN
+                  CASE WHEN TG_OP = 'INSERT' AND catalog THEN TIMESTAMPTZ '{PLAN_DATE}' ELSE now() END);
+          -- A project added by a person or an import has no status event until one is
+          -- recorded (as_of then falls back to the status it was first recorded with).
+          IF (TG_OP = 'INSERT' AND catalog) OR (TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status) THEN
             INSERT INTO status_events (project_id, status, effective_date, note, reason, user_id)
             VALUES (NEW.id, NEW.status,
-                    CASE WHEN NEW.seeded_version = NEW.version THEN DATE '{PLAN_DATE}'
-                         ELSE coalesce(effective, current_date) END,
-                    CASE WHEN NEW.seeded_version = NEW.version THEN 'status as stated in the plan'
+                    coalesce(effective, CASE WHEN catalog THEN DATE '{PLAN_DATE}' ELSE current_date END),
+                    CASE WHEN catalog THEN 'status as stated in the plan'
                          ELSE nullif(current_setting('planmap.status_note', true), '') END,
                     NEW.status_reason,
                     nullif(current_setting('planmap.user_id', true), '')::int);
