@@ -52,6 +52,8 @@ def _side_cells(side: dict[str, Any] | None) -> list[str]:
         return ["n/a", "", ""]
     if side.get("error"):
         return [f"error: {side['error'][:60]}", "", ""]
+    if side.get("loaded") and not side["loaded"]["requests"]:
+        return ["0 (none answered within the run)", "–", "–"]
     errors = side["loaded"]["errors"] if side.get("loaded") else 0
     rps = _rps(_loaded(side, "rps")) + (f" ({errors} errors)" if errors else "")
     return [rps, _ms(_loaded(side, "p50_ms")), _ms(_loaded(side, "p99_ms"))]
@@ -140,15 +142,26 @@ def targets(run: dict[str, Any]) -> list[str]:
     return ["| target | measured | |", "|---|---|---|", *(f"| {a} | {b} | {c} |" for a, b, c in rows)]
 
 
-def comparison(run: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
-    """planmap before and after the speed-ups, per query and size present in both runs."""
+def _load(run: dict[str, Any], synthetic: int) -> str:
+    for size in run["sizes"]:
+        if size["synthetic"] == synthetic and size.get("load"):
+            return f"{size['load'][0]}–{size['load'][1]}"
+    return "?"
+
+
+def comparison(run: dict[str, Any], baseline: dict[str, Any], after: str = "this run") -> list[str]:
+    """planmap before and after, per query and size present in both runs, with the database's own time.
+
+    The DB columns matter: when the SQL itself changed between the runs (other features landed), a
+    slower request is the query's doing, not the HTTP stack's; the load columns show a busy machine.
+    """
     lines = [
         f"Before: run of {baseline['started']} (planmap {baseline['machine'].get('planmap', '?')}); "
-        f"after: this run. Same harness, same machine.",
+        f"after: {after} ({run['started']}). Same harness, same machine.",
         "",
         "| size | query | req/s before | req/s after | change | p50 1 conn before | p50 1 conn after "
-        "| p99 before | p99 after |",
-        "|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+        "| DB execution before | DB execution after | load avg before | load avg after |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for size in run["sizes"]:
         for q in size["queries"]:
@@ -164,14 +177,18 @@ def comparison(run: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
                 _ratio(after, before),
                 _ms(_single(old["planmap"])),
                 _ms(_single(q["planmap"])),
-                _ms(_loaded(old["planmap"], "p99_ms")),
-                _ms(_loaded(q["planmap"], "p99_ms")),
+                _ms(old.get("db_ms")),
+                _ms(q.get("db_ms")),
+                _load(baseline, size["synthetic"]),
+                _load(run, size["synthetic"]),
             ]
             lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
-def render(run: dict[str, Any], baseline: dict[str, Any] | None, notes: str) -> str:
+def render(
+    run: dict[str, Any], baseline: dict[str, Any] | None, notes: str, steps: list[tuple[str, dict[str, Any]]] = ()
+) -> str:
     m, s = run["machine"], run["settings"]
     tipg = f"tipg {run['tipg']}" if run.get("tipg") else f"tipg not measured: {run.get('tipg_unavailable')}"
     lines = [
@@ -203,10 +220,21 @@ def render(run: dict[str, Any], baseline: dict[str, Any] | None, notes: str) -> 
     for size in run["sizes"]:
         lines += [*size_table(size), ""]
     if baseline:
-        lines += ["## Before and after the speed-ups", "", *comparison(run, baseline), ""]
+        lines += ["## Before and after the speed-ups", ""]
+        for name, step in steps:
+            lines += [f"### Before → {name}", "", *comparison(step, baseline, name), ""]
+        lines += ["### Before → this run", "", *comparison(run, baseline), ""]
     if notes.strip():
         lines += [notes.strip(), ""]
     return "\n".join(lines)
+
+
+STEPS = {"step1-100k.json": "after the first changes (autocommit, no pre-ping, tile cache; 100 k only, 5-s runs)"}
+
+
+def load_steps(results: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Intermediate runs kept in bench/results/ (named in STEPS), shown between before and the latest run."""
+    return [(name, orjson.loads((results / f).read_bytes())) for f, name in STEPS.items() if (results / f).is_file()]
 
 
 if __name__ == "__main__":
@@ -216,5 +244,6 @@ if __name__ == "__main__":
     before = orjson.loads(before_path.read_bytes()) if before_path.is_file() else None
     notes_path = bench / "NOTES.md"
     out = bench / "RESULTS.md" if len(sys.argv) < 2 else Path(sys.argv[1])
-    out.write_text(render(latest, before, notes_path.read_text() if notes_path.is_file() else ""), encoding="utf-8")
+    notes = notes_path.read_text() if notes_path.is_file() else ""
+    out.write_text(render(latest, before, notes, load_steps(bench / "results")), encoding="utf-8")
     print(f"wrote {out}")

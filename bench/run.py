@@ -58,7 +58,7 @@ from app.db import make_sync_engine  # noqa: E402
 from app.queries.project_filter import Near, ProjectFilter  # noqa: E402
 from app.queries.project_pages import feature_sql, page_sql  # noqa: E402
 from app.settings import DEFAULT_DATABASE_URL  # noqa: E402
-from bench.report import render  # noqa: E402
+from bench.report import load_steps, render  # noqa: E402
 
 BENCH = ROOT / "bench"
 TIPG_VENV = BENCH / ".venv-tipg"
@@ -575,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
             dbadmin.drop_database(url)
     baseline = orjson.loads(args.baseline.read_bytes()) if args.baseline.is_file() else None
     notes = (BENCH / "NOTES.md").read_text(encoding="utf-8") if (BENCH / "NOTES.md").is_file() else ""
-    args.out.write_text(render(asdict(run), baseline, notes), encoding="utf-8")
+    steps = load_steps(BENCH / "results") if baseline else []
+    args.out.write_text(render(asdict(run), baseline, notes, steps), encoding="utf-8")
     print(f"bench: wrote {args.out} and {args.json}", flush=True)
     return 0
 

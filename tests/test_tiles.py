@@ -146,3 +146,24 @@ def test_out_of_range_tiles_and_bad_filters_are_422_naming_the_parameter(
     response = client.get(path)
     assert response.status_code == 422
     assert any(name in error["loc"] for error in response.json()["detail"])
+
+
+def test_the_tile_cache_expires_and_stays_within_its_byte_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.api import tiles
+
+    now = [1000.0]
+    monkeypatch.setattr(tiles.time, "monotonic", lambda: now[0])
+    cache = tiles.TileCache(ttl_seconds=10, max_bytes=8 * 100)
+    cache.put((1, 0, 0, ""), b"a" * 100, '"a"')
+    assert cache.get((1, 0, 0, "")) == (b"a" * 100, '"a"')
+    assert cache.get((1, 0, 0, "status=planned")) is None  # the query string is part of the key
+    now[0] += 11
+    assert cache.get((1, 0, 0, "")) is None  # never older than the TTL
+    for i in range(12):  # 1,200 bytes offered to an 800-byte cache: the oldest go first
+        cache.put((2, i, 0, ""), bytes(100), f'"{i}"')
+    assert cache.size <= 800
+    assert cache.get((2, 0, 0, "")) is None and cache.get((2, 11, 0, "")) is not None
+    assert tiles.TileCache(ttl_seconds=0).get((0, 0, 0, "")) is None
+    off = tiles.TileCache(ttl_seconds=0)
+    off.put((0, 0, 0, ""), b"x", '"x"')
+    assert off.get((0, 0, 0, "")) is None  # 0 seconds: nothing is kept

@@ -21,7 +21,7 @@ LOCATE = f"{VENDOR_URL}/leaflet.locatecontrol-0.79.0"
 FONTAWESOME = f"{VENDOR_URL}/fontawesome-free-6.7.2"
 
 # Our own code; the version query makes browsers refetch after an upgrade.
-PLANMAP_JS_VERSION = "2"
+PLANMAP_JS_VERSION = "3"
 PLANMAP_JS = [
     ("planmap_gcj02", f"{STATIC_URL}/js/gcj02.js?v={PLANMAP_JS_VERSION}"),
     ("planmap_js", f"{STATIC_URL}/js/planmap.js?v={PLANMAP_JS_VERSION}"),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 
@@ -284,3 +285,24 @@ def dashboard_config(
         "statuses": statuses,
         "messages": {key: t(key) for key in DASHBOARD_JS_KEYS},
     }
+
+
+# ---------------------------------------------------------------- following a page
+
+
+def follow_links(t: Translator, kind: str, slug: str | None = None) -> dict[str, Any]:
+    """The Atom feeds of a page (its own and the whole plan's) and, for a town, its A3 wall map.
+
+    The feeds (app/feeds) and the wall map (app/wallmap) always describe the current record, so
+    these links carry the language but never `as_of`.
+    """
+    lang = "?lang=en" if t.lang == "en" else ""
+    feeds: list[tuple[str, str, str]] = []
+    wallmap = None
+    if kind == "town" and slug:
+        feeds.append(("pm-feed-town", t("feed_town"), f"/feeds/towns/{quote(slug)}.atom{lang}"))
+        wallmap = f"/towns/{quote(slug)}/wallmap.pdf"
+    elif kind == "project" and slug:
+        feeds.append(("pm-feed-project", t("feed_project"), f"/feeds/projects/{quote(slug)}.atom{lang}"))
+    feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}"))
+    return {"feeds": feeds, "wallmap": wallmap}

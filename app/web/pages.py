@@ -23,6 +23,19 @@ from app.web import data
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
 from app.web.maps import build_map
+from app.web.monitoring import (
+    PageAsOf,
+    dashboard_config,
+    dashboard_monitoring,
+    follow_links,
+    map_monitoring_config,
+    page_as_of,
+    page_filter,
+    page_query,
+    project_monitoring,
+    reason_statuses,
+    with_as_of,
+)
 from app.web.page_session import attach_session, page_session
 from app.web.project_extras import feedback_config, project_extras
 
@@ -85,10 +98,16 @@ def render(
     *,
     status_code: int = 200,
     map_config: dict[str, Any] | None = None,
+    as_of: PageAsOf | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page; with `map_config` it gets a Folium map driven by planmap.js."""
+    """Render a page; with `map_config` it gets a Folium map driven by planmap.js.
+
+    `as_of` (the pages that read the programme as of a day) goes to the map script, which adds it
+    to every API request, and to the links between those pages.
+    """
     started = time.perf_counter()
+    as_of = as_of or PageAsOf()
     mapparts = None
     if map_config is not None:
         mapparts = nonced_map(build_map(_settings(request), t), request_nonce(request))
@@ -98,8 +117,10 @@ def render(
             "tiles": mapparts.tiles,
             "api": {"projects": "/api/projects", "towns": "/api/towns", "county": "/api/county"},
             "pages": {"project": "/projects/", "town": "/towns/"},
-            "langQuery": "" if t.lang == "zh" else "?lang=en",
+            # Appended to the page links the script builds: the language, and the day when one is shown.
+            "langQuery": page_query(t.lang, as_of),
             "messages": t.js_messages(),
+            **map_monitoring_config(request, t, as_of),
             **map_config,
         }
     body = _env.get_template(template).render(
@@ -107,7 +128,8 @@ def render(
         lang=t.lang,
         request_path=request.url.path,
         switch_url=switch_lang_url(request, t.lang),
-        link=lambda path: with_lang(path, t.lang),
+        link=lambda path: with_lang(with_as_of(path, as_of), t.lang),
+        as_of=as_of,
         mapparts=mapparts,
         map_config=map_config,
         csp_nonce=request_nonce(request),  # every inline <script>/<style> of a template carries it
@@ -134,7 +156,15 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
     vocab = await data.load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
     config = {"mode": "overview", "statuses": vocab.statuses, "categories": vocab.categories}
-    return render(request, "overview.html", t, map_config=config, towns=towns)
+    return render(
+        request,
+        "overview.html",
+        t,
+        map_config=config,
+        as_of=page_as_of(request),
+        towns=towns,
+        follow=follow_links(t, "overview"),
+    )
 
 
 @router.get("/towns/{slug}", response_class=HTMLResponse)
@@ -144,7 +174,8 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
     if town is None:
         return not_found_page(request, t, f"/towns/{slug}")
     vocab = await data.load_vocab(conn, t.lang)
-    counts = await data.town_status_counts(conn, slug)
+    as_of = page_as_of(request)
+    counts = await data.town_status_counts(conn, slug, page_filter(request, as_of))
     towns = await data.load_towns(conn, t.lang)
     config = {
         "mode": "town",
@@ -159,6 +190,8 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         "town.html",
         t,
         map_config=config,
+        as_of=as_of,
+        follow=follow_links(t, "town", slug),
         town=town,
         name=name,
         statuses=vocab.statuses,
@@ -171,12 +204,19 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
 @router.get("/projects/{slug}", response_class=HTMLResponse)
 async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathParam(max_length=120)]) -> HTMLResponse:
     t = Translator(get_lang(request))
-    project = await data.load_project(conn, slug)
+    as_of = page_as_of(request)
+    project = await data.load_project(conn, slug, page_filter(request, as_of))
+    if project is None and as_of.day is not None and await data.load_project(conn, slug) is not None:
+        # It exists today, but had not been recorded yet on the day asked for.
+        return not_found_page(request, t, t("as_of_not_recorded", what=f"/projects/{slug}"))
     if project is None:
         return not_found_page(request, t, f"/projects/{slug}")
     vocab = await data.load_vocab(conn, t.lang)
     history = await data.project_history(conn, slug)
     extras = await project_extras(request, conn, t, project, vocab, history)
+    may_edit = extras["can_edit"]
+    if as_of.day is not None:
+        extras["can_edit"] = False  # edits apply to today's record, never to a past day's view of it
     config = {
         "mode": "project",
         # Known only to its town: the map highlights that town, so the pin is not read as the site.
@@ -202,6 +242,11 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         status_color=data.STATUS_COLORS.get(project["status"], data.DEFAULT_COLOR),
         category_label=vocab.category_label(project["category"]),
         figures=figures,
+        as_of=as_of,
+        follow=follow_links(t, "project", slug),
+        may_edit=may_edit,
+        reason_statuses=reason_statuses(),
+        monitoring=project_monitoring(t, project),
         **extras,
     )
 
@@ -233,7 +278,9 @@ async def near_page(request: Request, conn: Conn) -> HTMLResponse:
 async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
     vocab = await data.load_vocab(conn, t.lang)
-    stats = await plan_stats(conn)
+    as_of = page_as_of(request)
+    stats = await plan_stats(conn, page_filter(request, as_of))
+    monitoring = dashboard_monitoring(stats, t)
     name_key = "name_en" if t.lang == "en" else "name_zh"
     label_key = "label_en" if t.lang == "en" else "label_zh"
     by_town = sorted(stats["by_town"], key=lambda r: (-(r["started_share"] or 0), r[name_key]))
@@ -243,13 +290,18 @@ async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
         "statuses": vocab.statuses,
         "categories": vocab.categories,
         "choropleth": {r["town"]: r["started_share"] for r in stats["by_town"]},
+        "choroplethRed": monitoring["town_share_red"],
     }
     max_total = max([r["total"] for r in by_category] or [1])
+    towns = await data.load_towns(conn, t.lang)
     return render(
         request,
         "dashboard.html",
         t,
         map_config=config,
+        as_of=as_of,
+        monitoring=monitoring,
+        dashboard_config=dashboard_config(t, as_of, towns, vocab.statuses, page_query(t.lang, as_of)),
         statuses=vocab.statuses,
         by_town=by_town,
         by_category=by_category,

@@ -17,6 +17,7 @@ from app.web.data import Vocab
 from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
+from app.web.i18n_monitoring import EDITOR_MONITORING_JS_KEYS
 from app.web.page_session import page_session
 
 PRECISIONS = ("surveyed", "approximate", "town")
@@ -55,7 +56,9 @@ async def project_extras(
             "slug": slug,
             "history": f"/api/projects/{slug}/history",
             "project": f"/api/projects/{slug}",
-            "messages": js_messages(t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS if can_edit else ())),
+            "messages": js_messages(
+                t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS if can_edit else ())
+            ),
         },
         "feedback_config": feedback_config(t, slug),
     }

@@ -27,6 +27,17 @@
   }
   var msg = cfg.messages;
   var FIELDS = ["name_zh", "name_en", "location_precision", "location_note"];
+  // Planned versus actual (PATCH properties). The page renders only the inputs this user may set
+  // (planners: all; a town's officials: the actual ones), and only those are read and sent.
+  var TRACKING = [
+    "planned_start",
+    "planned_end",
+    "planned_investment_cny_100m",
+    "actual_start",
+    "actual_end",
+    "actual_spend_cny_100m",
+    "sensitive",
+  ];
 
   function $(id) {
     return doc.getElementById(id);
@@ -47,6 +58,40 @@
       return "—";
     }
     return typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+
+  /** The planned/actual inputs on this page, as [name, input] pairs. */
+  function trackingInputs() {
+    return TRACKING.map(function (name) {
+      return [name, $("pm-edit-" + name)];
+    }).filter(function (pair) {
+      return !!pair[1];
+    });
+  }
+
+  /** An input's value as the API takes it: a date string, a number, true/false, or null when empty. */
+  function trackingValue(input) {
+    var kind = input.getAttribute("data-tracking");
+    if (kind === "flag") {
+      return input.checked;
+    }
+    var raw = input.value.trim();
+    if (raw === "") {
+      return null;
+    }
+    return kind === "number" ? Number(raw) : raw;
+  }
+
+  function sameValue(a, b) {
+    var emptyA = a === null || a === undefined || a === "";
+    var emptyB = b === null || b === undefined || b === "";
+    if (emptyA || emptyB) {
+      return emptyA === emptyB || (a === false && emptyB) || (b === false && emptyA);
+    }
+    if (typeof a === "number" || typeof b === "number") {
+      return Number(a) === Number(b);
+    }
+    return String(a) === String(b);
   }
 
   function pageUrl(params) {
@@ -79,6 +124,16 @@
     });
     $("pm-edit-reload").addEventListener("click", function () {
       root.location.assign(pageUrl({ edit: "1" }));
+    });
+    $("pm-edit-status").addEventListener("change", function () {
+      self.statusChanged();
+    });
+    $("pm-edit-merged_into").addEventListener("input", function () {
+      self.suggest();
+      self.clearRefusal("merged_into");
+    });
+    $("pm-edit-reason").addEventListener("input", function () {
+      self.clearRefusal("reason");
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -124,6 +179,58 @@
     $("pm-edit-status").value = props.status;
     $("pm-edit-status_note").value = "";
     $("pm-edit-note").value = "";
+    $("pm-edit-reason").value = "";
+    $("pm-edit-merged_into").value = "";
+    trackingInputs().forEach(function (pair) {
+      var value = props[pair[0]];
+      if (pair[1].getAttribute("data-tracking") === "flag") {
+        pair[1].checked = !!value;
+      } else {
+        pair[1].value = value === null || value === undefined ? "" : String(value);
+      }
+    });
+    this.statusChanged();
+  };
+
+  /** A new status of postponed, cancelled or merged asks for a reason; merged also for the project it went into. */
+  Editor.prototype.statusChanged = function () {
+    var select = $("pm-edit-status");
+    var option = select.selectedOptions[0];
+    var current = this.loaded ? this.loaded.properties.status : select.value;
+    var needsReason = !!option && option.hasAttribute("data-needs-reason") && select.value !== current;
+    $("pm-edit-reason-field").hidden = !needsReason;
+    $("pm-edit-reason").required = needsReason;
+    var merged = needsReason && select.value === "merged";
+    $("pm-edit-merged-field").hidden = !merged;
+    $("pm-edit-merged_into").required = merged;
+  };
+
+  /** Suggestions for "merged into": projects whose names match what is typed (the slug is the value sent). */
+  Editor.prototype.suggest = function () {
+    var input = $("pm-edit-merged_into");
+    var list = $("pm-edit-merged-options");
+    var query = input.value.trim().slice(0, 100);
+    var english = doc.documentElement.lang === "en";
+    root.clearTimeout(this.suggestTimer);
+    if (!query) {
+      return;
+    }
+    this.suggestTimer = root.setTimeout(function () {
+      var url = "/api/projects?" + new URLSearchParams({ q: query, limit: "20" }).toString();
+      kit.send("GET", url).then(function (res) {
+        if (!res.ok || input.value.trim().slice(0, 100) !== query) {
+          return; // a newer keystroke has its own request
+        }
+        kit.clear(list);
+        (res.data.features || []).forEach(function (f) {
+          var p = f.properties;
+          if (p.slug !== cfg.slug) {
+            list.appendChild(kit.el("option", { value: p.slug, label: english ? p.name_en : p.name_zh }));
+          }
+        });
+        doc.documentElement.setAttribute("data-pm-merged-options", String(list.children.length));
+      });
+    }, 250);
   };
 
   /** The read-only drawing of the project leaves the map while its editable copy is there. */
@@ -242,12 +349,33 @@
         changed[name] = value;
       }
     });
+    var badNumber = null;
+    trackingInputs().forEach(function (pair) {
+      if (pair[1].validity && pair[1].validity.badInput) {
+        badNumber = pair[1];
+        return;
+      }
+      var value = trackingValue(pair[1]);
+      if (!sameValue(value, props[pair[0]])) {
+        changed[pair[0]] = value;
+      }
+    });
+    if (badNumber) {
+      this.message(msg.edit_failed + (badNumber.labels[0] ? badNumber.labels[0].textContent.trim() : badNumber.id), "error");
+      badNumber.focus();
+      return Promise.resolve();
+    }
     var geometry = this.moved ? this.geometry() : null;
     var status = $("pm-edit-status").value;
     var note = $("pm-edit-note").value.trim() || null;
     var patch = Object.keys(changed).length > 0 || geometry !== null;
     if (!patch && status === props.status) {
       this.message(msg.edit_nothing);
+      return Promise.resolve();
+    }
+    var reason = $("pm-edit-reason").value.trim();
+    var mergedInto = $("pm-edit-merged_into").value.trim();
+    if (status !== props.status && !this.statusComplete(status, reason, mergedInto)) {
       return Promise.resolve();
     }
     this.busy(true);
@@ -274,6 +402,12 @@
           date: $("pm-edit-status_date").value,
           note: $("pm-edit-status_note").value.trim() || note,
         };
+        if (reason && !$("pm-edit-reason-field").hidden) {
+          body.reason = reason;
+        }
+        if (status === "merged") {
+          body.merged_into = mergedInto;
+        }
         return kit.send("POST", cfg.project + "/status", body, { "If-Match": self.etag }).then(function (res) {
           return self.step(res);
         });
@@ -291,6 +425,32 @@
         self.message(msg.edit_failed + err.message, "error");
       }
     );
+  };
+
+  /** Refuse (before sending anything) a postponement, cancellation or merger without its reason or target. */
+  Editor.prototype.statusComplete = function (status, reason, mergedInto) {
+    var option = $("pm-edit-status").selectedOptions[0];
+    var refuse = null;
+    if (option && option.hasAttribute("data-needs-reason") && !reason) {
+      refuse = ["reason", kit.format(msg.edit_reason_needed, { status: option.textContent })];
+    } else if (status === "merged" && !mergedInto) {
+      refuse = ["merged_into", msg.edit_merged_needed];
+    }
+    if (!refuse) {
+      return true;
+    }
+    this.message(refuse[1], "error");
+    $("pm-edit-" + refuse[0]).focus();
+    doc.documentElement.setAttribute("data-pm-edit-refused", refuse[0]);
+    return false;
+  };
+
+  /** Once the missing reason or target is being typed, the message asking for it goes. */
+  Editor.prototype.clearRefusal = function (field) {
+    if (doc.documentElement.getAttribute("data-pm-edit-refused") === field) {
+      doc.documentElement.removeAttribute("data-pm-edit-refused");
+      this.message("");
+    }
   };
 
   /** One write's answer: go on (with the new ETag), or stop and say why. */

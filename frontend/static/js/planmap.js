@@ -8,6 +8,10 @@
  *
  * Modes: overview (everything), town (one town's projects), project (one project),
  * near (projects within a radius of a chosen place), dashboard (choropleth of towns).
+ *
+ * Plan monitoring: the overview and town maps colour by status or by the computed warnings'
+ * red/amber/green and filter by warning; with `cfg.asOf` (a past day the server checked) every
+ * project request carries `as_of`, so the map shows the programme as recorded on that day.
  */
 (function (root) {
   "use strict";
@@ -102,6 +106,13 @@
       self.categoryByCode[c.code] = c;
       self.enabledCategories[c.code] = true;
     });
+    // Plan monitoring: the computed warnings filter like statuses do ("none" = no warning), and the map
+    // colours by status or by red/amber/green; `?colour=warnings` opens on the latter.
+    this.enabledWarnings = {};
+    (cfg.warnings || []).forEach(function (w) {
+      self.enabledWarnings[w.code] = true;
+    });
+    this.colorBy = new URLSearchParams(root.location.search).get("colour") === "warnings" ? "warnings" : "status";
     this.statusEl = document.getElementById("pm-map-status");
     this.shapes = L.featureGroup().addTo(map);
     cluster.options.iconCreateFunction = function (c) {
@@ -173,17 +184,40 @@
     return this.cfg.pages[kind] + encodeURIComponent(slug) + this.cfg.langQuery;
   };
 
+  /** The colour a project is drawn in: its status's, or its red/amber/green when colouring by warnings. */
+  Planmap.prototype.color = function (props) {
+    if (this.colorBy === "warnings") {
+      return (this.cfg.ragColors || {})[props.rag] || "#444";
+    }
+    return this.status(props.status).color;
+  };
+
+  /** A project API URL with the page's `as_of` (a past day the server has checked), so the map shows that day. */
+  Planmap.prototype.withAsOf = function (url) {
+    if (!this.cfg.asOf) {
+      return url;
+    }
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "as_of=" + encodeURIComponent(this.cfg.asOf);
+  };
+
+  Planmap.prototype.warningLabel = function (code) {
+    var item = (this.cfg.warnings || []).filter(function (w) {
+      return w.code === code;
+    })[0];
+    return item ? item.label : code;
+  };
+
   // ---------------------------------------------------------------- markers, shapes, popups
 
   Planmap.prototype.iconNode = function (props) {
-    var st = this.status(props.status);
     var cat = this.category(props.category);
     return el(
       "span",
       {
         className: "pm-pin pm-prec-" + props.location_precision,
-        style: { "background-color": st.color },
+        style: { "background-color": this.color(props) },
         "data-status": props.status,
+        "data-rag": props.rag,
         "data-category": props.category,
         "data-slug": props.slug,
       },
@@ -207,6 +241,7 @@
       keyboard: true,
     });
     marker.pmStatus = props.status;
+    marker.pmRag = props.rag;
     marker.bindPopup(function () {
       return self.popup(props);
     }, { maxWidth: 320 });
@@ -228,6 +263,23 @@
       [msg.towns, [towns.join(this.cfg.lang === "en" ? ", " : "、")]],
       [msg.precision, [precision]],
     ];
+    if (props.status_reason) {
+      rows.push([msg.status_reason, [props.status_reason]]);
+    }
+    if (props.merged_into) {
+      rows.push([msg.merged_into, [el("a", { href: this.pageUrl("project", props.merged_into), text: props.merged_into })]]);
+    }
+    var warnings = props.warnings || [];
+    var ragColor = (this.cfg.ragColors || {})[props.rag] || "#444";
+    rows.push([
+      msg.warnings,
+      [
+        el("span", { className: "pm-swatch", style: { background: ragColor } }),
+        warnings.length ? warnings.map(function (w) {
+          return self.warningLabel(w);
+        }).join(this.cfg.lang === "en" ? ", " : "、") : msg.warning_none,
+      ],
+    ]);
     if (props.distance_m !== undefined && props.distance_m !== null) {
       rows.push([msg.distance, [formatDistance(props.distance_m, msg)]]);
     }
@@ -239,7 +291,7 @@
       })
     );
     var quote = props.source_quote || "";
-    return el("div", { className: "pm-popup", "data-slug": props.slug }, [
+    return el("div", { className: "pm-popup", "data-slug": props.slug, "data-rag": props.rag }, [
       el("h3", { className: "pm-popup-title", text: this.name(props) }),
       table,
       quote ? el("blockquote", { className: "pm-popup-quote", lang: "zh-CN", text: quote }) : null,
@@ -248,15 +300,15 @@
   };
 
   Planmap.prototype.shapeStyle = function (props) {
-    var st = this.status(props.status);
+    var color = this.color(props);
     return {
-      color: st.color,
+      color: color,
       weight: 4,
       opacity: 0.9,
-      fillColor: st.color,
+      fillColor: color,
       fillOpacity: 0.25,
       dashArray: props.location_precision === "surveyed" ? null : "8 5",
-      className: "pm-shape pm-status-" + props.status,
+      className: "pm-shape pm-status-" + props.status + " pm-rag-" + (props.rag || "none"),
     };
   };
 
@@ -310,7 +362,23 @@
   };
 
   Planmap.prototype.isEnabled = function (props) {
-    return this.enabledStatuses[props.status] !== false && this.enabledCategories[props.category] !== false;
+    return (
+      this.enabledStatuses[props.status] !== false &&
+      this.enabledCategories[props.category] !== false &&
+      this.warningEnabled(props)
+    );
+  };
+
+  /** Shown when any of its warnings is switched on, or it has none and "no warning" is on. */
+  Planmap.prototype.warningEnabled = function (props) {
+    var enabled = this.enabledWarnings;
+    var warnings = props.warnings || [];
+    if (!warnings.length) {
+      return enabled.none !== false;
+    }
+    return warnings.some(function (w) {
+      return enabled[w] !== false;
+    });
   };
 
   /** Put on the map exactly the projects whose status and category are both switched on. */
@@ -336,26 +404,36 @@
   /** Projects drawn now, by status (what the tests compare with the API). */
   Planmap.prototype.visibleCounts = function () {
     var counts = {};
+    var byRag = {};
     var total = 0;
     this.entries.forEach(function (entry) {
       if (entry.visible) {
         counts[entry.props.status] = (counts[entry.props.status] || 0) + 1;
+        byRag[entry.props.rag] = (byRag[entry.props.rag] || 0) + 1;
         total += 1;
       }
     });
-    return { byStatus: counts, total: total };
+    return { byStatus: counts, byRag: byRag, total: total };
   };
 
   Planmap.prototype.clusterIcon = function (cluster) {
-    // A ring showing the mix of statuses inside, so a cluster does not hide what it holds.
+    // A ring showing the mix of statuses (or of red/amber/green) inside, so a cluster does not hide what it holds.
     var children = cluster.getAllChildMarkers();
     var counts = {};
+    var byRag = this.colorBy === "warnings";
+    var ragColors = this.cfg.ragColors || {};
     children.forEach(function (m) {
-      counts[m.pmStatus] = (counts[m.pmStatus] || 0) + 1;
+      var key = byRag ? m.pmRag : m.pmStatus;
+      counts[key] = (counts[key] || 0) + 1;
     });
+    var palette = byRag
+      ? ["red", "amber", "green"].map(function (r) {
+          return { code: r, color: ragColors[r] };
+        })
+      : this.cfg.statuses || [];
     var stops = [];
     var at = 0;
-    (this.cfg.statuses || []).forEach(function (s) {
+    palette.forEach(function (s) {
       var n = counts[s.code] || 0;
       if (n) {
         var end = at + (n / children.length) * 360;
@@ -465,13 +543,21 @@
         var details = el("details", { className: "pm-layers-root" });
         details.open = root.innerWidth > 700 && self.cfg.mode !== "near";
         details.appendChild(el("summary", { text: self.msg.layers }));
+        var monitoring = !!self.cfg.warnings && (self.cfg.mode === "overview" || self.cfg.mode === "town");
+        if (monitoring) {
+          details.appendChild(self.colourSwitch());
+        }
         details.appendChild(self.section("status", self.msg.statuses, self.cfg.statuses, self.enabledStatuses));
+        if (monitoring) {
+          details.appendChild(self.section("warning", self.msg.warnings, self.cfg.warnings, self.enabledWarnings));
+        }
         details.appendChild(self.section("category", self.msg.categories, self.cfg.categories, self.enabledCategories));
         details.appendChild(self.baseSection());
         box.appendChild(details);
         L.DomEvent.disableClickPropagation(box);
         L.DomEvent.disableScrollPropagation(box);
         self.layersBox = box;
+        box.setAttribute("data-colour-by", self.colorBy);
         return box;
       },
     });
@@ -490,12 +576,13 @@
         self.refresh();
       });
       var symbol =
-        kind === "status"
+        kind !== "category"
           ? el("span", { className: "pm-swatch", style: { background: item.color } })
           : el("i", { className: "fa-solid fa-" + item.icon + " pm-cat-icon", "aria-hidden": "true" });
       list.appendChild(
-        el("li", { "data-kind": kind, "data-code": item.code }, [
+        el("li", { "data-kind": kind, "data-code": item.code, "data-rag": item.rag }, [
           el("label", null, [input, symbol, el("span", { className: "pm-layer-label", text: item.label }), el("span", { className: "pm-layer-count" })]),
+          item.explain ? el("span", { className: "pm-layer-explain", text: item.explain }) : null,
         ])
       );
     });
@@ -517,7 +604,11 @@
       setAll(false);
     });
     var extra = kind === "status" ? el("p", { className: "pm-legend-note" }, [el("span", { className: "pm-pin pm-prec-town pm-legend-pin" }), this.msg.legend_town_marker]) : null;
-    return el("details", { className: "pm-layer-section", "data-kind": kind, open: kind === "status" ? "open" : null }, [
+    if (kind === "warning") {
+      extra = this.ragLegend();
+    }
+    var open = kind === "status" ? this.colorBy === "status" : kind === "warning" && this.colorBy === "warnings";
+    return el("details", { className: "pm-layer-section", "data-kind": kind, open: open ? "open" : null }, [
       el("summary", { text: title }),
       el("div", { className: "pm-layer-buttons" }, [all, none]),
       list,
@@ -558,23 +649,98 @@
     return el("details", { className: "pm-layer-section", "data-kind": "base" }, [el("summary", { text: this.msg.base_layers }), list]);
   };
 
-  /** Counts beside each status and category: how many projects of the current set it holds. */
+  /** Counts beside each status, warning and category: how many projects of the current set it holds. */
   Planmap.prototype.updateCounts = function () {
     if (!this.layersBox) {
       return;
     }
-    var byStatus = {};
-    var byCategory = {};
+    var byKind = { status: {}, category: {}, warning: {} };
     this.entries.forEach(function (e) {
-      byStatus[e.props.status] = (byStatus[e.props.status] || 0) + 1;
-      byCategory[e.props.category] = (byCategory[e.props.category] || 0) + 1;
+      byKind.status[e.props.status] = (byKind.status[e.props.status] || 0) + 1;
+      byKind.category[e.props.category] = (byKind.category[e.props.category] || 0) + 1;
+      var warnings = (e.props.warnings || []).length ? e.props.warnings : ["none"];
+      warnings.forEach(function (w) {
+        byKind.warning[w] = (byKind.warning[w] || 0) + 1;
+      });
     });
     this.layersBox.querySelectorAll("li[data-kind]").forEach(function (li) {
-      var counts = li.getAttribute("data-kind") === "status" ? byStatus : byCategory;
+      var counts = byKind[li.getAttribute("data-kind")] || {};
       var n = counts[li.getAttribute("data-code")] || 0;
       li.querySelector(".pm-layer-count").textContent = String(n);
       li.classList.toggle("pm-empty", n === 0);
     });
+  };
+
+  // ---------------------------------------------------------------- colour by status or by warnings
+
+  /** The "colour by" switch at the top of the layer control. */
+  Planmap.prototype.colourSwitch = function () {
+    var self = this;
+    var options = [
+      ["status", this.msg.colour_by_status],
+      ["warnings", this.msg.colour_by_warnings],
+    ];
+    var legend = el("legend", { text: this.msg.colour_by });
+    return el(
+      "fieldset",
+      { className: "pm-colour-by", id: "pm-colour-by" },
+      [legend].concat(
+        options.map(function (option) {
+          var input = el("input", { type: "radio", name: "pm-colour-by", value: option[0], "data-kind": "colour" });
+          input.checked = self.colorBy === option[0];
+          input.addEventListener("change", function () {
+            if (input.checked) {
+              self.setColorBy(option[0]);
+            }
+          });
+          return el("label", null, [input, el("span", { text: option[1] })]);
+        })
+      )
+    );
+  };
+
+  /** What red, amber and green mean (under the warnings filter). */
+  Planmap.prototype.ragLegend = function () {
+    var colors = this.cfg.ragColors || {};
+    var msg = this.msg;
+    return el(
+      "ul",
+      { className: "pm-legend-note pm-rag-legend" },
+      ["red", "amber", "green"].map(function (rag) {
+        return el("li", { "data-rag": rag }, [el("span", { className: "pm-swatch", style: { background: colors[rag] } }), msg["rag_" + rag + "_means"]]);
+      })
+    );
+  };
+
+  Planmap.prototype.setColorBy = function (mode) {
+    this.colorBy = mode;
+    var url = new URL(root.location.href);
+    if (mode === "warnings") {
+      url.searchParams.set("colour", "warnings");
+    } else {
+      url.searchParams.delete("colour");
+    }
+    root.history.replaceState(null, "", url.pathname + url.search);
+    if (this.layersBox) {
+      this.layersBox.setAttribute("data-colour-by", mode);
+      var warningSection = this.layersBox.querySelector("details[data-kind='warning']");
+      if (warningSection && mode === "warnings") {
+        warningSection.open = true;
+      }
+    }
+    this.redraw();
+  };
+
+  /** Rebuild every marker and shape from the loaded features: their colours depend on the mode. */
+  Planmap.prototype.redraw = function () {
+    var self = this;
+    var features = this.features || [];
+    this.clearProjects();
+    features.forEach(function (f) {
+      self.addFeature(f);
+    });
+    this.refresh();
+    root.document.documentElement.setAttribute("data-pm-colour", this.colorBy);
   };
 
   // ---------------------------------------------------------------- modes
@@ -582,6 +748,7 @@
   Planmap.prototype.loadProjects = function (url) {
     var self = this;
     return fetchAllFeatures(url).then(function (features) {
+      self.features = features; // kept to redraw in other colours
       self.clearProjects();
       features.forEach(function (f) {
         self.addFeature(f);
@@ -594,7 +761,7 @@
   Planmap.prototype.projectsUrl = function (params) {
     var q = new URLSearchParams(params || {});
     q.set("limit", "10000");
-    return this.cfg.api.projects + "?" + q.toString();
+    return this.withAsOf(this.cfg.api.projects + "?" + q.toString());
   };
 
   Planmap.prototype.ready = function () {
@@ -640,7 +807,7 @@
       });
     } else if (mode === "project") {
       work = base.then(function () {
-        return fetchJSON(cfg.api.projects + "/" + encodeURIComponent(cfg.focus.project)).then(function (f) {
+        return fetchJSON(self.withAsOf(cfg.api.projects + "/" + encodeURIComponent(cfg.focus.project))).then(function (f) {
           self.clearProjects();
           var entry = self.addFeature(f);
           self.refresh();
@@ -693,25 +860,46 @@
     [1.01, "#006d2c"],
   ];
 
-  function shareColor(share) {
+  // The share of a town's projects rated red (late completion or over budget): whites to dark reds.
+  var RED_CLASSES = [
+    [0.1, "#fee5d9"],
+    [0.25, "#fcae91"],
+    [0.5, "#fb6a4a"],
+    [0.75, "#de2d26"],
+    [1.01, "#a50f15"],
+  ];
+
+  function shareColor(share, classes) {
+    classes = classes || SHARE_CLASSES;
     if (share === null || share === undefined) {
       return "#d9d9d9";
     }
-    for (var i = 0; i < SHARE_CLASSES.length; i++) {
-      if (share < SHARE_CLASSES[i][0]) {
-        return SHARE_CLASSES[i][1];
+    for (var i = 0; i < classes.length; i++) {
+      if (share < classes[i][0]) {
+        return classes[i][1];
       }
     }
-    return SHARE_CLASSES[SHARE_CLASSES.length - 1][1];
+    return classes[classes.length - 1][1];
   }
 
+  /** What the towns are coloured by: the share started (default) or the share rated red. */
+  Planmap.prototype.choroplethData = function () {
+    var red = this.choroplethKind === "red";
+    return {
+      values: (red ? this.cfg.choroplethRed : this.cfg.choropleth) || {},
+      classes: red ? RED_CLASSES : SHARE_CLASSES,
+      title: red ? this.msg.share_red : this.msg.choropleth_legend,
+    };
+  };
+
   Planmap.prototype.choroplethStyle = function () {
-    var shares = this.cfg.choropleth || {};
+    var self = this;
     return function (f) {
+      var data = self.choroplethData();
       return {
         color: "#555",
         weight: 1.2,
-        fillColor: shareColor(shares[f.properties.slug]),
+        fillColor: shareColor(data.values[f.properties.slug], data.classes),
         fillOpacity: 0.85,
         className: "pm-town pm-choropleth pm-town-" + f.properties.slug,
       };
@@ -721,40 +909,81 @@
   Planmap.prototype.choroplethPopup = function () {
     var self = this;
     var shares = this.cfg.choropleth || {};
+    var red = this.cfg.choroplethRed || {};
+    function percent(share) {
+      return share === null || share === undefined ? self.msg.no_data : Math.round(share * 100) + "%";
+    }
     return function (props) {
-      var share = shares[props.slug];
       return el("div", { className: "pm-popup" }, [
         el("h3", { className: "pm-popup-title", text: self.name(props) }),
-        el("p", {
-          text: self.msg.started_share + ": " + (share === null || share === undefined ? self.msg.no_data : Math.round(share * 100) + "%"),
-        }),
+        el("p", { text: self.msg.started_share + ": " + percent(shares[props.slug]) }),
+        red[props.slug] !== undefined ? el("p", { text: self.msg.share_red + ": " + percent(red[props.slug]) }) : null,
         el("a", { className: "pm-popup-link", href: self.pageUrl("town", props.slug), text: self.msg.details + " →" }),
       ]);
     };
   };
 
   Planmap.prototype.addChoroplethLegend = function () {
+    var self = this;
     var msg = this.msg;
     var Legend = L.Control.extend({
       options: { position: "bottomright" },
       onAdd: function () {
-        var rows = [];
-        var lower = 0;
-        SHARE_CLASSES.forEach(function (c) {
-          var upper = Math.min(c[0], 1);
-          rows.push(
-            el("li", null, [
-              el("span", { className: "pm-swatch", style: { background: c[1] } }),
-              Math.round(lower * 100) + "–" + Math.round(upper * 100) + "%",
-            ])
+        var box = el("div", { className: "pm-legend leaflet-control", id: "pm-choropleth-legend" });
+        var title = el("strong");
+        var list = el("ul");
+        function fill() {
+          var data = self.choroplethData();
+          title.textContent = data.title;
+          while (list.firstChild) {
+            list.removeChild(list.firstChild);
+          }
+          var lower = 0;
+          data.classes.forEach(function (c) {
+            var upper = Math.min(c[0], 1);
+            list.appendChild(
+              el("li", null, [
+                el("span", { className: "pm-swatch", style: { background: c[1] } }),
+                Math.round(lower * 100) + "–" + Math.round(upper * 100) + "%",
+              ])
+            );
+            lower = upper;
+          });
+          list.appendChild(el("li", null, [el("span", { className: "pm-swatch", style: { background: "#d9d9d9" } }), msg.no_data]));
+        }
+        if (self.cfg.choroplethRed) {
+          // The switch: colour the towns by the share started or by the share rated red.
+          var choices = [
+            ["started", msg.started_share],
+            ["red", msg.share_red],
+          ];
+          box.appendChild(
+            el(
+              "fieldset",
+              { className: "pm-choropleth-by", id: "pm-choropleth-by" },
+              [el("legend", { text: msg.choropleth_by })].concat(
+                choices.map(function (choice) {
+                  var input = el("input", { type: "radio", name: "pm-choropleth-by", value: choice[0] });
+                  input.checked = (self.choroplethKind || "started") === choice[0];
+                  input.addEventListener("change", function () {
+                    if (input.checked) {
+                      self.choroplethKind = choice[0];
+                      self.towns.setStyle(self.choroplethStyle());
+                      fill();
+                      root.document.documentElement.setAttribute("data-pm-choropleth", choice[0]);
+                    }
+                  });
+                  return el("label", null, [input, el("span", { text: choice[1] })]);
+                })
+              )
+            )
           );
-          lower = upper;
-        });
-        rows.push(el("li", null, [el("span", { className: "pm-swatch", style: { background: "#d9d9d9" } }), msg.no_data]));
-        return el("div", { className: "pm-legend leaflet-control", id: "pm-choropleth-legend" }, [
-          el("strong", { text: msg.choropleth_legend }),
-          el("ul", null, rows),
-        ]);
+        }
+        box.appendChild(title);
+        box.appendChild(list);
+        fill();
+        L.DomEvent.disableClickPropagation(box);
+        return box;
       },
     });
     new Legend().addTo(this.map);
