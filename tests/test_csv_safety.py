@@ -7,7 +7,7 @@ from app.catalog.importer import _read_csv
 
 ROW = {
     "slug": "formula-test",
-    "name_zh": "=HYPERLINK(\"http://evil.example\",\"点击\")",
+    "name_zh": '=HYPERLINK("http://evil.example","点击")',
     "name_en": "+SUM(A1:A9)",
     "aliases": "@cmd",
     "location_note": "-2+3",
