@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -105,23 +105,33 @@ def serve(database_url: str) -> Iterator[str]:
     server = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url}, cwd=REPO_ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.1)
+        wait_until_healthy(url, server, lambda: "")
         yield url
     finally:
-        server.terminate()
+        stop_server(server)
+
+
+def wait_until_healthy(url: str, server: subprocess.Popen[bytes], diagnostics: Callable[[], str]) -> None:
+    """Block until the server answers /healthz; fail with `diagnostics()` if it dies or takes 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
         try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise RuntimeError(f"the test server did not start{diagnostics()}")
+        time.sleep(0.1)
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +22,7 @@ from app.auth.accounts import add_user
 from app.catalog.seed import seed
 from app.db import make_sync_engine
 from app.settings import REPO_ROOT
-from tests.conftest import GEODATA, throwaway_url
+from tests.conftest import GEODATA, stop_server, throwaway_url, wait_until_healthy
 
 PASSWORD = "correct horse battery"
 USERS = {"admin": ("admin", []), "planner": ("planner", [])}
@@ -99,24 +98,10 @@ def serve_app(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"the test server did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.1)
+            wait_until_healthy(url, server, lambda: f":\n{log_path.read_text()[-3000:]}")
             yield url
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_server(server)
 
 
 def login(client: httpx.Client, username: str = "admin", password: str = PASSWORD) -> str:
