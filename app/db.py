@@ -8,10 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.settings import Settings
 
+# PostgreSQL's JIT compiler starts at a plan cost of 100,000, which a vector tile of a million-project
+# catalog crosses: it then spent 37 ms compiling a query that runs in 26 ms (z=10 tile at 1 M features,
+# EXPLAIN ANALYZE; bench/NOTES.md). Every planmap query is short and planned again and again, so JIT can
+# only cost time here; it is off for planmap's own sessions, whatever the server's default.
+SESSION_OPTIONS = "-c jit=off"
+
 
 def make_sync_engine(url: str) -> Engine:
-    """Engine for short-lived CLI work (migrations, seed, import)."""
-    return create_engine(url, pool_pre_ping=True, future=True)
+    """Engine for short-lived CLI work (migrations, seed, import), with the app's session settings."""
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args={"options": SESSION_OPTIONS})
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
@@ -27,5 +33,5 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
         pool_pre_ping=settings.db_pool_pre_ping,
         # A database that does not answer must cost a request seconds, not the OS's TCP timeout (minutes):
         # the request then gets 503 + Retry-After (app/db_errors.py).
-        connect_args={"connect_timeout": settings.db_connect_timeout},
+        connect_args={"connect_timeout": settings.db_connect_timeout, "options": SESSION_OPTIONS},
     )

@@ -12,6 +12,7 @@ from app.api import auth, export, health, openapi_doc, project_writes, projects,
 from app.api import feedback as feedback_api
 from app.db import make_async_engine
 from app.feeds import router as feeds
+from app.gc_policy import freeze_startup_heap, thaw_heap
 from app.ogc import router as ogc
 from app.ogc.errors import ogc_error_handler
 from app.ogc.params import OGCError
@@ -29,10 +30,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_async_engine(settings)
+        freeze_startup_heap()
         try:
             yield
         finally:
             await app.state.engine.dispose()
+            thaw_heap()
 
     app = FastAPI(
         title="planmap",

@@ -66,6 +66,14 @@ class Settings(BaseSettings):
         description="How long a worker reuses a vector tile it made (0: never). At most the tiles' max-age, so "
         "no client sees older data than Cache-Control already allows.",
     )
+    map_vector_tiles_above: int = Field(
+        default=5000,
+        ge=0,
+        le=10_000_000,
+        alias="PLANMAP_MAP_VECTOR_TILES_ABOVE",
+        description="The overview and town maps draw projects from vector tiles (/tiles) instead of loading them "
+        "all as GeoJSON when the map would hold more than this many (0: always tiles).",
+    )
     feedback_per_hour: int = Field(
         default=5,
         ge=1,

@@ -470,6 +470,8 @@ def measure(
             tipg_server(tipg_python, tipg_port, url),
         ):
             for q in plan:
+                if args.only and q.key not in args.only:
+                    continue
                 print(f"bench: {size.synthetic} synthetic, ({q.key}) {q.label}", flush=True)
                 result = QueryResult(q.key, q.label, check(planmap_base + q.planmap_path, q.kind, q.headers), None)
                 if tipg_python is not None and q.tipg_path is not None:
@@ -525,6 +527,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db-name", default="planmap_bench")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
     parser.add_argument("--no-tipg", action="store_true", help="measure planmap only")
+    parser.add_argument(
+        "--only", nargs="+", default=[], metavar="KEY", help="measure only these rows (a b bz c d e10 …), for an A/B"
+    )
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json")
     parser.add_argument("--baseline", type=Path, default=BENCH / "results" / "before.json")

@@ -1,32 +1,40 @@
 """Editing on the map and public feedback, in Debian's Chromium driven by Playwright, with no network.
 
 The browser, the page fixture (which fails a test on any request leaving 127.0.0.1, any
-script or console error, failed local request, CSP violation or dialog) and the screenshot
-helper are those of test_web_browser.py. The server runs on a database of this module's own
-(tests/editing_support.py), because these tests write.
+script or console error, failed local request, CSP violation or dialog), the screenshot
+helper and the staff helpers are those of tests/browser_support.py, shared with the other
+browser tests. The server runs on a database of this module's own (tests/editing_support.py),
+because these tests write.
 """
 
 import math
-import shutil
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
 
-from app.main import create_app
-from tests.browser_support import serve_app
-from tests.editing_support import PASSWORD, EditWorld, new_feature, open_world
-from tests.test_web_browser import CHROMIUM, XSS, browser, open_page, page, shot
+from tests.browser_support import (
+    XSS,
+    api,
+    bearer,
+    browser,
+    create_project,
+    log_in,
+    needs_chromium,
+    open_page,
+    page,
+    save_and_reload,
+    serve_world,
+    shot,
+)
+from tests.editing_support import EditWorld, open_world
 
-__all__ = ["browser", "page"]  # fixtures, used by name
+__all__ = ["api", "browser", "page"]  # fixtures, used by name
 
 SCRIPT = "<script>alert(1)</script>"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing: run scripts/ensure-chromium.sh"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -37,38 +45,9 @@ def ed() -> Iterator[EditWorld]:
 
 @pytest.fixture(scope="module")
 def base_url(ed: EditWorld) -> Iterator[str]:
-    """A real server on this module's database, tiles off (nothing to fetch from the internet)."""
-    settings = ed.client.app.state.settings.model_copy(update={"tiles": "none"})
-    with serve_app(create_app(settings)) as url:
+    """A real server on this module's database."""
+    with serve_world(ed) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def api(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
-
-
-def bearer(api: httpx.Client, username: str) -> dict[str, str]:
-    token = api.post("/api/auth/token", data={"username": username, "password": PASSWORD}).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
-
-
-def create(api: httpx.Client, slug: str, **props: Any) -> dict[str, Any]:
-    """A fresh project in Xingzi (as a planner), known to about a kilometre, so its page zooms to it."""
-    feature = new_feature(slug, location_precision="approximate", **props)
-    response = api.post("/api/projects", json=feature, headers=bearer(api, "planner"))
-    assert response.status_code == 201, response.text
-    return dict(response.json())
-
-
-def log_in(page: Any, base_url: str, username: str, next_path: str) -> None:
-    """Through the login form, as a person would."""
-    page.goto(f"{base_url}/login?next={quote(next_path)}")
-    page.fill("#pm-login-username", username)
-    page.fill("#pm-login-password", PASSWORD)
-    page.click("#pm-login-submit")
-    page.wait_for_selector("#pm-user")
 
 
 def tolerate(page: Any, status: int) -> None:
@@ -79,13 +58,6 @@ def tolerate(page: Any, status: int) -> None:
     problems.console_errors = [m for m in problems.console_errors if f"status of {status}" not in m]
 
 
-def save_and_reload(page: Any) -> None:
-    """Save the edit; the page reloads on the saved version and says so."""
-    with page.expect_navigation():
-        page.click("#pm-edit-save")
-    page.wait_for_selector("html[data-pm-ready='1'] #pm-edit-notice")
-
-
 def metres(a: list[float], b: list[float]) -> float:
     lat = math.radians((a[1] + b[1]) / 2)
     return math.hypot((a[0] - b[0]) * 111_320 * math.cos(lat), (a[1] - b[1]) * 110_540)
@@ -93,7 +65,7 @@ def metres(a: list[float], b: list[float]) -> float:
 
 def test_an_official_drags_a_point_and_sees_it_moved_everywhere(page: Any, base_url: str, api: httpx.Client) -> None:
     slug = "browser-drag-probe"
-    before = create(api, slug)["geometry"]["coordinates"]
+    before = create_project(api, slug)["geometry"]["coordinates"]
     log_in(page, base_url, "official_xingzi", f"/projects/{slug}")
     page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
     assert "official_xingzi" in page.locator("#pm-user").inner_text()
@@ -158,7 +130,7 @@ def test_an_official_drags_a_point_and_sees_it_moved_everywhere(page: Any, base_
 
 def test_an_official_of_another_town_finds_no_edit_control(page: Any, base_url: str, api: httpx.Client) -> None:
     slug = "browser-other-town-probe"
-    create(api, slug)
+    create_project(api, slug)
     log_in(page, base_url, "official_lianzhou", f"/projects/{slug}")
     page.wait_for_selector("html[data-pm-ready='1']")
     assert "official_lianzhou" in page.locator("#pm-user").inner_text()
@@ -170,7 +142,7 @@ def test_an_official_of_another_town_finds_no_edit_control(page: Any, base_url: 
 
 def test_a_stale_edit_shows_what_changed_and_offers_to_redo(page: Any, base_url: str, api: httpx.Client) -> None:
     slug = "browser-conflict-probe"
-    create(api, slug)
+    create_project(api, slug)
     log_in(page, base_url, "official_xingzi", f"/projects/{slug}")
     page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
     page.click("#pm-edit-start")
@@ -215,7 +187,7 @@ def test_a_visitors_feedback_is_moderated_then_shown_without_the_contact(
     page: Any, base_url: str, api: httpx.Client
 ) -> None:
     slug = "browser-feedback-probe"
-    create(api, slug)
+    create_project(api, slug)
     contact = "visitor-secret@example.com"
     text = f"{SCRIPT} 工地已经停工两个月"
     open_page(page, f"{base_url}/projects/{slug}")
@@ -275,7 +247,7 @@ def test_near_page_feedback_goes_to_the_nearest_listed_project(page: Any, base_u
 
 def test_injected_names_and_feedback_stay_text_for_staff_too(page: Any, base_url: str, api: httpx.Client) -> None:
     slug = "browser-xss-probe"
-    create(api, slug, name_zh=XSS, name_en=XSS, location_note=XSS)
+    create_project(api, slug, name_zh=XSS, name_en=XSS, location_note=XSS)
     planner = bearer(api, "planner")
     sent = api.post(f"/api/projects/{slug}/feedback", json={"text": SCRIPT, "contact": XSS})
     assert sent.status_code == 201, sent.text

@@ -271,3 +271,27 @@ def test_version_snapshots_keep_every_column(world: EditWorld) -> None:
 
     versions = [c for c in columns("project_versions") if c not in ("valid_from", "valid_to")]
     assert versions == columns("projects") == columns("projects_public")
+
+
+@pytest.mark.parametrize("session_zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
+@pytest.mark.parametrize(
+    ("last_update", "stale"),
+    [
+        ("2026-01-04 15:59:59+00", True),  # 23:59:59 on 4 January in Lianzhou: before 5 January began there
+        ("2026-01-04 16:00:00+00", False),  # midnight of 5 January in Lianzhou
+    ],
+)
+def test_stale_is_judged_by_the_day_in_lianzhou_whatever_the_session_zone(
+    world: EditWorld, session_zone: str, last_update: str, stale: bool
+) -> None:
+    """180 days before 4 July 2026 is 5 January: an update before that day began in Lianzhou is stale."""
+    with world.engine.connect() as conn:
+        conn.execute(text("SELECT set_config('TimeZone', :z, false)"), {"z": session_zone})
+        warnings = conn.execute(
+            text(
+                "SELECT project_warnings('under_construction', 2021, 2030, NULL, NULL, NULL, NULL, NULL, NULL, "
+                "CAST(:u AS timestamptz), DATE '2026-07-04', 180)"
+            ),
+            {"u": last_update},
+        ).scalar_one()
+    assert ("stale" in warnings) is stale

@@ -4,13 +4,13 @@ Warnings coloured red/amber/green and filtered on the overview, the programme "a
 every page, the dashboard's roll-ups and its change between two dates, and the status editor's
 honest endings (a reason, a merger target) and planned/actual fields.
 
-The browser and the page fixture (which fails a test on any request leaving 127.0.0.1, any
-script or console error, failed local request, CSP violation or dialog) are those of
-test_web_browser.py. The server runs on a database of this module's own (tests/editing_support.py),
-because these tests write: they build a small programme with known warnings and a known history.
+The browser, the page fixture (which fails a test on any request leaving 127.0.0.1, any
+script or console error, failed local request, CSP violation or dialog) and the staff helpers
+are those of tests/browser_support.py, shared with the other browser tests. The server runs on a
+database of this module's own (tests/editing_support.py), because these tests write: they build
+a small programme with known warnings and a known history.
 """
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,18 +20,27 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.main import create_app
 from app.queries.project_filter import lianzhou_today
-from tests.browser_support import serve_app
-from tests.editing_support import EditWorld, new_feature, open_world
-from tests.test_editing_browser import bearer, log_in, save_and_reload
-from tests.test_web_browser import CHROMIUM, XSS, browser, drawn, open_page, page, shot
-
-__all__ = ["browser", "page"]  # fixtures, used by name
-
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing: run scripts/ensure-chromium.sh"
+from tests.browser_support import (
+    XSS,
+    api,
+    bearer,
+    browser,
+    create_project,
+    drawn,
+    log_in,
+    needs_chromium,
+    open_page,
+    page,
+    save_and_reload,
+    serve_world,
+    shot,
 )
+from tests.editing_support import EditWorld, open_world
+
+__all__ = ["api", "browser", "page"]  # fixtures, used by name
+
+pytestmark = needs_chromium
 
 TODAY = lianzhou_today()
 LAST_YEAR_END = date(TODAY.year - 1, 12, 31)  # where the dashboard's comparison starts by default
@@ -58,22 +67,9 @@ def mon() -> Iterator[EditWorld]:
 
 @pytest.fixture(scope="module")
 def base_url(mon: EditWorld) -> Iterator[str]:
-    """A real server on this module's database, tiles off (nothing to fetch from the internet)."""
-    settings = mon.client.app.state.settings.model_copy(update={"tiles": "none"})
-    with serve_app(create_app(settings)) as url:
+    """A real server on this module's database."""
+    with serve_world(mon) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def api(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
-
-
-def _create(api: httpx.Client, slug: str, **props: Any) -> None:
-    feature = new_feature(slug, location_precision="approximate", **props)
-    response = api.post("/api/projects", json=feature, headers=bearer(api, "planner"))
-    assert response.status_code == 201, response.text
 
 
 def _write(api: httpx.Client, method: str, path: str, body: dict[str, Any], user: str = "planner") -> None:
@@ -110,25 +106,25 @@ def _recorded_long_ago(mon: EditWorld, slug: str, last_version_today: bool = Fal
 @pytest.fixture(scope="module")
 def programme(mon: EditWorld, api: httpx.Client) -> Programme:
     p = Programme("mon-late", "mon-not-started", "mon-over-budget", "mon-started-this-year", "mon-target")
-    _create(api, p.late, status="under_construction")
+    create_project(api, p.late, status="under_construction")
     _write(api, "PATCH", f"/api/projects/{p.late}", {"properties": {"planned_end": "2024-06-30"}})
-    _create(api, p.not_started)
+    create_project(api, p.not_started)
     _write(api, "PATCH", f"/api/projects/{p.not_started}", {"properties": {"planned_start": "2023-01-01"}})
-    _create(api, p.over_budget, status="under_construction")
+    create_project(api, p.over_budget, status="under_construction")
     _write(
         api,
         "PATCH",
         f"/api/projects/{p.over_budget}",
         {"properties": {"planned_investment_cny_100m": 2, "actual_spend_cny_100m": 3.5}},
     )
-    _create(api, p.started_this_year, name_zh="今年开工的测试项目", name_en=f"Started this year {XSS}")
+    create_project(api, p.started_this_year, name_zh="今年开工的测试项目", name_en=f"Started this year {XSS}")
     _write(
         api,
         "POST",
         f"/api/projects/{p.started_this_year}/status",
         {"status": "under_construction", "date": TODAY.isoformat(), "note": "work began"},
     )
-    _create(api, p.target, name_zh="合并目标测试项目", name_en="Merger target test project")
+    create_project(api, p.target, name_zh="合并目标测试项目", name_en="Merger target test project")
     for slug in (p.late, p.not_started, p.over_budget, p.target):
         _recorded_long_ago(mon, slug)
     _recorded_long_ago(mon, p.started_this_year, last_version_today=True)
@@ -409,7 +405,7 @@ def test_status_editor_requires_a_reason_and_names_a_merger(
     page: Any, base_url: str, api: httpx.Client, programme: Programme
 ) -> None:
     slug = "mon-editor-probe"
-    _create(api, slug)
+    create_project(api, slug)
     log_in(page, base_url, "official_xingzi", f"/projects/{slug}")
     page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
     # an official records what happened, but does not set what was planned
@@ -465,7 +461,7 @@ def test_a_planner_sets_planned_dates_money_and_sensitivity(
     page: Any, base_url: str, api: httpx.Client, programme: Programme
 ) -> None:
     slug = "mon-planner-probe"
-    _create(api, slug)
+    create_project(api, slug)
     log_in(page, base_url, "planner", f"/projects/{slug}")
     page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
     page.click("#pm-edit-start")

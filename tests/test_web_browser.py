@@ -2,14 +2,12 @@
 
 A real uvicorn server runs on the session's test database with tiles off. Every request
 that is not to 127.0.0.1 is aborted *and recorded*, so a page that still reaches for a CDN
-fails its test; so does any JavaScript error, console error or failed local request.
+fails its test; so does any JavaScript error, console error or failed local request (the
+`page` fixture of tests/browser_support.py, shared with the other browser tests).
 Screenshots land in tests/artifacts/ (gitignored) for a person to look at.
 """
 
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,27 +17,23 @@ from sqlalchemy import Engine, text
 from app.catalog.seed import SeedResult
 from app.main import create_app
 from app.settings import Settings
-from tests.browser_support import serve_app
+from tests.browser_support import (
+    XSS,
+    api,
+    browser,
+    drawn,
+    needs_chromium,
+    open_page,
+    page,
+    serve_app,
+    shot,
+)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+__all__ = ["api", "browser", "page"]  # fixtures, used by name
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-ARTIFACTS = Path(__file__).parent / "artifacts"
-XSS = "<img src=x onerror=alert(1)>"
 XSS_SLUG = "zz-browser-test-xss-probe"
 
-pytestmark = pytest.mark.skipif(
-    shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing: run scripts/ensure-chromium.sh"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -47,99 +41,6 @@ def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
     """A real server in a thread, tiles off, on the test database."""
     with serve_app(create_app(settings.model_copy(update={"tiles": "none"}))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def api(base_url: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield b
-        b.close()
-
-
-@dataclass
-class Problems:
-    """What went wrong in the page while a test ran; asserted empty when the test ends."""
-
-    page_errors: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-    blocked: list[str] = field(default_factory=list)
-    failed_local: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    csp_violations: list[str] = field(default_factory=list)
-    expected_404: bool = False  # the 404-page test: the browser logs the document's own 404
-
-
-@pytest.fixture
-def page(browser: Any, base_url: str) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    pg = context.new_page()
-    problems = Problems()
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(("http://127.0.0.1", "data:")):
-            r.continue_()
-        else:
-            problems.blocked.append(r.request.url)
-            r.abort()
-
-    def on_console(msg: Any) -> None:
-        if problems.expected_404 and "status of 404" in msg.text:
-            return
-        if msg.type == "error":
-            problems.console_errors.append(msg.text)
-
-    def on_failed(req: Any) -> None:
-        problems.failed_local.append(f"{req.url}: {req.failure}")
-
-    def on_response(res: Any) -> None:
-        if res.url.startswith(base_url) and res.status >= 400 and "/towns/no-such-town" not in res.url:
-            problems.failed_local.append(f"{res.url}: HTTP {res.status}")
-
-    def on_dialog(dialog: Any) -> None:
-        problems.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    pg.route("**/*", route)
-    # Content-Security-Policy: every violation the page reports (a blocked inline script or style, a
-    # blocked image or connection) is a failure, whether or not the browser also logs it to the console.
-    pg.expose_function("__pmCspViolation", lambda text: problems.csp_violations.append(text))
-    pg.add_init_script(
-        """document.addEventListener('securitypolicyviolation', e => window.__pmCspViolation(
-             `${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`));"""
-    )
-    pg.on("pageerror", lambda err: problems.page_errors.append(str(err)))
-    pg.on("console", on_console)
-    pg.on("requestfailed", on_failed)
-    pg.on("response", on_response)
-    pg.on("dialog", on_dialog)
-    pg.problems = problems
-    yield pg
-    context.close()
-    assert problems.blocked == [], f"the page tried to reach the internet: {problems.blocked}"
-    assert problems.page_errors == [], problems.page_errors
-    assert problems.console_errors == [], problems.console_errors
-    assert problems.failed_local == [], problems.failed_local
-    assert problems.dialogs == [], f"a dialog opened (script injection?): {problems.dialogs}"
-    assert problems.csp_violations == [], f"Content-Security-Policy violations: {problems.csp_violations}"
-
-
-def open_page(page: Any, url: str) -> Any:
-    response = page.goto(url)
-    page.wait_for_selector("html[data-pm-ready='1']", timeout=20_000)
-    return response
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.wait_for_timeout(300)  # let marker animations settle
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
 
 
 def api_counts(api: httpx.Client, **params: str) -> tuple[dict[str, int], dict[str, int], int]:
@@ -153,29 +54,6 @@ def api_counts(api: httpx.Client, **params: str) -> tuple[dict[str, int], dict[s
         if f["geometry"]["type"] not in ("Point", "MultiPoint"):
             shapes[status] = shapes.get(status, 0) + 1
     return by_status, shapes, len(fc["features"])
-
-
-def drawn(page: Any) -> dict[str, Any]:
-    """What the map shows: the script's own count, and the count read off the DOM.
-
-    In the DOM a project is either a marker of its own or part of a cluster whose icon says
-    how many it holds; lines and areas are SVG paths with a class per status.
-    """
-    result: dict[str, Any] = page.evaluate(
-        """() => {
-          const pane = document.querySelector('.leaflet-marker-pane');
-          const singles = pane.querySelectorAll('.pm-icon .pm-pin').length;
-          const clustered = [...pane.querySelectorAll('.pm-cluster-count')]
-            .reduce((n, el) => n + parseInt(el.textContent, 10), 0);
-          const shapes = {};
-          document.querySelectorAll('.leaflet-overlay-pane path.pm-shape').forEach(p => {
-            const st = [...p.classList].find(c => c.startsWith('pm-status-')).slice(10);
-            shapes[st] = (shapes[st] || 0) + 1;
-          });
-          return {js: planmap.current.visibleCounts(), domMarkers: singles + clustered, shapes};
-        }"""
-    )
-    return result
 
 
 def test_overview_draws_every_project_by_status(page: Any, base_url: str, api: httpx.Client) -> None:

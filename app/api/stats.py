@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.api.dates import IsoDate
 from app.api.deps import get_conn
 from app.api.errors import bad_parameter
-from app.api.project_params import read_context
+from app.api.project_params import project_filter, read_context
+from app.queries.facets import facet_counts
 from app.queries.project_filter import ProjectFilter, lianzhou_today
 from app.queries.stats import plan_stats, status_changes
 
@@ -68,3 +69,20 @@ async def compare_stats(
         "by_town_change": delta,
         "status_changes": await status_changes(conn, before, after),
     }
+
+
+@router.get(
+    "/stats/facets",
+    summary="How many of the filtered projects have each status, category, warning and rating",
+    description=(
+        "Takes every filter of `/api/projects` (town, status, category, bbox, q, near, warning, as_of) and counts "
+        "the matching projects by `status`, `category`, `warning` (projects without any as `none`; a project with "
+        "two warnings counts under both) and `rag`. The map's layer control shows these numbers when the "
+        "catalog is drawn from vector tiles."
+    ),
+)
+async def get_facets(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    flt: Annotated[ProjectFilter, Depends(project_filter)],
+) -> dict[str, Any]:
+    return await facet_counts(conn, flt)

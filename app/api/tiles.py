@@ -30,13 +30,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
 from app.api.errors import bad_parameter
 from app.api.project_params import project_filter
-from app.queries.project_filter import ProjectFilter
+from app.queries.driver import fetch_one
+from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
+from app.queries.stats import RED
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -57,7 +58,7 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
     """
     where, params = flt.where()
     source, source_params = flt.source()
-    params = {**params, **source_params}
+    params = {**params, **source_params, "red": list(RED)}
     margin = BUFFER / EXTENT
     env = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
     env_4326 = (
@@ -72,7 +73,11 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
         SELECT
           COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
               SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
-                     p.location_precision AS precision, {mvt_geom("p.geom")} AS geom
+                     p.location_precision AS precision, ST_Dimension(p.geom) AS dim,
+                     CASE WHEN {WARNINGS_SQL} && CAST(:red AS text[]) THEN 'red'
+                          WHEN cardinality({WARNINGS_SQL}) > 0 THEN 'amber' ELSE 'green' END AS rag,
+                     array_to_string({WARNINGS_SQL}, ',') AS warnings,
+                     {mvt_geom("p.geom")} AS geom
               FROM {source} p
               WHERE p.geom && {env_4326} AND {where}
               ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
@@ -152,7 +157,8 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
         200: {
             "content": {MVT_MEDIA_TYPE: {}},
             "description": "Mapbox Vector Tile with layers `projects` (slug, name, name_en, status, category, "
-            "precision), `towns` and `county`; empty body when nothing lies in the tile",
+            "precision, dim: 0 point / 1 line / 2 polygon, warnings: comma-separated, rag: red/amber/green, "
+            "both as of the day), `towns` and `county`; empty body when nothing lies in the tile",
         },
         304: {"description": "Not modified: the If-None-Match ETag is the tile's current one"},
         422: {"description": "z, x or y is out of range, or a filter is not valid; `detail[].loc` names it"},
@@ -179,7 +185,8 @@ async def tile(
         body, tag = cached
     else:
         sql, params = tile_sql(flt)
-        body = bytes((await conn.execute(text(sql), {**params, "z": z, "x": x, "y": y})).scalar_one())
+        row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y})
+        body = bytes(row[0]) if row is not None else b""
         tag = tile_etag(body)
         cache.put(key, body, tag)
     cache_control = "private, no-store" if flt.staff else CACHE_CONTROL

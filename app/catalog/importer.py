@@ -19,8 +19,10 @@ The rules, all for the people whose data this is:
 - a geometry equal to the stored one within the export's precision (1e-7°, about 1 cm) and
   differing only in vertex order or ring direction (as a Shapefile round trip reverses rings)
   counts as unchanged, so importing one's own export with `--update` changes nothing;
-- all writes go through the loader's `write_features` (actor "import", audited) in ONE
-  transaction; `--dry-run` runs that same transaction and rolls it back, so its report is exact.
+- all writes go through the loader's own `insert_project` / `update_project` and its audit
+  helpers (actor "import"), not `write_features`, whose seed rules (never overwrite an edited
+  project) an explicit import must not follow; in ONE transaction, and `--dry-run` runs that
+  same transaction and rolls it back, so its report is exact.
 """
 
 import math
@@ -42,7 +44,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsed
 from rich.progress import Progress as RichProgress
 from sqlalchemy import Connection, Engine, text
 
-from app.catalog.projects import ValidFeature, validate_features, write_features
+from app.catalog.projects import (
+    ValidFeature,
+    differences,
+    insert_project,
+    record_creation,
+    record_update,
+    stored_project,
+    update_project,
+    validate_features,
+)
 from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
 from app.csv_safety import restore
@@ -51,7 +62,6 @@ from app.exports import SHP_FIELD_NAMES, shp_continuation_name
 ACTOR = "import"
 WGS84 = CRS.from_epsg(4326)
 GEOMETRY_TOLERANCE_DEG = 1e-7  # the exports write 7 decimals
-WRITE_CHUNK = 50
 
 CATALOG_FIELDS: tuple[str, ...] = tuple(ProjectProperties.model_fields)
 LIST_FIELDS = frozenset({"aliases", "towns"})
@@ -443,7 +453,14 @@ def _validate(conn: Connection, rows: list[SourceRow], result: ImportResult, pro
     return valid
 
 
-_EXISTING = text("SELECT slug, version, seeded_version FROM projects WHERE slug = ANY(:slugs)")
+_EXISTING = text("SELECT slug FROM projects WHERE slug = ANY(:slugs)")
+
+# Taken before an --update overwrites: nobody may edit these rows until the import commits,
+# so each update applies to the version just read (the same lock an UPDATE of the rows takes).
+_LOCK = text("SELECT id FROM projects WHERE slug = ANY(:slugs) ORDER BY id FOR NO KEY UPDATE")
+
+# An imported project belongs to the importer: a later seed must never take it back.
+_DISOWN = text("UPDATE projects SET seeded_version = NULL WHERE slug = ANY(:slugs)")
 
 _SAME_GEOMETRY = text(
     """SELECT ST_AsGeoJSON(p.geom, 15)
@@ -461,30 +478,47 @@ def _keep_stored_geometry(conn: Connection, item: ValidFeature) -> ValidFeature:
     return ValidFeature(item.feature, stored) if stored is not None else item
 
 
+def _insert(conn: Connection, item: ValidFeature, report: LoadReport) -> None:
+    """A new project, the importer's from the start (no `seeded_version`), audited."""
+    insert_project(conn, item, seed_owned=False)
+    record_creation(conn, item, ACTOR)
+    report.inserted.append(item.slug)
+
+
+def _overwrite(conn: Connection, item: ValidFeature, report: LoadReport) -> None:
+    """Overwrite a locked existing project, even one edited since the seed (an import with
+    --update is that explicit act); identical values leave it, its version and history alone."""
+    stored = stored_project(conn, item)
+    if stored is None:  # impossible: the row was seen and locked in this transaction
+        raise RuntimeError(f"project '{item.slug}' vanished while it was locked")
+    changes = differences(stored, item)
+    if not changes:
+        report.unchanged.append(item.slug)
+        return
+    if not update_project(conn, stored.id, stored.version, item, seed_owned=False):
+        raise RuntimeError(f"project '{item.slug}' changed while it was locked")
+    record_update(conn, item, changes, stored.version + 1, ACTOR)
+    report.updated.append(item.slug)
+
+
 def _write(conn: Connection, valid: list[ValidFeature], result: ImportResult, update: bool, progress: Progress) -> None:
-    existing = {r.slug: r for r in conn.execute(_EXISTING, {"slugs": [v.slug for v in valid]})}
+    """Insert the new projects and, with `update`, overwrite the existing ones; without it,
+    existing ones are only listed as skipped."""
+    existing = set(conn.execute(_EXISTING, {"slugs": [v.slug for v in valid]}).scalars())
     if update:
+        conn.execute(_LOCK, {"slugs": list(existing)})
         to_write = [_keep_stored_geometry(conn, v) if v.slug in existing else v for v in valid]
-        # write_features leaves edited projects alone; an import with --update is the explicit
-        # act that may overwrite them, so the rows are claimed for the loader for this transaction.
-        conn.execute(
-            text("UPDATE projects SET seeded_version = version WHERE slug = ANY(:slugs)"), {"slugs": list(existing)}
-        )
     else:
         result.skipped_existing = [v.slug for v in valid if v.slug in existing]
         to_write = [v for v in valid if v.slug not in existing]
     progress.phase("writing", len(to_write))
-    for start in range(0, len(to_write), WRITE_CHUNK):
-        chunk = to_write[start : start + WRITE_CHUNK]
-        write_features(conn, chunk, result.report, actor=ACTOR)
-        progress.advance(len(chunk))
-    written = result.report.inserted + result.report.updated
-    conn.execute(text("UPDATE projects SET seeded_version = NULL WHERE slug = ANY(:slugs)"), {"slugs": written})
-    for slug in result.report.unchanged:
-        conn.execute(
-            text("UPDATE projects SET seeded_version = :seeded WHERE slug = :slug"),
-            {"slug": slug, "seeded": existing[slug].seeded_version},
-        )
+    for item in to_write:
+        if item.slug in existing:
+            _overwrite(conn, item, result.report)
+        else:
+            _insert(conn, item, result.report)
+        progress.advance()
+    conn.execute(_DISOWN, {"slugs": result.report.updated})
 
 
 def import_file(

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Row, text
 
 from app import audit
 from app.catalog.checks import check_geometry
@@ -155,7 +155,13 @@ def _params(item: ValidFeature) -> dict[str, Any]:
     return {**values, "slug": item.slug, "geojson": item.geojson}
 
 
-def _differences(row: Any, item: ValidFeature) -> dict[str, dict[str, Any]]:
+def stored_project(conn: Connection, item: ValidFeature) -> Row[Any] | None:
+    """The stored row of `item`'s project (None when new), with what `differences` compares it by."""
+    return conn.execute(_EXISTING, {"slug": item.slug, "geojson": item.geojson}).one_or_none()
+
+
+def differences(row: Row[Any], item: ValidFeature) -> dict[str, dict[str, Any]]:
+    """History entry of an update: each field of `stored_project`'s row that `item` changes, old → new."""
     new = item.values()
     changes: dict[str, dict[str, Any]] = {}
     for name in SCALAR_FIELDS:
@@ -178,6 +184,35 @@ def creation_changes(item: ValidFeature) -> dict[str, dict[str, Any]]:
     return {name: {"old": None, "new": value} for name, value in new.items()}
 
 
+def record_creation(conn: Connection, item: ValidFeature, actor: str) -> None:
+    """Audit a project `insert_project` just wrote; the loader and the importer share it so
+    their history entries cannot drift apart."""
+    audit.record(
+        conn,
+        actor=actor,
+        action="create",
+        object_type="project",
+        object_key=item.slug,
+        changes=creation_changes(item),
+        object_version=1,
+    )
+
+
+def record_update(
+    conn: Connection, item: ValidFeature, changes: dict[str, dict[str, Any]], version: int, actor: str
+) -> None:
+    """Audit an `update_project` that produced `version`, with the `differences` it made."""
+    audit.record(
+        conn,
+        actor=actor,
+        action="update",
+        object_type="project",
+        object_key=item.slug,
+        changes=changes,
+        object_version=version,
+    )
+
+
 def insert_project(conn: Connection, item: ValidFeature, seed_owned: bool) -> int:
     """Insert a validated project with its towns; `seed_owned` lets a later seed update it."""
     params = {**_params(item), "seeded_version": 1 if seed_owned else None}
@@ -198,38 +233,21 @@ def update_project(conn: Connection, project_id: int, version: int, item: ValidF
 def write_features(conn: Connection, items: list[ValidFeature], report: LoadReport, actor: str) -> None:
     """Insert new projects, update ones the seed still owns, skip ones people have edited."""
     for item in items:
-        params = _params(item)
-        row = conn.execute(_EXISTING, params).one_or_none()
+        row = stored_project(conn, item)
         if row is None:
             insert_project(conn, item, seed_owned=True)
-            audit.record(
-                conn,
-                actor=actor,
-                action="create",
-                object_type="project",
-                object_key=item.slug,
-                changes=creation_changes(item),
-                object_version=1,
-            )
+            record_creation(conn, item, actor)
             report.inserted.append(item.slug)
             continue
         if row.seeded_version is None or row.version != row.seeded_version:
             report.skipped_edited.append(item.slug)
             continue
-        changes = _differences(row, item)
+        changes = differences(row, item)
         if not changes:
             report.unchanged.append(item.slug)
             continue
         update_project(conn, row.id, row.version, item, seed_owned=True)
-        audit.record(
-            conn,
-            actor=actor,
-            action="update",
-            object_type="project",
-            object_key=item.slug,
-            changes=changes,
-            object_version=row.version + 1,
-        )
+        record_update(conn, item, changes, row.version + 1, actor)
         report.updated.append(item.slug)
 
 

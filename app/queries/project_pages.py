@@ -7,6 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.geojson_sql import project_feature_sql
+from app.queries.driver import fetch_one
 from app.queries.project_filter import ProjectFilter
 
 
@@ -49,8 +50,10 @@ def page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
 
 async def fetch_page(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> FeaturePage:
     sql, params = _page_sql(flt)
-    row = (await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})).one()
-    return FeaturePage(total=int(row.total), returned=int(row.returned), features_json=row.features)
+    row = await fetch_one(conn, sql, {**params, "limit": limit, "offset": offset})
+    assert row is not None  # an aggregate always answers one row
+    total, returned, features = row
+    return FeaturePage(total=int(total), returned=int(returned), features_json=str(features))
 
 
 CSV_COLUMNS = (
@@ -109,5 +112,5 @@ def feature_sql(flt: ProjectFilter, slug: str) -> tuple[str, dict[str, Any]]:
 async def fetch_feature(conn: AsyncConnection, flt: ProjectFilter, slug: str) -> tuple[int, str] | None:
     """One live project as (version, Feature JSON) seen through the filter's source, or None."""
     sql, params = feature_sql(flt, slug)
-    row = (await conn.execute(text(sql), params)).one_or_none()
+    row = await fetch_one(conn, sql, params)
     return None if row is None else (int(row[0]), str(row[1]))

@@ -19,12 +19,18 @@ MARKERCLUSTER = f"{VENDOR_URL}/leaflet.markercluster-1.5.3"
 FULLSCREEN = f"{VENDOR_URL}/leaflet.fullscreen-3.0.0"
 LOCATE = f"{VENDOR_URL}/leaflet.locatecontrol-0.79.0"
 FONTAWESOME = f"{VENDOR_URL}/fontawesome-free-6.7.2"
+VECTORGRID = f"{VENDOR_URL}/leaflet.vectorgrid-1.3.0"
 
 # Our own code; the version query makes browsers refetch after an upgrade.
-PLANMAP_JS_VERSION = "3"
+PLANMAP_JS_VERSION = "4"
 PLANMAP_JS = [
     ("planmap_gcj02", f"{STATIC_URL}/js/gcj02.js?v={PLANMAP_JS_VERSION}"),
     ("planmap_js", f"{STATIC_URL}/js/planmap.js?v={PLANMAP_JS_VERSION}"),
+]
+# Only on maps that draw their projects from vector tiles (a large catalog): VectorGrid, then our layer.
+PLANMAP_TILES_JS = [
+    ("vectorgrid_js", f"{VECTORGRID}/Leaflet.VectorGrid.bundled.min.js"),
+    ("planmap_tiles_js", f"{STATIC_URL}/js/planmap_tiles.js?v={PLANMAP_JS_VERSION}"),
 ]
 PLANMAP_CSS = [("planmap_map_css", f"{STATIC_URL}/css/map.css?v={PLANMAP_JS_VERSION}")]
 

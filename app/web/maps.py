@@ -21,7 +21,7 @@ from folium.plugins import Fullscreen, LocateControl, MarkerCluster
 from folium.template import Template
 
 from app.settings import Settings
-from app.web.assets import PLANMAP_CSS, PLANMAP_JS, localize
+from app.web.assets import PLANMAP_CSS, PLANMAP_JS, PLANMAP_TILES_JS, localize
 from app.web.i18n import Lang, Translator
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,12 @@ class PlanmapLayer(JSCSSMixin):
         """
     )
 
-    def __init__(self, cluster: MarkerCluster, config_element_id: str) -> None:
+    def __init__(self, cluster: MarkerCluster, config_element_id: str, vector_tiles: bool = False) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PlanmapLayer"
         self.cluster = cluster
         self.config_element_id = config_element_id
-        self.default_js = list(PLANMAP_JS)
+        self.default_js = list(PLANMAP_JS) + (list(PLANMAP_TILES_JS) if vector_tiles else [])
         self.default_css = list(PLANMAP_CSS)
 
 
@@ -115,8 +115,13 @@ class MapParts:
     tiles: bool
 
 
-def build_map(settings: Settings, t: Translator, config_element_id: str = "pm-config") -> MapParts:
-    """A Folium map with vendored assets, configured tiles, fullscreen, locate and a cluster group."""
+def build_map(
+    settings: Settings, t: Translator, config_element_id: str = "pm-config", vector_tiles: bool = False
+) -> MapParts:
+    """A Folium map with vendored assets, configured tiles, fullscreen, locate and a cluster group.
+
+    `vector_tiles`: the page draws its projects from /tiles, so it also loads VectorGrid and planmap_tiles.js.
+    """
     specs = tile_specs(settings, t.lang)
     m = localize(
         folium.Map(
@@ -176,7 +181,7 @@ def build_map(settings: Settings, t: Translator, config_element_id: str = "pm-co
     )
     assert isinstance(cluster, MarkerCluster)
     cluster.add_to(m)
-    PlanmapLayer(cluster, config_element_id).add_to(m)
+    PlanmapLayer(cluster, config_element_id, vector_tiles).add_to(m)
     _check_offline(m)
     figure: Any = m.get_root()  # a branca Figure; its stubs type it as a plain Element
     figure.render()

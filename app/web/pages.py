@@ -7,6 +7,7 @@ properties, tables of counts — and a small JSON config for the map script.
 """
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
+from app.queries.project_filter import ProjectFilter
 from app.queries.stats import plan_stats
 from app.settings import REPO_ROOT, Settings
 from app.web import data
@@ -110,7 +112,8 @@ def render(
     as_of = as_of or PageAsOf()
     mapparts = None
     if map_config is not None:
-        mapparts = nonced_map(build_map(_settings(request), t), request_nonce(request))
+        vector_tiles = map_config.get("projectsFrom") == "tiles"
+        mapparts = nonced_map(build_map(_settings(request), t, vector_tiles=vector_tiles), request_nonce(request))
         map_config = {
             "lang": t.lang,
             "gcj02": mapparts.gcj02,
@@ -150,18 +153,35 @@ def not_found_page(request: Request, t: Translator, what: str) -> HTMLResponse:
 Conn = Annotated[AsyncConnection, Depends(get_conn)]
 
 
+async def projects_source(request: Request, conn: AsyncConnection, flt: ProjectFilter) -> str:
+    """`tiles` when the map would hold more projects than the setting allows to load at once, else `geojson`.
+
+    Loading every project as GeoJSON gives the richest map (counts, clusters, instant filters) and is
+    right for a county; past a few thousand features the browser would download megabytes and hold a
+    marker for each, so the map asks the server for vector tiles of what is on screen instead.
+    """
+    threshold = _settings(request).map_vector_tiles_above
+    return "tiles" if await data.more_projects_than(conn, flt, threshold) else "geojson"
+
+
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
     vocab = await data.load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
-    config = {"mode": "overview", "statuses": vocab.statuses, "categories": vocab.categories}
+    as_of = page_as_of(request)
+    config = {
+        "mode": "overview",
+        "statuses": vocab.statuses,
+        "categories": vocab.categories,
+        "projectsFrom": await projects_source(request, conn, page_filter(request, as_of)),
+    }
     return render(
         request,
         "overview.html",
         t,
         map_config=config,
-        as_of=page_as_of(request),
+        as_of=as_of,
         towns=towns,
         follow=follow_links(t, "overview"),
     )
@@ -183,6 +203,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         "bounds": [[town["s"], town["w"]], [town["n"], town["e"]]],
         "statuses": vocab.statuses,
         "categories": vocab.categories,
+        "projectsFrom": await projects_source(request, conn, replace(page_filter(request, as_of), towns=[slug])),
     }
     name = town["name_en"] if t.lang == "en" else town["name_zh"]
     return render(

@@ -13,6 +13,7 @@
 
   var doc = root.document;
 
+  /** Build an element: `text` goes in with textContent, `style` is an object of CSS properties, children are nodes. */
   function el(tag, attrs, children) {
     var node = doc.createElement(tag);
     Object.keys(attrs || {}).forEach(function (key) {
@@ -24,6 +25,10 @@
         node.textContent = String(value);
       } else if (key === "className") {
         node.className = value;
+      } else if (key === "style") {
+        Object.keys(value).forEach(function (prop) {
+          node.style.setProperty(prop, value[prop]);
+        });
       } else {
         node.setAttribute(key, String(value));
       }

@@ -20,36 +20,9 @@
 
   // ---------------------------------------------------------------- small helpers
 
-  /** Build an element; `text` is set with textContent, children are appended as nodes. */
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (key) {
-        var value = attrs[key];
-        if (value === null || value === undefined || value === false) {
-          return;
-        }
-        if (key === "text") {
-          node.textContent = String(value);
-        } else if (key === "className") {
-          node.className = value;
-        } else if (key === "style") {
-          Object.keys(value).forEach(function (prop) {
-            node.style.setProperty(prop, value[prop]);
-          });
-        } else {
-          node.setAttribute(key, String(value));
-        }
-      });
-    }
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) {
-        return;
-      }
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
+  // The DOM builder every page script shares (kit.js, loaded first by base.html): text is set with
+  // textContent, never parsed as HTML.
+  var el = root.pmkit.el;
 
   function fetchJSON(url) {
     return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (res) {
@@ -385,6 +358,10 @@
   Planmap.prototype.refresh = function () {
     var markers = [];
     var self = this;
+    if (this.tiles) {
+      this.tiles.applyFilters(); // the server filters the tiles (planmap_tiles.js)
+      return;
+    }
     this.cluster.clearLayers();
     this.shapes.clearLayers();
     this.entries.forEach(function (entry) {
@@ -655,7 +632,11 @@
       return;
     }
     var byKind = { status: {}, category: {}, warning: {} };
-    this.entries.forEach(function (e) {
+    if (this.tiles) {
+      var facets = this.tiles.facets || {};
+      byKind = { status: facets.status || {}, category: facets.category || {}, warning: facets.warning || {} };
+    }
+    (this.tiles ? [] : this.entries).forEach(function (e) {
       byKind.status[e.props.status] = (byKind.status[e.props.status] || 0) + 1;
       byKind.category[e.props.category] = (byKind.category[e.props.category] || 0) + 1;
       var warnings = (e.props.warnings || []).length ? e.props.warnings : ["none"];
@@ -735,6 +716,11 @@
   Planmap.prototype.redraw = function () {
     var self = this;
     var features = this.features || [];
+    if (this.tiles) {
+      this.tiles.restyle();
+      root.document.documentElement.setAttribute("data-pm-colour", this.colorBy);
+      return;
+    }
     this.clearProjects();
     features.forEach(function (f) {
       self.addFeature(f);
@@ -756,6 +742,15 @@
       self.refresh();
       return features;
     });
+  };
+
+  /** The page's projects: all loaded as GeoJSON, or drawn from vector tiles when the server says the set is large. */
+  Planmap.prototype.showProjects = function (params) {
+    if (this.cfg.projectsFrom === "tiles") {
+      this.tiles = new root.planmap.ProjectTiles(this, params);
+      return this.tiles.start();
+    }
+    return this.loadProjects(this.projectsUrl(params));
   };
 
   Planmap.prototype.projectsUrl = function (params) {
@@ -798,12 +793,12 @@
       this.addLayerControl();
       work = base.then(function () {
         self.map.fitBounds(self.county.getBounds(), { padding: [10, 10], animate: false });
-        return self.loadProjects(self.projectsUrl());
+        return self.showProjects();
       });
     } else if (mode === "town") {
       this.addLayerControl();
       work = base.then(function () {
-        return self.loadProjects(self.projectsUrl({ town: focusTown }));
+        return self.showProjects({ town: focusTown });
       });
     } else if (mode === "project") {
       work = base.then(function () {
@@ -1135,6 +1130,7 @@
   // ---------------------------------------------------------------- entry point
 
   root.planmap = {
+    Planmap: Planmap,
     init: function (map, opts) {
       var cfg = JSON.parse(document.getElementById(opts.configElement).textContent);
       var pm = new Planmap(map, opts.cluster, cfg);

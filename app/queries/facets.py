@@ -1,0 +1,50 @@
+"""How many projects of a filtered set fall under each status, category, warning and red/amber/green rating.
+
+The map's layer control shows these numbers beside its switches. With the projects drawn from
+GeoJSON the page counts what it loaded; with vector tiles (a catalog too large to load) it never
+holds the set, so it asks here: one pass over the matching rows in PostgreSQL, whatever their number.
+"""
+
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
+from app.queries.stats import RED
+
+
+def facets_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+    """One statement returning the facet counts as JSON text; public so a benchmark can EXPLAIN it."""
+    where, params = flt.where()
+    source, source_params = flt.source()
+    sql = f"""
+    WITH m AS MATERIALIZED (
+        SELECT p.status, p.category, {WARNINGS_SQL} AS warnings FROM {source} p WHERE {where}
+    ), rated AS (
+        SELECT m.*, CASE WHEN m.warnings && CAST(:red AS text[]) THEN 'red'
+                         WHEN cardinality(m.warnings) > 0 THEN 'amber' ELSE 'green' END AS rag
+        FROM m
+    )
+    SELECT json_build_object(
+      'total', (SELECT count(*) FROM rated),
+      'status', COALESCE((SELECT json_object_agg(k, n) FROM (
+                  SELECT status AS k, count(*) AS n FROM rated GROUP BY 1) s), '{{}}'::json),
+      'category', COALESCE((SELECT json_object_agg(k, n) FROM (
+                  SELECT category AS k, count(*) AS n FROM rated GROUP BY 1) c), '{{}}'::json),
+      'warning', COALESCE((SELECT json_object_agg(k, n) FROM (
+                  SELECT COALESCE(w.kind, 'none') AS k, count(*) AS n
+                  FROM rated r LEFT JOIN LATERAL unnest(r.warnings) AS w(kind) ON true GROUP BY 1) w), '{{}}'::json),
+      'rag', COALESCE((SELECT json_object_agg(k, n) FROM (
+                  SELECT rag AS k, count(*) AS n FROM rated GROUP BY 1) g), '{{}}'::json)
+    )::text
+    """
+    return sql, {**params, **source_params, "red": list(RED)}
+
+
+async def facet_counts(conn: AsyncConnection, flt: ProjectFilter) -> dict[str, Any]:
+    """`{"total", "status", "category", "warning", "rag"}`; `warning` counts projects with none as `none`."""
+    sql, params = facets_sql(flt)
+    counts: dict[str, Any] = orjson.loads((await conn.execute(text(sql), params)).scalar_one())
+    return counts
