@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.dates import IsoDate
-from app.api.deps import get_engine
+from app.api.deps import get_engine, read_connection
 from app.api.responses import GeoJSONResponse
 from app.api.security import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
@@ -68,7 +68,7 @@ async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T
 
 async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:
     """The project as the writer now sees it (staff view, so a sensitive site is precise)."""
-    async with engine.connect() as conn:
+    async with read_connection(engine) as conn:
         found = await fetch_feature(conn, ProjectFilter(staff=True), slug)
     assert found is not None
     version, body = found

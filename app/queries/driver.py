@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,6 +41,11 @@ async def _driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
 async def fetch_one(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
     """The first row of `sql` (SQLAlchemy-style `:name` parameters), or None."""
     driver = await _driver(conn)
+    if not driver.autocommit and not conn.in_transaction():
+        # psycopg would begin a transaction SQLAlchemy does not know of, and the pool's reset would end it
+        # (ROLLBACK) outside SQLAlchemy's error handling: such a connection takes SQLAlchemy's own path.
+        found = (await conn.execute(text(sql), params)).first()
+        return None if found is None else tuple(found)
     try:
         cursor = await driver.execute(to_pyformat(sql), params)
         row: tuple[Any, ...] | None = await cursor.fetchone()
