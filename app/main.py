@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__, reliability
 from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
 from app.api import feedback as feedback_api
-from app.db import make_async_engine
+from app.db import make_async_engine, warm_pool
 from app.feeds import router as feeds
 from app.gc_policy import freeze_startup_heap, thaw_heap
 from app.ogc import router as ogc
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_async_engine(settings)
+        await warm_pool(app.state.engine, min(settings.db_pool_warm, settings.db_pool_size))
         freeze_startup_heap()
         try:
             yield

@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     # request (a new PostgreSQL backend each time), which tripled tile latency at p90 (bench/NOTES.md).
     db_pool_size: int = Field(default=20, ge=1, le=200)
     db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_warm: int = Field(
+        default=12,
+        ge=0,
+        le=200,
+        description="Connections each worker opens and warms (PostGIS, PROJ, first plans) at start-up, so its first "
+        "visitors do not pay for that; 0: connect on demand only. At most DB_POOL_SIZE are kept.",
+    )
     db_pool_pre_ping: bool = Field(
         default=False,
         description="Test each pooled connection with a round trip before use. Off: it cost every request a "

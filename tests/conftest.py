@@ -67,7 +67,9 @@ def catalog() -> dict:  # type: ignore[type-arg]
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    # Two warmed connections per test app: the warm-up runs, and the many apps a session builds stay well
+    # inside the test cluster's max_connections.
+    return Settings(database_url=database_url, db_pool_warm=2)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ of, and turn database errors into SQLAlchemy's exceptions so the app's 503/422 h
 """
 
 import asyncio
+import time
 from typing import Any
 
 import psycopg
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.api.deps import read_connection
 from app.catalog.seed import SeedResult
+from app.db import warm_pool
 from app.queries.driver import fetch_one, to_pyformat
 
 
@@ -78,3 +80,23 @@ def test_database_errors_arrive_as_sqlalchemy_errors(database_url: str, first_se
 
     with pytest.raises(DataError):
         _run(database_url, nul)
+
+
+def test_start_up_warms_the_pool_and_survives_a_missing_database(database_url: str, first_seed: SeedResult) -> None:
+    """A worker opens and warms its connections before the first visitor; with no database it still starts."""
+
+    async def warm(engine: AsyncEngine) -> tuple[int, int]:
+        warmed = await warm_pool(engine, 3)
+        return warmed, engine.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
+
+    assert _run(database_url, warm) == (3, 3)
+
+    async def nowhere(engine: AsyncEngine) -> int:
+        return await warm_pool(engine, 3)
+
+    closed_port = database_url.replace(":55432/", ":1/") if ":55432/" in database_url else None
+    if closed_port is None:
+        pytest.skip("the test database is not on the private cluster's port")
+    started = time.monotonic()
+    assert _run(closed_port, nowhere) == 0
+    assert time.monotonic() - started < 11

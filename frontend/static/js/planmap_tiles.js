@@ -144,9 +144,6 @@
       rendererFactory: L.canvas.tile,
       interactive: true,
       maxNativeZoom: 18,
-      getFeatureId: function (f) {
-        return f.properties.id;
-      },
       vectorTileLayerStyles: {
         projects: function (props, zoom) {
           return self.style(props, zoom);
