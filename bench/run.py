@@ -283,8 +283,8 @@ def add_synthetic(url: str, count: int, seed_value: int) -> float:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE projects"))
             conn.execute(text("VACUUM ANALYZE project_towns"))
-            # Write the gigabyte of pages the insert and VACUUM dirtied now, not while wrk measures: at 1 M
-            # the checkpoint that followed otherwise landed in the tile rows as 400–700 ms stalls (bench/NOTES.md).
+            # Write the pages the insert and VACUUM dirtied now (about a gigabyte at 1 M), so that flushing them
+            # is not part of any measured row: the server's log showed that checkpoint running through them.
             try:
                 conn.execute(text("CHECKPOINT"))
             except DBAPIError as exc:  # a role without pg_checkpoint: measure anyway, and say so
