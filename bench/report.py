@@ -202,7 +202,7 @@ def render(
         f"- **Database**: {m.get('postgresql', '?')}, PostGIS {m.get('postgis', '?')} (same server, database and "
         "`projects` table for both)",
         f"- **Servers**: planmap {m['planmap']} and {tipg}, each one uvicorn process with {s['workers']} worker(s), "
-        "access log off",
+        "uvicorn's access log off (planmap still writes its own JSON access line per request, as in production)",
         f"- **Load**: wrk {s['wrk']}; unloaded latency with wrk {s['single']}; DB execution = median of "
         f"{s['explain_runs']} `EXPLAIN (ANALYZE, TIMING OFF)` of the SQL planmap runs for that request",
         "",
