@@ -52,7 +52,10 @@ def project_feature_sql(extra_properties: str = "") -> str:
 
 PROJECT_FEATURE = project_feature_sql()
 
-TOWN_FEATURE = """
+
+def town_feature(project_count: str, counts_by_status: str) -> str:
+    """A town as a GeoJSON Feature; the two count expressions are the caller's (correlated, or a join's)."""
+    return f"""
 json_build_object(
   'type', 'Feature',
   'id', t.slug,
@@ -67,14 +70,34 @@ json_build_object(
     'area_precision', t.area_precision,
     'area_source', t.area_source,
     'area_km2', round((ST_Area(t.area::geography) / 1e6)::numeric, 1),
-    'project_count', (SELECT count(*) FROM project_towns pt JOIN projects p ON p.id = pt.project_id
-                      WHERE pt.town_id = t.id AND p.deleted_at IS NULL),
-    'counts_by_status', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
-        SELECT p.status, count(*) AS n FROM project_towns pt JOIN projects p ON p.id = pt.project_id
-        WHERE pt.town_id = t.id AND p.deleted_at IS NULL GROUP BY p.status) c), '{}'::json)
+    'project_count', {project_count},
+    'counts_by_status', {counts_by_status}
   )
 )
 """
+
+
+# One town at a time (an OGC item, /api/towns/{slug}): counted by correlated subqueries on that town's rows.
+TOWN_FEATURE = town_feature(
+    """(SELECT count(*) FROM project_towns pt JOIN projects p ON p.id = pt.project_id
+                      WHERE pt.town_id = t.id AND p.deleted_at IS NULL)""",
+    """COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
+        SELECT p.status, count(*) AS n FROM project_towns pt JOIN projects p ON p.id = pt.project_id
+        WHERE pt.town_id = t.id AND p.deleted_at IS NULL GROUP BY p.status) c), '{}'::json)""",
+)
+
+# Every town at once: the counts of all towns in one grouped pass joined by town (`tc`, TOWN_COUNTS_JOIN).
+# Per-town correlated counts looked up every project of every town one by one: 10.6 s for /api/towns at a
+# million projects, against 0.5–0.8 s for this hash join.
+TOWN_FEATURE_JOINED = town_feature("COALESCE(tc.total, 0)", "COALESCE(tc.by_status, '{}'::json)")
+TOWN_COUNTS_JOIN = """LEFT JOIN (
+    SELECT s.town_id, sum(s.n)::bigint AS total, json_object_agg(s.status, s.n) AS by_status FROM (
+        SELECT pt.town_id, p.status, count(*) AS n FROM project_towns pt JOIN projects p ON p.id = pt.project_id
+        WHERE p.deleted_at IS NULL GROUP BY 1, 2) s
+    GROUP BY s.town_id) tc ON tc.town_id = t.id"""
+
+# Without counts, for the maps: they draw the towns and never show the counts.
+TOWN_FEATURE_UNCOUNTED = town_feature("NULL", "NULL")
 
 
 def feature_collection(feature_sql: str, from_where: str) -> str:

@@ -126,3 +126,22 @@ def test_a_town_page_counts_only_its_own_projects(app_with_threshold: Any, clien
         assert _map_config(app.get("/").text)["projectsFrom"] == "tiles"  # the county holds more
     with app_with_threshold(in_town - 1) as app:
         assert _map_config(app.get("/towns/xingzi").text)["projectsFrom"] == "tiles"
+
+
+def test_town_list_counts_agree_with_each_town_and_can_be_skipped(client: TestClient) -> None:
+    """The list counts all towns in one pass; each must match the town's own page and the facets."""
+    listed = client.get("/api/towns").json()["features"]
+    assert len(listed) == 12
+    for town in listed:
+        props = town["properties"]
+        alone = client.get(f"/api/towns/{props['slug']}").json()["properties"]
+        assert props["counts_by_status"] == alone["counts_by_status"], props["slug"]
+        assert props["project_count"] == alone["project_count"] == sum(alone["counts_by_status"].values())
+        assert (
+            alone["counts_by_status"]
+            == client.get("/api/stats/facets", params={"town": props["slug"]}).json()["status"]
+        )
+    bare = client.get("/api/towns", params={"counts": "false"}).json()["features"]
+    assert [f["properties"]["slug"] for f in bare] == [f["properties"]["slug"] for f in listed]
+    assert all(f["properties"]["project_count"] is None for f in bare)
+    assert client.get("/api/towns", params={"counts": "maybe"}).status_code == 422

@@ -118,7 +118,8 @@ def render(
             "lang": t.lang,
             "gcj02": mapparts.gcj02,
             "tiles": mapparts.tiles,
-            "api": {"projects": "/api/projects", "towns": "/api/towns", "county": "/api/county"},
+            # The maps never show the towns' counts: skip them (a pass over every project in a large catalog).
+            "api": {"projects": "/api/projects", "towns": "/api/towns?counts=false", "county": "/api/county"},
             "pages": {"project": "/projects/", "town": "/towns/"},
             # Appended to the page links the script builds: the language, and the day when one is shown.
             "langQuery": page_query(t.lang, as_of),
