@@ -4,7 +4,7 @@ Each expression yields one Feature as json; collections aggregate them with json
 Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
 """
 
-from app.queries.project_filter import WARNINGS_SQL
+from app.queries.project_filter import WARNINGS_SQL, rag_sql
 
 PROJECT_PROPERTIES = f"""    'slug', p.slug,
     'name_zh', p.name_zh,
@@ -36,8 +36,7 @@ PROJECT_PROPERTIES = f"""    'slug', p.slug,
     'actual_spend_cny_100m', p.actual_spend_cny_100m,
     'sensitive', p.sensitive,
     'warnings', {WARNINGS_SQL},
-    'rag', CASE WHEN {WARNINGS_SQL} && ARRAY['late_completion', 'over_budget'] THEN 'red'
-                WHEN cardinality({WARNINGS_SQL}) > 0 THEN 'amber' ELSE 'green' END
+    'rag', {rag_sql(WARNINGS_SQL)}
 """
 
 

@@ -36,8 +36,7 @@ from app.api.deps import get_conn
 from app.api.errors import bad_parameter
 from app.api.project_params import project_filter
 from app.queries.driver import fetch_one
-from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
-from app.queries.stats import RED
+from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -56,9 +55,7 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
 
     Bind `z`, `x`, `y` in addition. Public so the benchmark can EXPLAIN exactly what the endpoint runs.
     """
-    where, params = flt.where()
-    source, source_params = flt.source()
-    params = {**params, **source_params, "red": list(RED)}
+    matching, params = flt.matching()
     margin = BUFFER / EXTENT
     env = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
     env_4326 = (
@@ -74,12 +71,10 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
           COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
               SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
                      p.location_precision AS precision, ST_Dimension(p.geom) AS dim,
-                     CASE WHEN {WARNINGS_SQL} && CAST(:red AS text[]) THEN 'red'
-                          WHEN cardinality({WARNINGS_SQL}) > 0 THEN 'amber' ELSE 'green' END AS rag,
+                     {rag_sql(WARNINGS_SQL)} AS rag,
                      array_to_string({WARNINGS_SQL}, ',') AS warnings,
                      {mvt_geom("p.geom")} AS geom
-              FROM {source} p
-              WHERE p.geom && {env_4326} AND {where}
+              FROM {matching} AND p.geom && {env_4326}
               ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
           ) l WHERE l.geom IS NOT NULL), ''::bytea)
           || COALESCE((SELECT ST_AsMVT(l, 'towns', {EXTENT}, 'geom', 'id') FROM (

@@ -28,6 +28,23 @@ WARNINGS_SQL = (
 )
 
 
+# Warnings that make a project red; any other warning makes it amber, none green.
+RED = ("late_completion", "over_budget")
+
+
+def rag_sql(warnings: str) -> str:
+    """The red/amber/green rating of a `text[]` of warnings (an expression or a column), as SQL.
+
+    Written once for every query that rates projects (features, tiles, stats, facets), so the
+    rating means the same everywhere; the red warnings are literals, no parameter to pass.
+    """
+    red = ", ".join(f"'{w}'" for w in RED)
+    return (
+        f"CASE WHEN {warnings} && ARRAY[{red}] THEN 'red' "
+        f"WHEN cardinality({warnings}) > 0 THEN 'amber' ELSE 'green' END"
+    )
+
+
 def lianzhou_today() -> date:
     """Today's date in Lianzhou (UTC+8), the date warnings are judged on."""
     return (datetime.now(UTC) + timedelta(hours=8)).date()
@@ -106,6 +123,12 @@ class ProjectFilter:
                 clauses.append("(p.end_year IS NULL OR p.end_year >= :f_year_start)")
                 params["f_year_start"] = start
         return " AND ".join(clauses), params
+
+    def matching(self) -> tuple[str, dict[str, Any]]:
+        """`<source> p WHERE <conditions>`: the filtered projects, to follow FROM; with every parameter."""
+        where, params = self.where()
+        source, source_params = self.source()
+        return f"{source} p WHERE {where}", {**params, **source_params}
 
     def distance_sql(self) -> str | None:
         """Metres on the ellipsoid from the `near` point, or None without one."""

@@ -80,9 +80,7 @@ CSV_COLUMNS = (
 
 async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     """Flat rows (lists joined with ';', figures as JSON, geometry as WKT) for CSV."""
-    where, params = flt.where()
-    source, source_params = flt.source()
-    params = {**params, **source_params}
+    matching, params = flt.matching()
     distance = flt.distance_sql() or "NULL::float8"
     order = "distance_m, p.slug" if flt.near else "p.slug"
     sql = f"""
@@ -93,7 +91,7 @@ async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
                p.plan_chapter, p.plan_section, p.source_quote, p.figures::text AS figures, p.start_year, p.end_year,
                p.location_precision, p.location_note, p.updated_at, p.version,
                round(({distance})::numeric, 1) AS distance_m, ST_AsText(p.geom, 7) AS wkt
-        FROM {source} p WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset
+        FROM {matching} ORDER BY {order} LIMIT :limit OFFSET :offset
     """
     result = await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
     return [dict(r._mapping) for r in result]

@@ -12,10 +12,9 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
+from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
 
 STARTED = ("under_construction", "completed")
-RED = ("late_completion", "over_budget")
 
 
 def _stats_sql(source: str) -> str:
@@ -24,8 +23,7 @@ def _stats_sql(source: str) -> str:
         SELECT p.id, p.status, p.category, p.plan_chapter, {WARNINGS_SQL} AS warnings
         FROM {source} p WHERE p.deleted_at IS NULL
     ), rated AS (
-        SELECT l.*, CASE WHEN l.warnings && CAST(:red AS text[]) THEN 'red'
-                         WHEN cardinality(l.warnings) > 0 THEN 'amber' ELSE 'green' END AS rag
+        SELECT l.*, {rag_sql("l.warnings")} AS rag
         FROM live l
     ), by_town AS (
         SELECT t.slug, r.* FROM rated r JOIN project_towns pt ON pt.project_id = r.id JOIN towns t ON t.id = pt.town_id
@@ -82,7 +80,7 @@ def _stats_sql(source: str) -> str:
 async def plan_stats(conn: AsyncConnection, flt: ProjectFilter | None = None) -> dict[str, Any]:
     flt = flt or ProjectFilter()
     source, params = flt.source()
-    row = await conn.execute(text(_stats_sql(source)), {**params, "started": list(STARTED), "red": list(RED)})
+    row = await conn.execute(text(_stats_sql(source)), {**params, "started": list(STARTED)})
     stats: dict[str, Any] = orjson.loads(row.scalar_one())
     for town in stats["by_town"]:
         plan = town["plan_projects"]
