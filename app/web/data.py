@@ -175,14 +175,12 @@ async def project_history(conn: AsyncConnection, slug: str, limit: int = 50) -> 
     return [dict(r._mapping) for r in rows]
 
 
-async def more_projects_than(conn: AsyncConnection, flt: ProjectFilter, limit: int) -> bool:
-    """Whether the map of `flt` would hold more than `limit` projects: it then draws vector tiles.
+async def count_projects(conn: AsyncConnection, flt: ProjectFilter, up_to: int) -> int:
+    """How many projects `flt` matches, counting no further than `up_to`.
 
-    Counting stops at `limit + 1` rows, so the question costs the same at a thousand projects as
-    at a million, where an exact count would read the whole table on every page view.
+    A capped count costs the same at a thousand projects as at a million, where an exact one would
+    read the whole table on every page view; the map only needs to know whether it is over a threshold.
     """
-    where, params = flt.where()
-    source, source_params = flt.source()
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {source} p WHERE {where} LIMIT :limit_plus_one) l"
-    found = (await conn.execute(text(sql), {**params, **source_params, "limit_plus_one": limit + 1})).scalar_one()
-    return int(found) > limit
+    matching, params = flt.matching()
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {matching} LIMIT :up_to) l"
+    return int((await conn.execute(text(sql), {**params, "up_to": up_to})).scalar_one())

@@ -7,7 +7,6 @@ properties, tables of counts — and a small JSON config for the map script.
 """
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,6 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.deps import get_conn
-from app.queries.project_filter import ProjectFilter
 from app.queries.stats import plan_stats
 from app.settings import REPO_ROOT, Settings
 from app.web import data
@@ -154,15 +152,14 @@ def not_found_page(request: Request, t: Translator, what: str) -> HTMLResponse:
 Conn = Annotated[AsyncConnection, Depends(get_conn)]
 
 
-async def projects_source(request: Request, conn: AsyncConnection, flt: ProjectFilter) -> str:
-    """`tiles` when the map would hold more projects than the setting allows to load at once, else `geojson`.
+def projects_from(request: Request, count: int) -> str:
+    """`tiles` when the map's `count` projects are more than the setting allows to load at once, else `geojson`.
 
     Loading every project as GeoJSON gives the richest map (counts, clusters, instant filters) and is
     right for a county; past a few thousand features the browser would download megabytes and hold a
     marker for each, so the map asks the server for vector tiles of what is on screen instead.
     """
-    threshold = _settings(request).map_vector_tiles_above
-    return "tiles" if await data.more_projects_than(conn, flt, threshold) else "geojson"
+    return "tiles" if count > _settings(request).map_vector_tiles_above else "geojson"
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -171,11 +168,13 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
     vocab = await data.load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
     as_of = page_as_of(request)
+    # Counting stops one past the threshold: that is all the choice needs, at any catalog size.
+    up_to = _settings(request).map_vector_tiles_above + 1
     config = {
         "mode": "overview",
         "statuses": vocab.statuses,
         "categories": vocab.categories,
-        "projectsFrom": await projects_source(request, conn, page_filter(request, as_of)),
+        "projectsFrom": projects_from(request, await data.count_projects(conn, page_filter(request, as_of), up_to)),
     }
     return render(
         request,
@@ -204,7 +203,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         "bounds": [[town["s"], town["w"]], [town["n"], town["e"]]],
         "statuses": vocab.statuses,
         "categories": vocab.categories,
-        "projectsFrom": await projects_source(request, conn, replace(page_filter(request, as_of), towns=[slug])),
+        "projectsFrom": projects_from(request, sum(counts.values())),  # the counts the page shows anyway
     }
     name = town["name_en"] if t.lang == "en" else town["name_zh"]
     return render(
