@@ -1139,5 +1139,6 @@
       return pm;
     },
     formatDistance: formatDistance,
+    fetchJSON: fetchJSON,
   };
 })(window);

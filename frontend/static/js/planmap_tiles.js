@@ -187,22 +187,15 @@
   ProjectTiles.prototype.loadFacets = function () {
     var self = this;
     var q = this.query(false).toString();
-    return root.fetch("/api/stats/facets" + (q ? "?" + q : ""), { headers: { Accept: "application/json" } })
-      .then(function (res) {
-        if (!res.ok) {
-          throw new Error("/api/stats/facets answered " + res.status);
-        }
-        return res.json();
-      })
-      .then(function (facets) {
-        self.facets = facets;
-        self.pm.updateCounts();
-        var note = root.document.getElementById("pm-tiles-mode-note");
-        if (note) {
-          note.textContent = self.pm.msg.tiles_note.replace("{n}", facets.total.toLocaleString(self.pm.cfg.lang === "en" ? "en" : "zh-CN"));
-        }
-        return facets;
-      });
+    return root.planmap.fetchJSON("/api/stats/facets" + (q ? "?" + q : "")).then(function (facets) {
+      self.facets = facets;
+      self.pm.updateCounts();
+      var note = root.document.getElementById("pm-tiles-mode-note");
+      if (note) {
+        note.textContent = self.pm.msg.tiles_note.replace("{n}", facets.total.toLocaleString(self.pm.cfg.lang === "en" ? "en" : "zh-CN"));
+      }
+      return facets;
+    });
   };
 
   /** The switches changed: new tile URL (the server filters), or no layer at all when a kind is all off. */
@@ -251,13 +244,8 @@
     q.set("near", wgs[0].toFixed(6) + "," + wgs[1].toFixed(6));
     q.set("radius_m", this.tolerance(latlng).toFixed(1));
     q.set("limit", String(HERE_LIMIT + 1));
-    root.fetch(pm.cfg.api.projects + "?" + q.toString(), { headers: { Accept: "application/geo+json" } })
-      .then(function (res) {
-        if (!res.ok) {
-          throw new Error(pm.cfg.api.projects + " answered " + res.status);
-        }
-        return res.json();
-      })
+    root.planmap
+      .fetchJSON(pm.cfg.api.projects + "?" + q.toString())
       .then(function (fc) {
         var here = (fc.features || []).filter(function (f) {
           return pm.warningEnabled(f.properties);
