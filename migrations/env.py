@@ -7,8 +7,8 @@ throwaway test database is migrated exactly as production is.
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from app.models import Base
-from app.settings import get_settings
+from app.core.models import Base
+from app.core.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata

@@ -45,11 +45,11 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app import dbadmin, migrate  # noqa: E402
 from app.auth.accounts import add_user  # noqa: E402
 from app.catalog.seed import seed  # noqa: E402
-from app.db import make_sync_engine  # noqa: E402
-from app.settings import DEFAULT_DATABASE_URL  # noqa: E402
+from app.core import dbadmin, migrate  # noqa: E402
+from app.core.db import make_sync_engine  # noqa: E402
+from app.core.settings import DEFAULT_DATABASE_URL  # noqa: E402
 
 PASSWORD = "soak-test-password-1"
 SAMPLE_SECONDS = 5

@@ -23,11 +23,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
-from app import dbadmin, migrate
 from app.catalog.seed import SeedResult, seed
-from app.db import make_sync_engine
+from app.core import dbadmin, migrate
+from app.core.db import make_sync_engine
+from app.core.settings import DEFAULT_DATABASE_URL, REPO_ROOT, Settings
 from app.main import create_app
-from app.settings import DEFAULT_DATABASE_URL, REPO_ROOT, Settings
 
 GEODATA = REPO_ROOT / "geodata"
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api.deps import get_engine
-from app.api.security import UNAUTHORIZED, oauth2_scheme, require_principal
-from app.api.session import session_token
+from app.auth.cookie_session import session_token
+from app.auth.dependencies import UNAUTHORIZED, oauth2_scheme, require_principal
 from app.auth.login import check_credentials
 from app.auth.principal import Principal
 from app.auth.tokens import issue_token, revoke_token
-from app.ratelimit import check_login_allowed, record_login
+from app.core.dependencies import get_engine
+from app.core.ratelimit import check_login_allowed, record_login
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

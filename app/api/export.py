@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
 from app.api.project_params import project_filter
 from app.api.projects import rows_to_csv
-from app.exports import MEDIA_TYPES, ExportFormat, export_filename, geojson_bytes, write_export
+from app.core.dependencies import get_conn
+from app.exports.formats import MEDIA_TYPES, ExportFormat, export_filename, geojson_bytes, write_export
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_page, fetch_rows
 

@@ -14,14 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api.body_limit import capped_body_route
-from app.api.deps import get_engine
 from app.api.errors import not_found
 from app.api.project_writes import SlugPath, run_edit
-from app.api.security import FORBIDDEN, UNAUTHORIZED, require_principal
+from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, require_principal
 from app.auth.principal import Principal
+from app.core.dependencies import get_engine
 from app.feedback import queries, service
 from app.feedback.client import client_hash
+from app.middleware.route_body_limit import capped_body_route
 
 MAX_TEXT = 2000
 MAX_CONTACT = 200

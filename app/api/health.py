@@ -5,8 +5,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate
-from app.api.deps import get_engine
+from app.core import migrate
+from app.core.dependencies import get_engine
 
 router = APIRouter(tags=["health"])
 

@@ -11,12 +11,12 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.dates import IsoDate
-from app.api.deps import get_conn
 from app.api.errors import bad_parameter
-from app.api.security import optional_principal
+from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
+from app.catalog.vocab import Category, Status, WarningKind
+from app.core.dependencies import get_conn
 from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, lianzhou_today, unknown_towns
-from app.vocab import Category, Status, WarningKind
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000

@@ -16,16 +16,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.dates import IsoDate
-from app.api.deps import get_engine, read_connection
 from app.api.responses import GeoJSONResponse
-from app.api.security import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
+from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
 from app.catalog.schema import GeometryIn
+from app.catalog.vocab import Status
+from app.core.dependencies import get_engine, read_connection
 from app.editing import proposals, service
 from app.editing.errors import EditRefused, etag
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature
-from app.vocab import Status
 
 router = APIRouter(prefix="/api/projects", tags=["editing"])
 

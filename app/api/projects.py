@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
 from app.api.errors import not_found
 from app.api.paging import collection_bytes, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
-from app.csv_safety import neutralize
+from app.core.dependencies import get_conn
 from app.editing.errors import etag
+from app.exports.csv_safety import neutralize
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import CSV_COLUMNS, fetch_feature, fetch_page, fetch_rows
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api.deps import get_engine
 from app.api.project_writes import run_edit
-from app.api.security import FORBIDDEN, UNAUTHORIZED, require_planner
+from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, require_planner
 from app.auth.principal import Principal
+from app.core.dependencies import get_engine
 from app.editing import proposals
 
 router = APIRouter(prefix="/api/proposals", tags=["editing"])

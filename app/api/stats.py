@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.dates import IsoDate
-from app.api.deps import get_conn
 from app.api.errors import bad_parameter
 from app.api.project_params import project_filter, read_context
+from app.core.dependencies import get_conn
 from app.queries.facets import facet_counts
 from app.queries.project_filter import ProjectFilter, lianzhou_today
 from app.queries.stats import plan_stats, status_changes

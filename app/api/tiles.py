@@ -32,9 +32,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
 from app.api.errors import bad_parameter
 from app.api.project_params import project_filter
+from app.core.dependencies import get_conn
 from app.queries.driver import fetch_one
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
 

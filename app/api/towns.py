@@ -6,10 +6,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
 from app.api.errors import not_found
 from app.api.responses import GeoJSONResponse, geojson_responses
-from app.geojson_sql import (
+from app.core.dependencies import get_conn
+from app.queries.geojson import (
     COUNTY_FEATURE,
     TOWN_COUNTS_JOIN,
     TOWN_FEATURE,

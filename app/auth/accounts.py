@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from app import audit
 from app.auth.passwords import hash_password
 from app.auth.principal import ROLES
 from app.auth.tokens import revoke_all
+from app.history import audit
 
 
 class AccountError(ValueError):

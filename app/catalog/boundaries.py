@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Connection, text
 
-from app import audit
 from app.catalog.report import LoadReport
+from app.history import audit
 
 COUNTY_FILE = "lianzhou_county_outline.geojson"
 SEATS_FILE = "town_seats.csv"

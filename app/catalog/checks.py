@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from app.vocab import Category, Precision, allowed_geometry_types
+from app.catalog.vocab import Category, Precision, allowed_geometry_types
 
 # Points and areas must lie in the county; this tolerance (about 200 m) absorbs the
 # generalisation of the county outline, not guesswork about the site.

@@ -56,8 +56,8 @@ from app.catalog.projects import (
 )
 from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
-from app.csv_safety import restore
-from app.exports import SHP_FIELD_NAMES, shp_continuation_name
+from app.exports.csv_safety import restore
+from app.exports.formats import SHP_FIELD_NAMES, shp_continuation_name
 
 ACTOR = "import"
 WGS84 = CRS.from_epsg(4326)

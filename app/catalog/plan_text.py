@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from app.settings import get_settings
+from app.core.settings import get_settings
 
 PLAN_FILE = Path("plan") / "lianzhou-14th-five-year-plan.txt"
 

@@ -14,11 +14,11 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import Connection, Row, text
 
-from app import audit
 from app.catalog.checks import check_geometry
 from app.catalog.plan_text import is_verbatim
 from app.catalog.report import FeatureProblem, LoadReport
 from app.catalog.schema import ProjectFeature
+from app.history import audit
 
 SCALAR_FIELDS = (
     "name_zh",

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, field_validator, model_validator
 
-from app.text_policy import clean_text
-from app.vocab import Category, Precision, Status
+from app.catalog.text_policy import clean_text
+from app.catalog.vocab import Category, Precision, Status
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=120)]
 TownSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=40)]
@@ -43,7 +43,7 @@ class ProjectProperties(BaseModel):
     @field_validator("*")
     @classmethod
     def _clean_text(cls, value: Any) -> Any:
-        """Every text property: no control, bidi-override or invisible characters; NFC (app/text_policy.py)."""
+        """Every text property: no control, bidi-override or invisible characters; NFC (app/catalog/text_policy.py)."""
         if isinstance(value, str):
             return clean_text(value)
         if isinstance(value, list):

@@ -12,11 +12,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
-from app import audit
 from app.auth.principal import Principal
+from app.catalog.vocab import Status
 from app.editing import service
 from app.editing.errors import EditRefused
-from app.vocab import Status
+from app.history import audit
 
 
 def review_required(conn: Connection, principal: Principal, slug: str) -> bool:

@@ -11,7 +11,6 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
-from app import audit
 from app.auth.principal import Principal
 from app.catalog.projects import (
     SCALAR_FIELDS,
@@ -22,11 +21,12 @@ from app.catalog.projects import (
     validate_features,
 )
 from app.catalog.report import LoadReport
+from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
 from app.editing.current import CurrentProject, lock_project
 from app.editing.errors import EditRefused, etag
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
+from app.history import audit
 from app.queries.project_filter import lianzhou_today
-from app.vocab import STATUSES_NEEDING_REASON, Precision, Status
 
 
 def _refuse_problems(report: LoadReport) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, text
 
-from app import audit
 from app.auth.principal import Principal
 from app.editing.errors import EditRefused
+from app.history import audit
 
 WINDOW = "1 hour"
 # The first key of PostgreSQL's two-key advisory locks: keeps ours apart from anyone else's.

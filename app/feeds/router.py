@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
+from app.core.dependencies import get_conn
 from app.feeds import atom
 from app.feeds.describe import Change, Labels, summary, title
-from app.feeds.query import Scope, ScopeKind, find_scope, load_changes, load_labels
+from app.feeds.queries import Scope, ScopeKind, find_scope, load_changes, load_labels
 from app.web.i18n import MESSAGES, Lang, get_lang
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])

@@ -12,7 +12,7 @@ import logging
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logging_setup import request_id_var
+from app.core.logging_setup import request_id_var
 
 log = logging.getLogger("planmap.error")
 

@@ -2,7 +2,7 @@
 
 PostgreSQL text cannot hold it, so any such value would fail at the database; refusing it here
 names the place (`path` or `query`), where the database's refusal could not. NULs inside JSON
-bodies are caught when the database refuses them (app/db_errors.py) or by validation.
+bodies are caught when the database refuses them (app/core/db_errors.py) or by validation.
 """
 
 from urllib.parse import unquote_to_bytes

@@ -14,7 +14,7 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.logging_setup import request_id_var
+from app.core.logging_setup import request_id_var
 
 HEADER = b"x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.settings import Settings
+from app.core.settings import Settings
 
 TILE_IMAGE_SOURCES: dict[str, tuple[str, ...]] = {
     "osm": ("https://tile.openstreetmap.org",),

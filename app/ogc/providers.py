@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.geojson_sql import COUNTY_FEATURE, TOWN_FEATURE
+from app.catalog.vocab import Category, Status
 from app.ogc.params import bad_request
+from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
 from app.queries.project_filter import ProjectFilter, unknown_towns
 from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
-from app.vocab import Category, Status
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
 from app.api.paging import collection_bytes, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
-from app.api.security import optional_principal
+from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
+from app.core.dependencies import get_conn
 from app.ogc.params import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

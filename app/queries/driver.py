@@ -7,7 +7,7 @@ project by slug (0.3 ms). Measured in-process over 3,000 calls on the same conne
 `text()` 0.88 ms, `exec_driver_sql` 0.75 ms, psycopg directly 0.50 ms.
 
 What SQLAlchemy would have done on failure is kept: a psycopg error is re-raised as the SQLAlchemy
-exception of the same kind (so app/db_errors.py answers 503 or 422 as before), and a lost
+exception of the same kind (so app/core/db_errors.py answers 503 or 422 as before), and a lost
 connection invalidates this connection and retires the whole pool (`dispose(close=False)`), as
 SQLAlchemy does itself on a disconnect: after a database restart the next requests open fresh
 connections instead of each finding a dead one.

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Category, Status, WarningKind
 from app.queries.sources import project_source
-from app.vocab import Category, Status, WarningKind
 
 MAX_RADIUS_M = 200_000.0
 DEFAULT_STALE_DAYS = 180

@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.geojson_sql import project_feature_sql
 from app.queries.driver import fetch_one
+from app.queries.geojson import project_feature_sql
 from app.queries.project_filter import ProjectFilter
 
 

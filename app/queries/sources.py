@@ -12,7 +12,7 @@ Every project query selects `FROM <source> p`, and the source decides what `p` h
 from datetime import date, timedelta
 from typing import Any
 
-from app.models import Project
+from app.core.models import Project
 
 PROJECT_COLUMNS = [c.name for c in Project.__table__.columns]
 

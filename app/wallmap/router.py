@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
+from app.core.dependencies import get_conn
 from app.wallmap.data import load_wallmap
 from app.wallmap.document import render_wallmap
 

@@ -20,7 +20,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen, LocateControl, MarkerCluster
 from folium.template import Template
 
-from app.settings import Settings
+from app.core.settings import Settings
 from app.web.assets import PLANMAP_CSS, PLANMAP_JS, PLANMAP_TILES_JS, localize
 from app.web.i18n import Lang, Translator
 

@@ -23,8 +23,8 @@ from urllib.parse import quote
 
 from fastapi import Request
 
+from app.catalog.vocab import STATUSES_NEEDING_REASON, WarningKind
 from app.queries.project_filter import RED, ProjectFilter, lianzhou_today
-from app.vocab import STATUSES_NEEDING_REASON, WarningKind
 from app.web.i18n import Lang, Translator
 from app.web.i18n_monitoring import DASHBOARD_JS_KEYS
 

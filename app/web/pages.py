@@ -16,9 +16,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.deps import get_conn
+from app.core.dependencies import get_conn
+from app.core.settings import REPO_ROOT, Settings
 from app.queries.stats import plan_stats
-from app.settings import REPO_ROOT, Settings
 from app.web import data
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
@@ -36,8 +36,8 @@ from app.web.monitoring import (
     reason_statuses,
     with_as_of,
 )
-from app.web.page_session import attach_session, page_session
 from app.web.project_extras import feedback_config, project_extras
+from app.web.viewer import attach_session, page_session
 
 TEMPLATES_DIR = REPO_ROOT / "frontend" / "templates"
 STATIC_DIR = REPO_ROOT / "frontend" / "static"

@@ -18,7 +18,7 @@ from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
 from app.web.i18n_monitoring import EDITOR_MONITORING_JS_KEYS
-from app.web.page_session import page_session
+from app.web.viewer import page_session
 
 PRECISIONS = ("surveyed", "approximate", "town")
 

@@ -49,7 +49,7 @@ NEW_COLUMNS = [
 
 # Columns of projects in table order after this revision; project_versions and the public
 # view list them explicitly, so a later revision that adds a column must add it there too
-# (tests/test_monitoring.py checks they agree).
+# (tests/queries/test_monitoring.py checks they agree).
 PROJECT_COLUMNS = [
     "id", "slug", "name_zh", "name_en", "aliases", "category", "status", "status_basis", "geom",
     "location_precision", "location_note", "plan_chapter", "plan_section", "source_quote", "figures",

@@ -1,0 +1,39 @@
+"""`planmap wallmaps OUTDIR [--town SLUG]`: print-ready wall maps of every town (or one), offline.
+
+For a bureau preparing village meetings: one PDF per town, the same as
+`GET /towns/{slug}/wallmap.pdf`, written straight from the database in `DATABASE_URL`.
+"""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.core.db import make_sync_engine
+from app.core.settings import get_settings
+from app.wallmap.data import load_wallmap, town_slugs
+from app.wallmap.document import render_wallmap
+from app.wallmap.router import wallmap_filename
+
+
+def wallmaps(
+    outdir: Annotated[Path, typer.Argument(help="Folder for the PDFs (created if missing).")],
+    town: Annotated[str | None, typer.Option("--town", help="Only this town (slug, e.g. xingzi).")] = None,
+) -> None:
+    """Write an A3 wall map PDF for each town (or only --town) into OUTDIR."""
+    engine = make_sync_engine(get_settings().database_url)
+    try:
+        with engine.connect() as conn:
+            slugs = town_slugs(conn)
+            if town is not None and town not in slugs:
+                typer.echo(f"no town '{town}'; towns are: {', '.join(slugs)}", err=True)
+                raise typer.Exit(1)
+            outdir.mkdir(parents=True, exist_ok=True)
+            for slug in [town] if town else slugs:
+                data = load_wallmap(conn, slug)
+                assert data is not None  # the slug was just listed
+                path = outdir / wallmap_filename(slug, data.made_on.isoformat())
+                path.write_bytes(render_wallmap(data))
+                typer.echo(f"{path}: {len(data.projects)} projects")
+    finally:
+        engine.dispose()

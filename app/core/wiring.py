@@ -1,0 +1,75 @@
+"""Wiring the reliability and security pieces into the app, in one place (issue 9).
+
+`prepare` runs before the app exists: JSON logging, then the production settings check (so its
+refusal is logged as JSON too). `install` adds the middleware, exception handlers and routes.
+
+Middleware order, outermost first, and why:
+1. RequestId — every later log line and every response (even a refusal) carries the id;
+2. Metrics — counts every answer, including refusals made by the middleware below;
+3. SecurityHeaders — on every response, including 413/408/422/500 made below;
+4. ErrorShield — a crash becomes a JSON 500 that still passes through 1–3;
+5. CORS (only when PLANMAP_CORS_ORIGINS is set) — preflights answered before any work;
+6. NulGuard, BodyLimit — cheap refusals before the app reads anything;
+7. AllowHeader — a 405 names every method of the URL, not just the first route's;
+then the app's own GZip and FastAPI's exception handling (where the 503 handlers live).
+"""
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from app.core import db_errors, metrics, request_errors
+from app.core.logging_setup import configure_logging
+from app.core.ratelimit import LoginRateLimiter
+from app.core.settings import Settings
+from app.core.startup_checks import refuse_insecure_settings
+from app.middleware.allow_header import AllowHeaderMiddleware
+from app.middleware.body_limit import BodyLimitMiddleware
+from app.middleware.errors import ErrorShieldMiddleware
+from app.middleware.nul_guard import NulGuardMiddleware
+from app.middleware.request_id import RequestIdMiddleware
+from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.web import api_docs
+
+CORS_METHODS = ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"]
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "X-Request-ID"]
+CORS_EXPOSED_HEADERS = ["ETag", "Location", "Retry-After", "Warning", "X-Request-ID", "Content-Disposition"]
+
+
+def prepare(settings: Settings) -> None:
+    """Before building the app: logging, then refuse development defaults in production."""
+    configure_logging(settings.log_level, settings.log_json)
+    refuse_insecure_settings(settings)
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add middleware (innermost first: Starlette wraps each new one around the previous), handlers, routes."""
+    app.state.login_limiter = LoginRateLimiter(
+        settings.login_failures_per_user, settings.login_failures_per_client, settings.login_window_seconds
+    )
+    app.state.metrics = metrics.Metrics(app.state)
+    db_errors.install(app)
+    request_errors.install(app)
+    app.include_router(metrics.router)
+    app.include_router(api_docs.router)
+
+    app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
+    )
+    app.add_middleware(NulGuardMiddleware)
+    if settings.cors_origins:
+        # No credentials: the API authenticates with bearer tokens, and the site's cookie must never be
+        # sent by another origin's script.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
+    app.add_middleware(ErrorShieldMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
+    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)

@@ -1,0 +1,102 @@
+"""The hot read path that talks to psycopg directly (app/queries/driver.py), on a real database.
+
+It must read exactly what SQLAlchemy would, never leave a transaction SQLAlchemy does not know
+of, and turn database errors into SQLAlchemy's exceptions so the app's 503/422 handling holds.
+"""
+
+import asyncio
+import time
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.exc import DataError, ProgrammingError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.catalog.seed import SeedResult
+from app.core.db import warm_pool
+from app.core.dependencies import read_connection
+from app.queries.driver import fetch_one, to_pyformat
+
+
+def test_bind_parameters_become_psycopg_placeholders_and_casts_stay() -> None:
+    sql = "SELECT CAST(:z AS integer), '{}'::json, x ILIKE '50%' FROM t WHERE a = :a_1 AND b::text = :b"
+    assert to_pyformat(sql) == (
+        "SELECT CAST(%(z)s AS integer), '{}'::json, x ILIKE '50%%' FROM t WHERE a = %(a_1)s AND b::text = %(b)s"
+    )
+
+
+def _run(database_url: str, work: Any) -> Any:
+    async def main() -> Any:
+        engine: AsyncEngine = create_async_engine(database_url)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def test_reads_what_the_database_holds(database_url: str, first_seed: SeedResult) -> None:
+    async def work(engine: AsyncEngine) -> Any:
+        async with read_connection(engine) as conn:
+            found = await fetch_one(
+                conn, "SELECT slug, version FROM projects WHERE slug = :s", {"s": "tanling-pumped-storage"}
+            )
+            missing = await fetch_one(conn, "SELECT slug FROM projects WHERE slug = :s", {"s": "no-such-project"})
+            return found, missing
+
+    found, missing = _run(database_url, work)
+    assert found[0] == "tanling-pumped-storage" and found[1] >= 1
+    assert missing is None
+
+
+def test_outside_autocommit_no_stray_transaction_is_left(database_url: str, first_seed: SeedResult) -> None:
+    async def work(engine: AsyncEngine) -> Any:
+        async with engine.connect() as conn:  # not autocommit, no transaction begun by SQLAlchemy
+            row = await fetch_one(conn, "SELECT count(*) FROM projects", {})
+            driver = (await conn.get_raw_connection()).driver_connection
+            status = driver.info.transaction_status
+            in_sqlalchemy = conn.in_transaction()
+            return row, status, in_sqlalchemy
+
+    row, status, in_sqlalchemy = _run(database_url, work)
+    assert row[0] > 0
+    # Either no transaction at all, or one SQLAlchemy began and will end: never psycopg's alone.
+    assert status == psycopg.pq.TransactionStatus.IDLE or in_sqlalchemy
+
+
+def test_database_errors_arrive_as_sqlalchemy_errors(database_url: str, first_seed: SeedResult) -> None:
+    async def bad_sql(engine: AsyncEngine) -> None:
+        async with read_connection(engine) as conn:
+            await fetch_one(conn, "SELECT no_such_column FROM projects", {})
+
+    with pytest.raises(ProgrammingError):
+        _run(database_url, bad_sql)
+
+    async def nul(engine: AsyncEngine) -> None:
+        async with read_connection(engine) as conn:
+            await fetch_one(conn, "SELECT :t::text", {"t": "a\x00b"})
+
+    with pytest.raises(DataError):
+        _run(database_url, nul)
+
+
+def test_start_up_warms_the_pool_and_survives_a_missing_database(database_url: str, first_seed: SeedResult) -> None:
+    """A worker opens and warms its connections before the first visitor; with no database it still starts."""
+
+    async def warm(engine: AsyncEngine) -> tuple[int, int]:
+        warmed = await warm_pool(engine, 3)
+        return warmed, engine.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
+
+    assert _run(database_url, warm) == (3, 3)
+
+    async def nowhere(engine: AsyncEngine) -> int:
+        return await warm_pool(engine, 3)
+
+    closed_port = database_url.replace(":55432/", ":1/") if ":55432/" in database_url else None
+    if closed_port is None:
+        pytest.skip("the test database is not on the private cluster's port")
+    started = time.monotonic()
+    assert _run(closed_port, nowhere) == 0
+    assert time.monotonic() - started < 11

@@ -1,0 +1,114 @@
+"""Shared set-up for the editing tests: a database of their own, users of every role, tokens."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from app.auth.accounts import add_user, set_active
+from app.catalog.seed import seed
+from app.core import dbadmin, migrate
+from app.core.db import make_sync_engine
+from app.core.settings import Settings
+from app.main import create_app
+from tests.conftest import GEODATA, throwaway_url
+
+PASSWORD = "correct horse battery"
+XINGZI_SEAT = [112.55, 25.0]
+USERS = {
+    "admin": ("admin", []),
+    "planner": ("planner", []),
+    "official_xingzi": ("official", ["xingzi"]),
+    "official_lianzhou": ("official", ["lianzhou"]),
+    "official_gone": ("official", ["xingzi"]),
+}
+
+
+@dataclass
+class EditWorld:
+    url: str
+    engine: Engine
+    client: TestClient
+
+    def token(self, username: str) -> str:
+        response = self.client.post("/api/auth/token", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    def auth(self, username: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username)}"} if username else {}
+
+    def snapshot(self, slug: str) -> dict[str, Any]:
+        """Everything a write could touch, to prove a refused write changed nothing."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                text(
+                    """SELECT to_jsonb(p) - 'geom' AS row, ST_AsText(p.geom) AS wkt,
+                              ARRAY(SELECT town_id FROM project_towns WHERE project_id = p.id ORDER BY 1) AS towns
+                       FROM projects p WHERE slug = :s"""
+                ),
+                {"s": slug},
+            ).one_or_none()
+            counts = conn.execute(
+                text("SELECT (SELECT count(*) FROM audit_log), (SELECT count(*) FROM status_events)")
+            ).one()
+        return {"project": None if row is None else dict(row._mapping), "counts": tuple(counts)}
+
+
+def new_feature(slug: str, coordinates: list[float] | None = None, **props: Any) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": coordinates or XINGZI_SEAT},
+        "properties": {
+            "slug": slug,
+            "name_zh": "测试卫生院",
+            "name_en": "Test health centre",
+            "category": "health",
+            "status": "planned",
+            "source_quote": "优化各镇(乡)卫生院(卫生服务中心)布局",
+            "location_precision": "town",
+            "location_note": "Test project placed at the Xingzi town seat.",
+            **props,
+        },
+    }
+
+
+@contextmanager
+def open_world(prefix: str = "planmap_edit", **settings: Any) -> Iterator[EditWorld]:
+    """A migrated, seeded database of its own with a user of every role, and an app on it.
+
+    `settings` override fields of the app's Settings (e.g. `feedback_per_hour=100`).
+    """
+    url = throwaway_url(prefix)
+    dbadmin.create_database(url)
+    migrate.upgrade(url, "head")
+    engine = make_sync_engine(url)
+    assert seed(engine, GEODATA).ok
+    with engine.begin() as conn:
+        for username, (role, towns) in USERS.items():
+            add_user(conn, username, PASSWORD, role, username, towns, actor="test")
+        set_active(conn, "official_gone", False, actor="test")
+    app_settings = Settings(database_url=url).model_copy(update=settings)
+    try:
+        with TestClient(create_app(app_settings)) as client:
+            yield EditWorld(url, engine, client)
+    finally:
+        engine.dispose()
+        dbadmin.drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[EditWorld]:
+    with open_world() as w:
+        yield w
+
+
+def etag_of(client: TestClient | httpx.Client, slug: str) -> str:
+    response = client.get(f"/api/projects/{slug}")
+    assert response.status_code == 200, response.text
+    return str(response.headers["etag"])

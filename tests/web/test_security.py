@@ -1,0 +1,232 @@
+"""Web security a user (or an attacker) would notice: headers, CORS, login throttling, no user
+enumeration, and a production server that refuses to start on development defaults."""
+
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.settings import DEFAULT_DATABASE_URL, REPO_ROOT, Settings
+from app.core.startup_checks import InsecureSettingsError, production_problems
+from app.main import create_app
+from tests.support.reliability import PASSWORD, fresh_database
+
+STRONG_URL = "postgresql+psycopg://planmap:x7Vq9-long-random-Password@db.internal:5432/planmap"
+
+
+@pytest.fixture(scope="module")
+def db_url() -> Iterator[str]:
+    with fresh_database("planmap_websec") as url:
+        yield url
+
+
+def make_client(url: str, client_addr: str = "testclient", **overrides: object) -> TestClient:
+    settings = Settings(database_url=url).model_copy(update=overrides)
+    return TestClient(create_app(settings), client=(client_addr, 50000))
+
+
+@pytest.fixture(scope="module")
+def client(db_url: str) -> Iterator[TestClient]:
+    with make_client(db_url) as c:
+        yield c
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/", {}),
+        ("GET", "/projects/tanling-pumped-storage?lang=en", {}),
+        ("GET", "/api/projects?limit=2", {}),
+        ("GET", "/api/projects/no-such-project", {}),
+        ("GET", "/api/projects?bbox=1,2", {}),
+        ("GET", "/tiles/10/838/442.pbf", {}),
+        ("GET", "/static/css/site.css", {}),
+        ("GET", "/no/such/url", {}),
+        ("GET", "/docs", {}),
+        ("GET", "/metrics", {}),
+        ("POST", "/api/projects", {"content": b"x" * (2 << 20)}),  # 413 from the body limit
+        ("GET", "/api/projects?q=%00", {}),  # 422 from the NUL guard
+    ],
+)
+def test_security_headers_on_every_response(client: TestClient, method: str, path: str, kwargs: dict) -> None:  # type: ignore[type-arg]
+    response = client.request(method, path, **kwargs)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (path, name)
+    assert "geolocation=(self)" in response.headers["permissions-policy"]
+    policy = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in policy
+    if not response.headers["content-type"].startswith("text/html"):
+        assert policy.startswith("default-src 'none'")  # JSON, tiles, CSS: nothing may load from them
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-request-id"])
+
+
+def test_page_scripts_carry_the_nonce_of_their_own_response(client: TestClient) -> None:
+    nonces = []
+    for _ in range(2):
+        page = client.get("/towns/xingzi")
+        policy = page.headers["content-security-policy"]
+        nonce = re.search(r"'nonce-([^']+)'", policy).group(1)  # type: ignore[union-attr]
+        assert "'unsafe-inline'" not in policy.split("style-src-attr")[0]  # no inline script without the nonce
+        assert "'unsafe-eval'" not in policy
+        for tag in re.findall(r"<(?:script|style)\b[^>]*>", page.text):
+            if 'type="application/json"' in tag or " src=" in tag:
+                continue  # data, never executed; or a file from our origin ('self')
+            assert f'nonce="{nonce}"' in tag, tag
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]  # a nonce is never reused
+
+
+def test_tile_server_of_the_settings_is_the_only_image_host(db_url: str) -> None:
+    with make_client(db_url, tiles="none") as offline:
+        assert "img-src 'self' data:;" in offline.get("/").headers["content-security-policy"]
+    with make_client(db_url, tiles="osm") as osm:
+        assert "img-src 'self' data: https://tile.openstreetmap.org;" in osm.get("/").headers["content-security-policy"]
+
+
+def test_docs_page_works_with_its_own_policy(client: TestClient) -> None:
+    response = client.get("/docs")
+    assert response.status_code == 200
+    nonce = re.search(r"'nonce-([^']+)'", response.headers["content-security-policy"]).group(1)  # type: ignore[union-attr]
+    assert f'<script nonce="{nonce}">' in response.text
+    assert client.get("/openapi.json").status_code == 200
+
+
+def test_cors_is_off_by_default(client: TestClient) -> None:
+    response = client.get("/api/towns", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+    preflight = client.options(
+        "/api/projects",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_cors_allows_only_the_configured_origins(db_url: str) -> None:
+    with make_client(db_url, cors_origins=["https://partner.example"]) as cors:
+        ok = cors.get("/api/towns", headers={"Origin": "https://partner.example"})
+        assert ok.headers["access-control-allow-origin"] == "https://partner.example"
+        assert "etag" in ok.headers["access-control-expose-headers"].lower()
+        assert "access-control-allow-credentials" not in ok.headers  # the site cookie never goes cross-origin
+        other = cors.get("/api/towns", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = cors.options(
+            "/api/projects/x",
+            headers={
+                "Origin": "https://partner.example",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization, if-match, content-type",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "PATCH" in preflight.headers["access-control-allow-methods"]
+
+
+def _login(client: TestClient, username: str, password: str) -> int:
+    return client.post("/api/auth/token", data={"username": username, "password": password}).status_code
+
+
+def test_failed_logins_per_username_are_limited_with_retry_after(db_url: str) -> None:
+    limits = {"login_failures_per_user": 3, "login_failures_per_client": 100, "login_window_seconds": 600}
+    with make_client(db_url, "192.0.2.1", **limits) as first:
+        assert [_login(first, "planner", "wrong password!") for _ in range(3)] == [401, 401, 401]
+        refused = first.post("/api/auth/token", data={"username": "planner", "password": PASSWORD})
+        assert refused.status_code == 429  # even the right password: the username is locked for now
+        assert 500 < int(refused.headers["retry-after"]) <= 600
+        assert "try again" in refused.json()["detail"]
+        # the same username from another address is locked too (a distributed guess must stop) ...
+        first.app.state.login_limiter.clients.clear("192.0.2.1")
+        assert _login(first, "PLANNER ", PASSWORD) == 429  # usernames are compared as the login compares them
+        # ... while other users still log in
+        assert _login(first, "admin", PASSWORD) == 200
+        # an unknown username is limited exactly like a real one: 429 does not reveal who exists
+        assert [_login(first, "nobody-here", "wrong password!") for _ in range(4)] == [401, 401, 401, 429]
+
+
+def test_failed_logins_per_address_are_limited_and_a_success_clears_the_username(db_url: str) -> None:
+    limits = {"login_failures_per_user": 3, "login_failures_per_client": 4, "login_window_seconds": 600}
+    with make_client(db_url, "192.0.2.2", **limits) as sprayer:
+        # two failures, then a success: the username's count starts again
+        assert [_login(sprayer, "admin", "wrong password!") for _ in range(2)] == [401, 401]
+        assert _login(sprayer, "admin", PASSWORD) == 200
+        # one password against many usernames from one address: stopped by the address limit
+        assert [_login(sprayer, f"user{i}", "Summer2024!!") for i in range(2)] == [401, 401]
+        assert _login(sprayer, "user9", "Summer2024!!") == 429
+        assert _login(sprayer, "admin", PASSWORD) == 429
+    with make_client(db_url, "192.0.2.3", **limits) as neighbour:
+        assert _login(neighbour, "admin", PASSWORD) == 200  # another address is unaffected
+
+
+def test_login_does_not_reveal_which_usernames_exist(client: TestClient) -> None:
+    def attempt(username: str) -> tuple[float, int, str]:
+        started = time.perf_counter()
+        response = client.post("/api/auth/token", data={"username": username, "password": "not the password"})
+        return time.perf_counter() - started, response.status_code, response.text
+
+    client.app.state.login_limiter.clients.limit = 1000  # type: ignore[attr-defined]
+    known = [attempt("planner") for _ in range(5)]
+    unknown = [attempt(f"ghost{i}") for i in range(5)]
+    client.app.state.login_limiter.users.clear("planner")  # type: ignore[attr-defined]
+    assert (
+        {(s, t) for _, s, t in known}
+        == {(s, t) for _, s, t in unknown}
+        == {(401, '{"detail":"wrong username or password"}')}
+    )
+    known_median = statistics.median(d for d, _, _ in known)
+    unknown_median = statistics.median(d for d, _, _ in unknown)
+    # Both verify an Argon2 hash (a dummy one for an unknown user): the times differ by noise only.
+    assert 0.6 < known_median / unknown_median < 1.6, (known_median, unknown_median)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (DEFAULT_DATABASE_URL, "DATABASE_URL is not set"),
+        ("postgresql+psycopg://app:S3cure-enough-passw0rd@127.0.0.1:55432/planmap", "development cluster"),
+        ("postgresql+psycopg://planmap:postgres@db.internal:5432/planmap", "well-known default"),
+    ],
+)
+def test_production_refuses_development_defaults(url: str, expected: str, caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(database_url=url).model_copy(update={"env": "production"})
+    with pytest.raises(InsecureSettingsError, match=expected):
+        create_app(settings)
+    assert any(expected in r.getMessage() and r.levelname == "CRITICAL" for r in caplog.records)
+    # development tolerates all of it
+    assert production_problems(settings.model_copy(update={"env": "development"})) == []
+
+
+def test_production_starts_with_proper_settings() -> None:
+    assert production_problems(Settings(database_url=STRONG_URL).model_copy(update={"env": "production"})) == []
+    create_app(Settings(database_url=STRONG_URL).model_copy(update={"env": "production"}))
+
+
+def test_production_server_exits_and_logs_why(tmp_path: Path) -> None:
+    """Through the real server: uvicorn exits instead of serving, and the log line says why."""
+    env = {"PLANMAP_ENV": "production", "DATABASE_URL": DEFAULT_DATABASE_URL, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--port", "0"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    refusals = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{") and "refusing" in line]
+    assert refusals and refusals[0]["level"] == "CRITICAL"
+    assert "DATABASE_URL is not set" in refusals[0]["message"]
