@@ -31,6 +31,11 @@ from app.main import create_app
 
 GEODATA = REPO_ROOT / "geodata"
 
+# Fixtures shared across rooms, registered once here instead of being imported (and re-exported) by
+# each test module: `browser`, `page`, `api` (Chromium and an HTTP client for a module's `base_url`)
+# and `world` (a database of its own with one user per role).
+pytest_plugins = ["tests.support.editing", "tests.support.browser"]
+
 
 def throwaway_url(prefix: str = "planmap_test") -> str:
     base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)

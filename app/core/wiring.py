@@ -17,11 +17,12 @@ then the app's own GZip and FastAPI's exception handling (where the 503 handlers
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from app.core import db_errors, metrics, request_errors
+from app.core import db_errors, request_errors
 from app.core.logging_setup import configure_logging
 from app.core.ratelimit import LoginRateLimiter
 from app.core.settings import Settings
 from app.core.startup_checks import refuse_insecure_settings
+from app.middleware import metrics
 from app.middleware.allow_header import AllowHeaderMiddleware
 from app.middleware.body_limit import BodyLimitMiddleware
 from app.middleware.errors import ErrorShieldMiddleware

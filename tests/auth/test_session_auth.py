@@ -7,9 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.auth.csrf import SESSION_COOKIE, csrf_token_for, safe_next
-from tests.support.editing import PASSWORD, EditWorld, etag_of, world
-
-__all__ = ["world"]  # the module-scoped fixture
+from tests.support.editing import PASSWORD, EditWorld, etag_of
 
 PROJECT = "tanling-pumped-storage"  # in Xingzi
 

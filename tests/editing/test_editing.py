@@ -10,9 +10,7 @@ from sqlalchemy import text
 
 from app.catalog.seed import seed
 from tests.conftest import GEODATA, serve
-from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
-
-__all__ = ["world"]  # the module-scoped fixture
+from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature
 
 _ids = itertools.count()
 LIANZHOU_POINT = [112.3712, 24.78186]

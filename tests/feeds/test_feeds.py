@@ -14,9 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import GEODATA
-from tests.support.editing import EditWorld, etag_of, new_feature, world
-
-__all__ = ["world"]  # the module-scoped fixture
+from tests.support.editing import EditWorld, etag_of, new_feature
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 LIANZHOU_POINT = [112.3712, 24.78186]

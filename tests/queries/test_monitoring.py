@@ -14,9 +14,7 @@ import pyogrio
 import pytest
 from sqlalchemy import text
 
-from tests.support.editing import EditWorld, etag_of, new_feature, world
-
-__all__ = ["world"]
+from tests.support.editing import EditWorld, etag_of, new_feature
 
 _ids = itertools.count()
 SEAT = [112.55, 25.0]

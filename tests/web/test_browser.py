@@ -17,19 +17,7 @@ from sqlalchemy import Engine, text
 from app.catalog.seed import SeedResult
 from app.core.settings import Settings
 from app.main import create_app
-from tests.support.browser import (
-    XSS,
-    api,
-    browser,
-    drawn,
-    needs_chromium,
-    open_page,
-    page,
-    serve_app,
-    shot,
-)
-
-__all__ = ["api", "browser", "page"]  # fixtures, used by name
+from tests.support.browser import XSS, drawn, needs_chromium, open_page, serve_app, shot
 
 XSS_SLUG = "zz-browser-test-xss-probe"
 

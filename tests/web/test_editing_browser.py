@@ -16,21 +16,16 @@ import pytest
 
 from tests.support.browser import (
     XSS,
-    api,
     bearer,
-    browser,
     create_project,
     log_in,
     needs_chromium,
     open_page,
-    page,
     save_and_reload,
     serve_world,
     shot,
 )
 from tests.support.editing import EditWorld, open_world
-
-__all__ = ["api", "browser", "page"]  # fixtures, used by name
 
 SCRIPT = "<script>alert(1)</script>"
 

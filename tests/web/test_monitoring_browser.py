@@ -23,22 +23,17 @@ from sqlalchemy import text
 from app.queries.project_filter import lianzhou_today
 from tests.support.browser import (
     XSS,
-    api,
     bearer,
-    browser,
     create_project,
     drawn,
     log_in,
     needs_chromium,
     open_page,
-    page,
     save_and_reload,
     serve_world,
     shot,
 )
 from tests.support.editing import EditWorld, open_world
-
-__all__ = ["api", "browser", "page"]  # fixtures, used by name
 
 pytestmark = needs_chromium
 

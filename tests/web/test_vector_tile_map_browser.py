@@ -16,11 +16,9 @@ import pytest
 from app.catalog.seed import SeedResult
 from app.core.settings import Settings
 from app.main import create_app
-from tests.support.browser import api, browser, open_page, page, serve_app, shot
+from tests.support.browser import open_page, serve_app, shot
 
 pytest.importorskip("playwright.sync_api")
-
-__all__ = ["api", "browser", "page"]  # fixtures, used by name
 
 
 @pytest.fixture(scope="module")
