@@ -614,6 +614,11 @@
     modes[name] = run;
   }
 
+  /** The modes this page's scripts registered (a page loads only the scripts of its own mode). */
+  function registeredModes() {
+    return Object.keys(modes).sort();
+  }
+
   Planmap.prototype.start = function () {
     var self = this;
     var cfg = this.cfg;
@@ -647,6 +652,7 @@
   root.planmap = {
     Planmap: Planmap,
     registerMode: registerMode,
+    registeredModes: registeredModes,
     init: function (map, opts) {
       var cfg = JSON.parse(document.getElementById(opts.configElement).textContent);
       var pm = new Planmap(map, opts.cluster, cfg);
