@@ -173,7 +173,7 @@ MONITORING_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-# What planmap.js needs for the colour switch, the warnings legend and filter, and popups.
+# What the map scripts need for the colour switch, the warnings legend and filter, and popups.
 MAP_JS_KEYS = (
     "warnings",
     "warning_none",

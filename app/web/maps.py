@@ -2,7 +2,8 @@
 
 Folium builds the Leaflet map, the base tiles, the fullscreen and locate controls and the
 marker-cluster group; the projects, towns and county are *not* embedded in the page but
-fetched from the JSON API by `frontend/static/js/planmap.js` and styled there. That keeps
+fetched from the JSON API by `frontend/static/js/planmap_core.js` (and the page mode's script) and
+styled there. That keeps
 a page a few kilobytes for any catalog size and lets popups be built with `textContent`,
 so nothing a user typed is ever parsed as HTML.
 
@@ -21,7 +22,7 @@ from folium.plugins import Fullscreen, LocateControl, MarkerCluster
 from folium.template import Template
 
 from app.core.settings import Settings
-from app.web.assets import PLANMAP_CSS, PLANMAP_JS, PLANMAP_TILES_JS, localize
+from app.web.assets import PLANMAP_CSS, localize, planmap_js
 from app.web.i18n import Lang, Translator
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,12 @@ class PlanmapLayer(JSCSSMixin):
         """
     )
 
-    def __init__(self, cluster: MarkerCluster, config_element_id: str, vector_tiles: bool = False) -> None:
+    def __init__(self, cluster: MarkerCluster, config_element_id: str, mode: str, vector_tiles: bool = False) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PlanmapLayer"
         self.cluster = cluster
         self.config_element_id = config_element_id
-        self.default_js = list(PLANMAP_JS) + (list(PLANMAP_TILES_JS) if vector_tiles else [])
+        self.default_js = planmap_js(mode, vector_tiles)
         self.default_css = list(PLANMAP_CSS)
 
 
@@ -116,10 +117,15 @@ class MapParts:
 
 
 def build_map(
-    settings: Settings, t: Translator, config_element_id: str = "pm-config", vector_tiles: bool = False
+    settings: Settings,
+    t: Translator,
+    config_element_id: str = "pm-config",
+    vector_tiles: bool = False,
+    mode: str = "overview",
 ) -> MapParts:
     """A Folium map with vendored assets, configured tiles, fullscreen, locate and a cluster group.
 
+    `mode`: the page's map mode; the page loads the core script and the scripts that provide that mode.
     `vector_tiles`: the page draws its projects from /tiles, so it also loads VectorGrid and planmap_tiles.js.
     """
     specs = tile_specs(settings, t.lang)
@@ -129,7 +135,7 @@ def build_map(
             zoom_start=COUNTY_ZOOM,
             tiles=None,
             max_zoom=MAX_ZOOM,
-            control_scale=False,  # planmap.js adds a metric-only scale
+            control_scale=False,  # planmap_core.js adds a metric-only scale
             width="100%",
             height="100%",
         )
@@ -181,7 +187,7 @@ def build_map(
     )
     assert isinstance(cluster, MarkerCluster)
     cluster.add_to(m)
-    PlanmapLayer(cluster, config_element_id, vector_tiles).add_to(m)
+    PlanmapLayer(cluster, config_element_id, mode, vector_tiles).add_to(m)
     _check_offline(m)
     figure: Any = m.get_root()  # a branca Figure; its stubs type it as a plain Element
     figure.render()

@@ -115,7 +115,7 @@ def with_as_of(path: str, as_of: PageAsOf | None) -> str:
 
 
 def page_query(lang: Lang, as_of: PageAsOf | None) -> str:
-    """The query string planmap.js appends to the page links it builds (language, and the day when set)."""
+    """The query string the map scripts append to the page links it builds (language, and the day when set)."""
     params = [f"as_of={as_of.iso}"] if as_of is not None and as_of.day else []
     if lang == "en":
         params.append("lang=en")
@@ -148,7 +148,7 @@ def warning_legend(t: Translator, stale_days: int) -> list[dict[str, str]]:
 
 
 def map_monitoring_config(request: Request, t: Translator, as_of: PageAsOf) -> dict[str, Any]:
-    """What planmap.js needs for the colour switch, the warnings filter and `as_of` on its requests."""
+    """What the map scripts need for the colour switch, the warnings filter and `as_of` on its requests."""
     stale_days: int = request.app.state.settings.stale_days
     return {
         "asOf": as_of.iso or None,

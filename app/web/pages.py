@@ -37,10 +37,10 @@ from app.web.monitoring import (
     with_as_of,
 )
 from app.web.project_extras import feedback_config, project_extras
+from app.web.static_urls import STATIC_DIR, static_url
 from app.web.viewer import attach_session, page_session
 
 TEMPLATES_DIR = REPO_ROOT / "frontend" / "templates"
-STATIC_DIR = REPO_ROOT / "frontend" / "static"
 
 # Every page knows who is looking (the header shows a logged-in user; the project page their edit controls).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
@@ -52,6 +52,8 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# `{{ static_url("js/kit.js") }}`: every static file a template links carries its content hash.
+_env.globals["static_url"] = static_url
 
 # Figure keys carry their unit; these are the readable names (unknown keys are shown as they are).
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
@@ -101,7 +103,7 @@ def render(
     as_of: PageAsOf | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page; with `map_config` it gets a Folium map driven by planmap.js.
+    """Render a page; with `map_config` it gets a Folium map driven by planmap_core.js and its mode's script.
 
     `as_of` (the pages that read the programme as of a day) goes to the map script, which adds it
     to every API request, and to the links between those pages.
@@ -111,7 +113,8 @@ def render(
     mapparts = None
     if map_config is not None:
         vector_tiles = map_config.get("projectsFrom") == "tiles"
-        mapparts = nonced_map(build_map(_settings(request), t, vector_tiles=vector_tiles), request_nonce(request))
+        parts = build_map(_settings(request), t, vector_tiles=vector_tiles, mode=map_config["mode"])
+        mapparts = nonced_map(parts, request_nonce(request))
         map_config = {
             "lang": t.lang,
             "gcj02": mapparts.gcj02,

@@ -71,7 +71,7 @@ URLS = [
 _VOLATILE = [
     (re.compile(rb"nonce-[A-Za-z0-9_\-+/=]+"), b"nonce-X"),
     (re.compile(rb'nonce="[^"]*"'), b'nonce="X"'),
-    (re.compile(rb"/static/([A-Za-z0-9_./-]+?)(\.[0-9a-f]{8,})?\.(js|css)(\?v=[0-9a-z.]+)?"), rb"/static/\1.\3"),
+    (re.compile(rb"/static/([A-Za-z0-9_./-]+?)(\.[0-9a-f]{8,})?\.(js|css)(\?[vh]=[0-9a-z.]+)?"), rb"/static/\1.\3"),
     (re.compile(rb"_[0-9a-f]{32}\b"), b"_X"),
     (re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?"), b"TIMESTAMP"),
     (re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d(:\d\d(\.\d+)?([+-]\d\d:\d\d)?)?"), b"TIMESTAMP"),

@@ -1,0 +1,666 @@
+/*
+ * planmap core: the Folium-built Leaflet map, the plan's projects as markers and shapes, their
+ * popups, the county and its towns, and the registry of map modes.
+ *
+ * The page carries only a small JSON config (labels, colours, icons, which mode); the features
+ * come from the JSON API, so a page stays small whatever the catalog's size. Everything that comes
+ * from the database is put into the page with textContent or createTextNode (kit.js), never as
+ * HTML, so a project named "<img src=x onerror=...>" is text.
+ *
+ * Modes: a page's config names one (`cfg.mode`); the script that provides it registers it with
+ * `planmap.registerMode(name, run)`, and only the scripts a page needs are loaded (app/web/assets.py):
+ *   planmap_layers.js      overview, town   (the layer control: switches, counts, colour by)
+ *   planmap_project.js     project
+ *   planmap_near.js        near             (projects within a radius of a chosen place)
+ *   planmap_choropleth.js  dashboard        (towns coloured by share started / share red)
+ *   planmap_tiles.js       not a mode: overview and town maps of a large catalog draw from vector tiles
+ * `run(pm)` starts the mode's work and returns a promise; when it settles the map is marked ready
+ * (`data-pm-ready` on <html>) or failed (`data-pm-error`), which is what the browser tests wait for.
+ *
+ * Plan monitoring: maps colour by status or by the computed warnings' red/amber/green and filter by
+ * warning; with `cfg.asOf` (a past day the server checked) every project request carries `as_of`,
+ * so the map shows the programme as recorded on that day.
+ */
+(function (root) {
+  "use strict";
+
+  var L = root.L;
+
+  // ---------------------------------------------------------------- small helpers
+
+  // The DOM builder every page script shares (kit.js, loaded first by base.html): text is set with
+  // textContent, never parsed as HTML.
+  var el = root.pmkit.el;
+
+  function fetchJSON(url) {
+    return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (res) {
+      if (!res.ok) {
+        throw new Error(url + " answered " + res.status);
+      }
+      return res.json();
+    });
+  }
+
+  /** Every feature of a paged FeatureCollection, following its `next` links. */
+  function fetchAllFeatures(url, acc) {
+    acc = acc || [];
+    return fetchJSON(url).then(function (fc) {
+      acc.push.apply(acc, fc.features || []);
+      var next = (fc.links || []).filter(function (l) {
+        return l.rel === "next";
+      })[0];
+      if (next) {
+        var u = new URL(next.href, root.location.href);
+        return fetchAllFeatures(u.pathname + u.search, acc);
+      }
+      return acc;
+    });
+  }
+
+  function formatDistance(metres, msg) {
+    if (metres < 1000) {
+      return Math.round(metres) + " " + msg.m;
+    }
+    return (metres / 1000).toFixed(metres < 10000 ? 2 : 1) + " " + msg.km;
+  }
+
+  // ---------------------------------------------------------------- the map state
+
+  function Planmap(map, cluster, cfg) {
+    this.map = map;
+    this.cluster = cluster;
+    this.cfg = cfg;
+    this.msg = cfg.messages;
+    this.gcj = !!cfg.gcj02 && !!root.gcj02;
+    this.statusByCode = {};
+    this.categoryByCode = {};
+    this.townNames = {};
+    this.entries = []; // one per project: {props, marker, shape}
+    this.enabledStatuses = {};
+    this.enabledCategories = {};
+    var self = this;
+    (cfg.statuses || []).forEach(function (s) {
+      self.statusByCode[s.code] = s;
+      self.enabledStatuses[s.code] = true;
+    });
+    (cfg.categories || []).forEach(function (c) {
+      self.categoryByCode[c.code] = c;
+      self.enabledCategories[c.code] = true;
+    });
+    // Plan monitoring: the computed warnings filter like statuses do ("none" = no warning), and the map
+    // colours by status or by red/amber/green; `?colour=warnings` opens on the latter.
+    this.enabledWarnings = {};
+    (cfg.warnings || []).forEach(function (w) {
+      self.enabledWarnings[w.code] = true;
+    });
+    this.colorBy = new URLSearchParams(root.location.search).get("colour") === "warnings" ? "warnings" : "status";
+    this.statusEl = document.getElementById("pm-map-status");
+    this.shapes = L.featureGroup().addTo(map);
+    cluster.options.iconCreateFunction = function (c) {
+      return self.clusterIcon(c);
+    };
+    map.createPane("pm-county").style.zIndex = 250;
+    map.createPane("pm-towns").style.zIndex = 300;
+    map.createPane("pm-labels").style.zIndex = 450;
+    map.getPane("pm-labels").style.pointerEvents = "none";
+    L.control.scale({ imperial: false }).addTo(map);
+  }
+
+  Planmap.prototype.setStatus = function (text, isError) {
+    if (!this.statusEl) {
+      return;
+    }
+    this.statusEl.textContent = text || "";
+    this.statusEl.hidden = !text;
+    this.statusEl.classList.toggle("pm-error", !!isError);
+  };
+
+  // Coordinates: stored and served as WGS-84; shifted to GCJ-02 only when drawn on AMap tiles.
+  Planmap.prototype.latLng = function (lon, lat) {
+    if (this.gcj) {
+      var g = root.gcj02.wgsToGcj(lon, lat);
+      return L.latLng(g[1], g[0]);
+    }
+    return L.latLng(lat, lon);
+  };
+
+  Planmap.prototype.toWgs = function (latlng) {
+    if (this.gcj) {
+      return root.gcj02.gcjToWgs(latlng.lng, latlng.lat);
+    }
+    return [latlng.lng, latlng.lat];
+  };
+
+  Planmap.prototype.coordsToLatLng = function () {
+    var self = this;
+    return function (c) {
+      return self.latLng(c[0], c[1]);
+    };
+  };
+
+  Planmap.prototype.geoJSON = function (data, options) {
+    options = options || {};
+    options.coordsToLatLng = this.coordsToLatLng();
+    return L.geoJSON(data, options);
+  };
+
+  Planmap.prototype.boundsOf = function (b) {
+    // b: [[south, west], [north, east]] in WGS-84, as Leaflet writes bounds
+    return L.latLngBounds(this.latLng(b[0][1], b[0][0]), this.latLng(b[1][1], b[1][0]));
+  };
+
+  Planmap.prototype.status = function (code) {
+    return this.statusByCode[code] || { code: code, label: code, color: "#444" };
+  };
+
+  Planmap.prototype.category = function (code) {
+    return this.categoryByCode[code] || { code: code, label: code, icon: "circle" };
+  };
+
+  Planmap.prototype.name = function (props) {
+    return this.cfg.lang === "en" ? props.name_en || props.name_zh : props.name_zh || props.name_en;
+  };
+
+  Planmap.prototype.pageUrl = function (kind, slug) {
+    return this.cfg.pages[kind] + encodeURIComponent(slug) + this.cfg.langQuery;
+  };
+
+  /** The colour a project is drawn in: its status's, or its red/amber/green when colouring by warnings. */
+  Planmap.prototype.color = function (props) {
+    if (this.colorBy === "warnings") {
+      return (this.cfg.ragColors || {})[props.rag] || "#444";
+    }
+    return this.status(props.status).color;
+  };
+
+  /** A project API URL with the page's `as_of` (a past day the server has checked), so the map shows that day. */
+  Planmap.prototype.withAsOf = function (url) {
+    if (!this.cfg.asOf) {
+      return url;
+    }
+    return url + (url.indexOf("?") < 0 ? "?" : "&") + "as_of=" + encodeURIComponent(this.cfg.asOf);
+  };
+
+  Planmap.prototype.warningLabel = function (code) {
+    var item = (this.cfg.warnings || []).filter(function (w) {
+      return w.code === code;
+    })[0];
+    return item ? item.label : code;
+  };
+
+  /** Counts beside the layer control's switches; a map without one (planmap_layers.js) has none to update. */
+  Planmap.prototype.updateCounts = function () {
+    if (this.layers) {
+      this.layers.updateCounts();
+    }
+  };
+
+  // ---------------------------------------------------------------- markers, shapes, popups
+
+  Planmap.prototype.iconNode = function (props) {
+    var cat = this.category(props.category);
+    return el(
+      "span",
+      {
+        className: "pm-pin pm-prec-" + props.location_precision,
+        style: { "background-color": this.color(props) },
+        "data-status": props.status,
+        "data-rag": props.rag,
+        "data-category": props.category,
+        "data-slug": props.slug,
+      },
+      [el("i", { className: "fa-solid fa-" + cat.icon, "aria-hidden": "true" })]
+    );
+  };
+
+  Planmap.prototype.markerFor = function (props, latlng) {
+    var self = this;
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({
+        className: "pm-icon",
+        html: this.iconNode(props),
+        iconSize: [26, 26],
+        iconAnchor: [13, 13],
+        popupAnchor: [0, -12],
+        tooltipAnchor: [12, 0],
+      }),
+      title: this.name(props),
+      alt: this.name(props),
+      keyboard: true,
+    });
+    marker.pmStatus = props.status;
+    marker.pmRag = props.rag;
+    marker.bindPopup(function () {
+      return self.popup(props);
+    }, { maxWidth: 320 });
+    return marker;
+  };
+
+  Planmap.prototype.popup = function (props) {
+    var msg = this.msg;
+    var self = this;
+    var st = this.status(props.status);
+    var cat = this.category(props.category);
+    var towns = (props.towns || []).map(function (slug) {
+      return self.townNames[slug] || slug;
+    });
+    var precision = msg["precision_" + props.location_precision] || props.location_precision;
+    var rows = [
+      [msg.status, [el("span", { className: "pm-swatch", style: { background: st.color } }), st.label]],
+      [msg.category, [cat.label]],
+      [msg.towns, [towns.join(this.cfg.lang === "en" ? ", " : "、")]],
+      [msg.precision, [precision]],
+    ];
+    if (props.status_reason) {
+      rows.push([msg.status_reason, [props.status_reason]]);
+    }
+    if (props.merged_into) {
+      rows.push([msg.merged_into, [el("a", { href: this.pageUrl("project", props.merged_into), text: props.merged_into })]]);
+    }
+    var warnings = props.warnings || [];
+    var ragColor = (this.cfg.ragColors || {})[props.rag] || "#444";
+    rows.push([
+      msg.warnings,
+      [
+        el("span", { className: "pm-swatch", style: { background: ragColor } }),
+        warnings.length ? warnings.map(function (w) {
+          return self.warningLabel(w);
+        }).join(this.cfg.lang === "en" ? ", " : "、") : msg.warning_none,
+      ],
+    ]);
+    if (props.distance_m !== undefined && props.distance_m !== null) {
+      rows.push([msg.distance, [formatDistance(props.distance_m, msg)]]);
+    }
+    var table = el(
+      "table",
+      { className: "pm-popup-props" },
+      rows.map(function (r) {
+        return el("tr", null, [el("th", { text: r[0] }), el("td", null, r[1])]);
+      })
+    );
+    var quote = props.source_quote || "";
+    return el("div", { className: "pm-popup", "data-slug": props.slug, "data-rag": props.rag }, [
+      el("h3", { className: "pm-popup-title", text: this.name(props) }),
+      table,
+      quote ? el("blockquote", { className: "pm-popup-quote", lang: "zh-CN", text: quote }) : null,
+      el("a", { className: "pm-popup-link", href: this.pageUrl("project", props.slug), text: msg.details + " →" }),
+    ]);
+  };
+
+  Planmap.prototype.shapeStyle = function (props) {
+    var color = this.color(props);
+    return {
+      color: color,
+      weight: 4,
+      opacity: 0.9,
+      fillColor: color,
+      fillOpacity: 0.25,
+      dashArray: props.location_precision === "surveyed" ? null : "8 5",
+      className: "pm-shape pm-status-" + props.status + " pm-rag-" + (props.rag || "none"),
+    };
+  };
+
+  /** A point on the geometry for the category marker of a line or area: its middle vertex or centre. */
+  Planmap.prototype.anchorOf = function (layer, geometry) {
+    if (geometry.type === "LineString" || geometry.type === "MultiLineString") {
+      var line = geometry.type === "LineString" ? geometry.coordinates : geometry.coordinates[0];
+      var mid = line[Math.floor(line.length / 2)];
+      return this.latLng(mid[0], mid[1]);
+    }
+    return layer.getBounds().getCenter();
+  };
+
+  Planmap.prototype.addFeature = function (feature) {
+    var props = feature.properties;
+    var geometry = feature.geometry;
+    var self = this;
+    var entry = { props: props, marker: null, shape: null, visible: false };
+    if (!geometry) {
+      return null;
+    }
+    if (geometry.type === "Point") {
+      entry.marker = this.markerFor(props, this.latLng(geometry.coordinates[0], geometry.coordinates[1]));
+    } else if (geometry.type === "MultiPoint") {
+      entry.shape = L.featureGroup(
+        geometry.coordinates.slice(1).map(function (c) {
+          return self.markerFor(props, self.latLng(c[0], c[1]));
+        })
+      );
+      entry.marker = this.markerFor(props, this.latLng(geometry.coordinates[0][0], geometry.coordinates[0][1]));
+    } else {
+      entry.shape = this.geoJSON(feature, {
+        style: function () {
+          return self.shapeStyle(props);
+        },
+      });
+      entry.shape.bindPopup(function () {
+        return self.popup(props);
+      }, { maxWidth: 320 });
+      entry.shape.bindTooltip(el("span", { text: this.name(props) }), { sticky: true });
+      entry.marker = this.markerFor(props, this.anchorOf(entry.shape, geometry));
+    }
+    this.entries.push(entry);
+    return entry;
+  };
+
+  Planmap.prototype.clearProjects = function () {
+    this.cluster.clearLayers();
+    this.shapes.clearLayers();
+    this.entries = [];
+  };
+
+  Planmap.prototype.isEnabled = function (props) {
+    return (
+      this.enabledStatuses[props.status] !== false &&
+      this.enabledCategories[props.category] !== false &&
+      this.warningEnabled(props)
+    );
+  };
+
+  /** Shown when any of its warnings is switched on, or it has none and "no warning" is on. */
+  Planmap.prototype.warningEnabled = function (props) {
+    var enabled = this.enabledWarnings;
+    var warnings = props.warnings || [];
+    if (!warnings.length) {
+      return enabled.none !== false;
+    }
+    return warnings.some(function (w) {
+      return enabled[w] !== false;
+    });
+  };
+
+  /** Put on the map exactly the projects whose status and category are both switched on. */
+  Planmap.prototype.refresh = function () {
+    var markers = [];
+    var self = this;
+    if (this.tiles) {
+      this.tiles.applyFilters(); // the server filters the tiles (planmap_tiles.js)
+      return;
+    }
+    this.cluster.clearLayers();
+    this.shapes.clearLayers();
+    this.entries.forEach(function (entry) {
+      entry.visible = self.isEnabled(entry.props);
+      if (!entry.visible) {
+        return;
+      }
+      markers.push(entry.marker);
+      if (entry.shape) {
+        self.shapes.addLayer(entry.shape);
+      }
+    });
+    this.cluster.addLayers(markers);
+    this.updateCounts();
+  };
+
+  /** Projects drawn now, by status (what the tests compare with the API). */
+  Planmap.prototype.visibleCounts = function () {
+    var counts = {};
+    var byRag = {};
+    var total = 0;
+    this.entries.forEach(function (entry) {
+      if (entry.visible) {
+        counts[entry.props.status] = (counts[entry.props.status] || 0) + 1;
+        byRag[entry.props.rag] = (byRag[entry.props.rag] || 0) + 1;
+        total += 1;
+      }
+    });
+    return { byStatus: counts, byRag: byRag, total: total };
+  };
+
+  Planmap.prototype.clusterIcon = function (cluster) {
+    // A ring showing the mix of statuses (or of red/amber/green) inside, so a cluster does not hide what it holds.
+    var children = cluster.getAllChildMarkers();
+    var counts = {};
+    var byRag = this.colorBy === "warnings";
+    var ragColors = this.cfg.ragColors || {};
+    children.forEach(function (m) {
+      var key = byRag ? m.pmRag : m.pmStatus;
+      counts[key] = (counts[key] || 0) + 1;
+    });
+    var palette = byRag
+      ? ["red", "amber", "green"].map(function (r) {
+          return { code: r, color: ragColors[r] };
+        })
+      : this.cfg.statuses || [];
+    var stops = [];
+    var at = 0;
+    palette.forEach(function (s) {
+      var n = counts[s.code] || 0;
+      if (n) {
+        var end = at + (n / children.length) * 360;
+        stops.push(s.color + " " + at.toFixed(1) + "deg " + end.toFixed(1) + "deg");
+        at = end;
+      }
+    });
+    var size = children.length < 10 ? 34 : children.length < 50 ? 40 : 46;
+    var node = el("div", { className: "pm-cluster-ring", style: { background: "conic-gradient(" + stops.join(",") + ")" } }, [
+      el("span", { className: "pm-cluster-count", text: String(children.length) }),
+    ]);
+    return L.divIcon({ html: node, className: "marker-cluster pm-cluster", iconSize: L.point(size, size) });
+  };
+
+  // ---------------------------------------------------------------- towns and county
+
+  Planmap.prototype.loadCounty = function (fill) {
+    var self = this;
+    return fetchJSON(this.cfg.api.county).then(function (fc) {
+      self.county = self.geoJSON(fc, {
+        pane: "pm-county",
+        interactive: false,
+        style: function () {
+          return {
+            color: "#3a3a3a",
+            weight: 2.5,
+            opacity: 0.9,
+            fillColor: fill,
+            fillOpacity: self.cfg.tiles ? 0.06 : 1,
+            className: "pm-county",
+          };
+        },
+      }).addTo(self.map);
+      return self.county;
+    });
+  };
+
+  Planmap.prototype.loadTowns = function (opts) {
+    var self = this;
+    opts = opts || {};
+    return fetchJSON(this.cfg.api.towns).then(function (fc) {
+      fc.features.forEach(function (f) {
+        self.townNames[f.properties.slug] = self.name(f.properties);
+      });
+      self.towns = self.geoJSON(fc, {
+        pane: "pm-towns",
+        interactive: !!opts.interactive,
+        style: function (f) {
+          if (opts.style) {
+            return opts.style(f);
+          }
+          var focus = opts.focus && f.properties.slug === opts.focus;
+          return {
+            color: focus ? "#b8860b" : "#7a6a58",
+            weight: focus ? 3 : 1.2,
+            opacity: 0.9,
+            dashArray: focus ? null : "4 3",
+            fillColor: focus ? "#fff3c4" : "#ffffff",
+            fillOpacity: focus ? (self.cfg.tiles ? 0.25 : 0.9) : 0,
+            className: "pm-town pm-town-" + f.properties.slug,
+          };
+        },
+        onEachFeature: function (f, layer) {
+          if (opts.interactive) {
+            layer.bindPopup(function () {
+              return opts.popup ? opts.popup(f.properties) : self.townPopup(f.properties);
+            });
+          }
+        },
+      }).addTo(self.map);
+      self.townLabels = L.layerGroup(
+        fc.features.map(function (f) {
+          var seat = f.properties.seat.coordinates;
+          return L.marker(self.latLng(seat[0], seat[1]), {
+            pane: "pm-labels",
+            interactive: false,
+            keyboard: false,
+            icon: L.divIcon({
+              className: "pm-town-label",
+              html: el("span", { text: self.name(f.properties) }),
+              iconSize: null,
+              iconAnchor: [0, -16],
+            }),
+          });
+        })
+      ).addTo(self.map);
+      return fc;
+    });
+  };
+
+  Planmap.prototype.townPopup = function (props) {
+    return el("div", { className: "pm-popup" }, [
+      el("h3", { className: "pm-popup-title", text: this.name(props) }),
+      el("p", { text: this.msg.town_areas }),
+      el("a", { className: "pm-popup-link", href: this.pageUrl("town", props.slug), text: this.msg.details + " →" }),
+    ]);
+  };
+
+  // ---------------------------------------------------------------- colours
+
+  /** Rebuild every marker and shape from the loaded features: their colours depend on the mode. */
+  Planmap.prototype.redraw = function () {
+    var self = this;
+    var features = this.features || [];
+    if (this.tiles) {
+      this.tiles.restyle();
+      root.document.documentElement.setAttribute("data-pm-colour", this.colorBy);
+      return;
+    }
+    this.clearProjects();
+    features.forEach(function (f) {
+      self.addFeature(f);
+    });
+    this.refresh();
+    root.document.documentElement.setAttribute("data-pm-colour", this.colorBy);
+  };
+
+  // ---------------------------------------------------------------- loading what a mode shows
+
+  Planmap.prototype.loadProjects = function (url) {
+    var self = this;
+    return fetchAllFeatures(url).then(function (features) {
+      self.features = features; // kept to redraw in other colours
+      self.clearProjects();
+      features.forEach(function (f) {
+        self.addFeature(f);
+      });
+      self.refresh();
+      return features;
+    });
+  };
+
+  /** The page's projects: all loaded as GeoJSON, or drawn from vector tiles when the server says the set is large. */
+  Planmap.prototype.showProjects = function (params) {
+    if (this.cfg.projectsFrom === "tiles") {
+      this.tiles = new root.planmap.ProjectTiles(this, params);
+      return this.tiles.start();
+    }
+    return this.loadProjects(this.projectsUrl(params));
+  };
+
+  Planmap.prototype.projectsUrl = function (params) {
+    var q = new URLSearchParams(params || {});
+    q.set("limit", "10000");
+    return this.withAsOf(this.cfg.api.projects + "?" + q.toString());
+  };
+
+  /** The county and its towns under the projects. `opts.countyFill`: the county's fill; `opts.towns`: loadTowns' options. */
+  Planmap.prototype.loadBase = function (opts) {
+    opts = opts || {};
+    return Promise.all([this.loadCounty(opts.countyFill || "#f6f3ea"), this.loadTowns(opts.towns || {})]);
+  };
+
+  Planmap.prototype.fitCounty = function () {
+    this.map.fitBounds(this.county.getBounds(), { padding: [10, 10], animate: false });
+  };
+
+  /** The page's project from the API (with the page's `as_of`). */
+  Planmap.prototype.fetchProject = function (slug) {
+    return fetchJSON(this.withAsOf(this.cfg.api.projects + "/" + encodeURIComponent(slug)));
+  };
+
+  Planmap.prototype.ready = function () {
+    this.setStatus("");
+    root.document.documentElement.setAttribute("data-pm-ready", "1");
+  };
+
+  Planmap.prototype.fail = function (err) {
+    this.setStatus(this.msg.load_failed + ": " + err.message, true);
+    root.document.documentElement.setAttribute("data-pm-error", err.message);
+    root.console.error("planmap:", err);
+  };
+
+  // ---------------------------------------------------------------- modes
+
+  var modes = {};
+
+  /**
+   * Make mode `name` available: `run(pm)` draws what the mode shows and returns a promise. Each mode's
+   * script registers its own, so adding a mode touches no other file (and no page loads modes it does not use).
+   */
+  function registerMode(name, run) {
+    if (modes[name]) {
+      throw new Error("planmap: mode " + name + " is registered twice");
+    }
+    modes[name] = run;
+  }
+
+  /** The modes this page's scripts registered (a page loads only the scripts of its own mode). */
+  function registeredModes() {
+    return Object.keys(modes).sort();
+  }
+
+  Planmap.prototype.start = function () {
+    var self = this;
+    var cfg = this.cfg;
+    if (cfg.bounds) {
+      this.map.fitBounds(this.boundsOf(cfg.bounds), {
+        maxZoom: 14,
+        padding: [20, 20],
+        animate: false,
+      });
+    }
+    var run = modes[cfg.mode];
+    var work;
+    try {
+      // A page whose mode's script is missing says so on the map instead of showing an empty county.
+      work = run ? Promise.resolve(run(this)) : Promise.reject(new Error("no map mode " + cfg.mode + " (is its script loaded?)"));
+    } catch (err) {
+      work = Promise.reject(err);
+    }
+    work.then(
+      function () {
+        self.ready();
+      },
+      function (err) {
+        self.fail(err);
+      }
+    );
+  };
+
+  // ---------------------------------------------------------------- entry point
+
+  root.planmap = {
+    Planmap: Planmap,
+    registerMode: registerMode,
+    registeredModes: registeredModes,
+    init: function (map, opts) {
+      var cfg = JSON.parse(document.getElementById(opts.configElement).textContent);
+      var pm = new Planmap(map, opts.cluster, cfg);
+      root.planmap.current = pm;
+      pm.start();
+      return pm;
+    },
+    formatDistance: formatDistance,
+    fetchJSON: fetchJSON,
+  };
+})(window);
