@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.dates import IsoDate
@@ -24,6 +23,7 @@ from app.catalog.vocab import Status
 from app.core.dependencies import get_engine, read_connection
 from app.editing import proposals, service
 from app.editing.errors import EditRefused, etag
+from app.history import timeline
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature
 
@@ -215,6 +215,8 @@ async def restore_project(
 @router.get(
     "/{slug}/history",
     summary="Every change to a project: who, when, which fields, old and new values",
+    description="For a sensitive site, only staff with rights over the project (planners, admins, the "
+    "officials of its towns) see changes of its location, location note and location precision.",
     responses={404: {"description": "No such project"}},
 )
 async def project_history(
@@ -223,17 +225,7 @@ async def project_history(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        sensitive = (
-            await conn.execute(
-                text("SELECT sensitive FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug}
-            )
-        ).scalar()
-        if sensitive is None:
-            raise HTTPException(404, f"no project '{slug}'")
-        rows = await conn.run_sync(service.history, slug)
-    if sensitive and principal is None:
-        # The public never learns where a sensitive site is, not even where it used to be.
-        for row in rows:
-            if "geometry" in row["changes"]:
-                row["changes"]["geometry"] = "changed (hidden: sensitive site)"
-    return rows
+        if not await conn.run_sync(timeline.is_live, slug):
+            raise HTTPException(404, f"no project '{slug}'")  # TODO: NotFound from app/core/errors.py
+        entries = await conn.run_sync(timeline.project_history, slug, timeline.Viewer(principal))
+    return [entry.as_json() for entry in entries]

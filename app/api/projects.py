@@ -16,8 +16,9 @@ from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_respo
 from app.core.dependencies import get_conn
 from app.editing.errors import etag
 from app.exports.csv_safety import neutralize
+from app.history.fields import CSV_COLUMNS
 from app.queries.project_filter import ProjectFilter
-from app.queries.project_pages import CSV_COLUMNS, fetch_feature, fetch_page, fetch_rows
+from app.queries.project_pages import fetch_feature, fetch_page, fetch_rows
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 

@@ -19,23 +19,10 @@ from app.catalog.plan_text import is_verbatim
 from app.catalog.report import FeatureProblem, LoadReport
 from app.catalog.schema import ProjectFeature
 from app.history import audit
+from app.history.fields import CATALOG_FIELDS
 
-SCALAR_FIELDS = (
-    "name_zh",
-    "name_en",
-    "aliases",
-    "category",
-    "status",
-    "status_basis",
-    "location_precision",
-    "location_note",
-    "plan_chapter",
-    "plan_section",
-    "source_quote",
-    "figures",
-    "start_year",
-    "end_year",
-)
+# The catalog properties stored as columns of their own (towns and geometry are stored apart).
+SCALAR_FIELDS = CATALOG_FIELDS
 
 
 @dataclass

@@ -25,7 +25,7 @@ from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
 from app.editing.current import CurrentProject, lock_project
 from app.editing.errors import EditRefused, etag
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
-from app.history import audit
+from app.history import audit, timeline
 from app.queries.project_filter import lianzhou_today
 
 
@@ -322,22 +322,6 @@ def change_status(
 
 
 def history(conn: Connection, slug: str, after_version: int = 0) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        text(
-            """SELECT occurred_at, actor, action, object_version, changes, note FROM audit_log
-               WHERE object_type = 'project' AND object_key = :s AND coalesce(object_version, 1) > :v
-               ORDER BY id"""
-        ),
-        {"s": slug, "v": after_version},
-    ).all()
-    return [
-        {
-            "at": r.occurred_at.isoformat(),
-            "actor": r.actor,
-            "action": r.action,
-            "version": r.object_version,
-            "changes": r.changes,
-            "note": r.note,
-        }
-        for r in rows
-    ]
+    """What changed since `after_version`, for a stale writer's 412. The writer's rights over this
+    project were checked before the version was, so they read it as staff do."""
+    return [entry.as_json() for entry in timeline.project_history(conn, slug, timeline.WRITER, after_version)]

@@ -30,7 +30,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from app.queries.project_pages import CSV_COLUMNS
+from app.history.fields import CSV_COLUMNS, SHP_NAMES
 
 
 class ExportFormat(StrEnum):
@@ -66,27 +66,7 @@ FLOAT_COLUMNS = ("distance_m",)
 
 # dBASE field names have at most 10 characters. Base names keep to 9 so a continuation field
 # (`src_quote2`) still fits; the importer reads these names back to the catalog's.
-SHP_FIELD_NAMES: dict[str, str] = {
-    "slug": "slug",
-    "name_zh": "name_zh",
-    "name_en": "name_en",
-    "aliases": "aliases",
-    "category": "category",
-    "status": "status",
-    "status_basis": "st_basis",
-    "towns": "towns",
-    "plan_chapter": "plan_chap",
-    "plan_section": "plan_sect",
-    "source_quote": "src_quote",
-    "figures": "figures",
-    "start_year": "start_year",
-    "end_year": "end_year",
-    "location_precision": "loc_prec",
-    "location_note": "loc_note",
-    "updated_at": "updated_at",
-    "version": "version",
-    "distance_m": "distance_m",
-}
+SHP_FIELD_NAMES: dict[str, str] = {**SHP_NAMES, "distance_m": "distance_m"}  # the registry's, and the distance
 
 DBF_TEXT_BYTES = 254  # the most a dBASE character field holds; GDAL cuts longer values
 

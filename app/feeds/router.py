@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.dependencies import get_conn
 from app.feeds import atom
-from app.feeds.describe import Change, Labels, summary, title
+from app.feeds.describe import Labels, summary, title
 from app.feeds.queries import Scope, ScopeKind, find_scope, load_changes, load_labels
+from app.history.timeline import Entry
 from app.web.i18n import MESSAGES, Lang, get_lang
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -53,12 +54,12 @@ def _html_page(scope: Scope) -> str:
     return {"project": f"/projects/{scope.key}", "town": f"/towns/{scope.key}"}.get(scope.kind, "/")
 
 
-def _entry(change: Change, labels: Labels, base: str) -> atom.Entry:
+def _entry(change: Entry, labels: Labels, base: str) -> atom.Entry:
     lang = labels.lang
     return atom.Entry(
         id=f"{TAG_PREFIX}audit/{change.id}",
         title=title(change, labels),
-        updated=change.occurred_at,
+        updated=change.at,
         author=change.actor,
         summary=summary(change, labels),
         links=[atom.Link(_with_lang(f"{base}/projects/{change.slug}", lang), type="text/html")],
@@ -79,7 +80,7 @@ async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: s
         id=TAG_PREFIX + _with_lang(path, lang),
         title=_titles(scope, lang),
         # An empty feed still needs a date; "now" is honest: nothing had changed as of now.
-        updated=changes[0].occurred_at if changes else datetime.now(UTC),
+        updated=changes[0].at if changes else datetime.now(UTC),
         lang="en" if lang == "en" else "zh-CN",
         links=[
             atom.Link(str(request.url), rel="self", type=atom.MEDIA_TYPE),

@@ -4,40 +4,20 @@ Each expression yields one Feature as json; collections aggregate them with json
 Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
 """
 
+from app.history.fields import PROPERTY_NAMES
 from app.queries.project_filter import WARNINGS_SQL, rag_sql
 
-PROJECT_PROPERTIES = f"""    'slug', p.slug,
-    'name_zh', p.name_zh,
-    'name_en', p.name_en,
-    'aliases', p.aliases,
-    'category', p.category,
-    'status', p.status,
-    'status_basis', p.status_basis,
-    'towns', ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                   WHERE pt.project_id = p.id ORDER BY t.slug),
-    'plan_chapter', p.plan_chapter,
-    'plan_section', p.plan_section,
-    'source_quote', p.source_quote,
-    'figures', p.figures,
-    'start_year', p.start_year,
-    'end_year', p.end_year,
-    'location_precision', p.location_precision,
-    'location_note', p.location_note,
-    'created_at', p.created_at,
-    'updated_at', p.updated_at,
-    'version', p.version,
-    'status_reason', p.status_reason,
-    'merged_into', (SELECT m.slug FROM projects m WHERE m.id = p.merged_into_id),
-    'planned_start', p.planned_start,
-    'planned_end', p.planned_end,
-    'planned_investment_cny_100m', p.planned_investment_cny_100m,
-    'actual_start', p.actual_start,
-    'actual_end', p.actual_end,
-    'actual_spend_cny_100m', p.actual_spend_cny_100m,
-    'sensitive', p.sensitive,
-    'warnings', {WARNINGS_SQL},
-    'rag', {rag_sql(WARNINGS_SQL)}
-"""
+# A property's SQL when it is not simply the column of the same name.
+_PROPERTY_SQL: dict[str, str] = {
+    "towns": """ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                   WHERE pt.project_id = p.id ORDER BY t.slug)""",
+    "merged_into": "(SELECT m.slug FROM projects m WHERE m.id = p.merged_into_id)",
+    "warnings": WARNINGS_SQL,
+    "rag": rag_sql(WARNINGS_SQL),
+}
+
+# The properties in the registry's order (app.history.fields), which is the order readers get them in.
+PROJECT_PROPERTIES = ",\n".join(f"    '{name}', {_PROPERTY_SQL.get(name, f'p.{name}')}" for name in PROPERTY_NAMES)
 
 
 def project_feature_sql(extra_properties: str = "") -> str:

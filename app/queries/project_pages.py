@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.history.fields import CSV_COLUMNS
 from app.queries.driver import fetch_one
 from app.queries.geojson import project_feature_sql
 from app.queries.project_filter import ProjectFilter
@@ -56,26 +57,15 @@ async def fetch_page(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
     return FeaturePage(total=int(total), returned=int(returned), features_json=str(features))
 
 
-CSV_COLUMNS = (
-    "slug",
-    "name_zh",
-    "name_en",
-    "aliases",
-    "category",
-    "status",
-    "status_basis",
-    "towns",
-    "plan_chapter",
-    "plan_section",
-    "source_quote",
-    "figures",
-    "start_year",
-    "end_year",
-    "location_precision",
-    "location_note",
-    "updated_at",
-    "version",
-)
+# The flat columns' order and names are the registry's (app.history.fields); here only how each
+# is flattened when it is not simply its column: lists joined with ';', figures as JSON text.
+_FLAT_SQL: dict[str, str] = {
+    "aliases": "array_to_string(p.aliases, ';')",
+    "towns": """array_to_string(ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                                       WHERE pt.project_id = p.id ORDER BY t.slug), ';')""",
+    "figures": "p.figures::text",
+}
+_FLAT_SELECT = ", ".join(f"{_FLAT_SQL[c]} AS {c}" if c in _FLAT_SQL else f"p.{c}" for c in CSV_COLUMNS)
 
 
 async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -84,12 +74,7 @@ async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
     distance = flt.distance_sql() or "NULL::float8"
     order = "distance_m, p.slug" if flt.near else "p.slug"
     sql = f"""
-        SELECT p.slug, p.name_zh, p.name_en, array_to_string(p.aliases, ';') AS aliases, p.category, p.status,
-               p.status_basis,
-               array_to_string(ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                                     WHERE pt.project_id = p.id ORDER BY t.slug), ';') AS towns,
-               p.plan_chapter, p.plan_section, p.source_quote, p.figures::text AS figures, p.start_year, p.end_year,
-               p.location_precision, p.location_note, p.updated_at, p.version,
+        SELECT {_FLAT_SELECT},
                round(({distance})::numeric, 1) AS distance_m, ST_AsText(p.geom, 7) AS wkt
         FROM {matching} ORDER BY {order} LIMIT :limit OFFSET :offset
     """

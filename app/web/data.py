@@ -3,7 +3,7 @@
 The maps themselves fetch their features from the JSON API in the browser (so a page
 stays a few kilobytes whatever the size of the catalog); these queries only fill the
 text, tables and lookups that the HTML carries: vocabularies with their labels, the
-town list, one town's counts, one project's properties and history.
+town list, one town's counts, one project's properties (its history: app.history.timeline).
 """
 
 from dataclasses import dataclass
@@ -157,22 +157,6 @@ async def load_project(conn: AsyncConnection, slug: str, flt: ProjectFilter | No
         )
     ).one_or_none()
     return dict(row._mapping) if row else None
-
-
-async def project_history(conn: AsyncConnection, slug: str, limit: int = 50) -> list[dict[str, Any]]:
-    """The audit trail of one project, newest first (the seed's insert, then any edit)."""
-    rows = await conn.execute(
-        text(
-            """SELECT occurred_at, actor, action, note, object_version,
-                      (SELECT u.display_name FROM users u WHERE u.id = audit_log.user_id) AS actor_name,
-                      CASE WHEN EXISTS (SELECT 1 FROM projects s WHERE s.slug = :slug AND s.sensitive)
-                           THEN changes - 'geometry' ELSE changes END AS changes
-               FROM audit_log
-               WHERE object_type = 'project' AND object_key = :slug ORDER BY occurred_at DESC, id DESC LIMIT :limit"""
-        ),
-        {"slug": slug, "limit": limit},
-    )
-    return [dict(r._mapping) for r in rows]
 
 
 async def count_projects(conn: AsyncConnection, flt: ProjectFilter, up_to: int) -> int:

@@ -1,10 +1,12 @@
 """The change history of a project as a reader can take it in: who, when, and what changed from what.
 
-The audit rows keep old and new values as JSON (geometry included); a table of raw JSON
-is exact but unreadable. Here each change becomes a field label with old and new text:
-statuses and precisions by their labels, lists joined, a moved point as the distance it
-moved, any other geometry change as "location changed". A creation lists no fields (every
-field would be "from nothing"): the row itself says the project was created.
+A pure renderer: the entries come from app.history.timeline, which already left out what this
+reader may not see. The audit rows keep old and new values as JSON (geometry included); a table
+of raw JSON is exact but unreadable. Here each change becomes a field label (from the field
+registry, app.history.fields) with old and new text: statuses and precisions by their labels,
+lists joined, a moved point as the distance it moved, any other geometry change as "location
+changed". A creation lists no fields (every field would be "from nothing"): the row itself says
+the project was created.
 """
 
 import math
@@ -16,11 +18,11 @@ from typing import Any
 import orjson
 
 from app.exports.formats import LIANZHOU_TZ
+from app.history.fields import field_label
+from app.history.timeline import Entry
 from app.web.i18n import Translator
 
 EARTH_RADIUS_M = 6_371_008.8
-# The order fields are listed in; any other changed field follows, by name.
-FIELD_ORDER = ("geometry", "status", "name_zh", "name_en", "location_precision", "location_note", "towns")
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ def format_distance(metres: float, t: Translator) -> str:
 
 
 def _geometry_change(old: Any, new: Any, t: Translator) -> FieldChange:
-    label = t("field_geometry")
+    label = _field_label("geometry", t)
     if isinstance(old, dict) and isinstance(new, dict) and old.get("type") == new.get("type") == "Point":
         moved = distance_m(old["coordinates"], new["coordinates"])
         return FieldChange("geometry", label, "", t("moved_by", distance=format_distance(moved, t)))
@@ -74,29 +76,23 @@ def _text(value: Any) -> str:
 
 
 def _field_label(name: str, t: Translator) -> str:
-    key = f"field_{name}"
-    label = t(key)
-    return name if label == key else label
+    return field_label(name, t.lang, heading=True)
 
 
-def describe(rows: list[dict[str, Any]], t: Translator, status_label: Callable[[str], str]) -> list[HistoryRow]:
-    """Audit rows (newest first, as app.web.data.project_history gives them) as readable rows."""
+def describe(entries: list[Entry], t: Translator, status_label: Callable[[str], str]) -> list[HistoryRow]:
+    """Timeline entries (newest first, as the page loads them) as readable rows."""
     out = []
-    for row in rows:
-        changes: dict[str, Any] = row.get("changes") or {}
+    for entry in entries:
         described: list[FieldChange] = []
-        if row["action"] != "create":
-            names = [n for n in FIELD_ORDER if n in changes] + sorted(set(changes) - set(FIELD_ORDER))
-            for name in names:
-                change = changes[name]
-                if not isinstance(change, dict) or "new" not in change:
-                    continue  # e.g. effective_date: told by the status row itself
-                old, new = change.get("old"), change["new"]
+        if entry.action != "create":
+            for name in entry.changed_fields():
+                change = entry.changes[name]
+                old, new = change.get("old"), change.get("new")
                 if name == "geometry":
                     described.append(_geometry_change(old, new, t))
                 elif name == "status":
                     described.append(
-                        FieldChange(name, t("field_status"), status_label(old) if old else "—", status_label(new))
+                        FieldChange(name, _field_label(name, t), status_label(old) if old else "—", status_label(new))
                     )
                 elif name == "location_precision":
                     described.append(
@@ -104,16 +100,16 @@ def describe(rows: list[dict[str, Any]], t: Translator, status_label: Callable[[
                     )
                 else:
                     described.append(FieldChange(name, _field_label(name, t), _text(old), _text(new)))
-        action_key = f"action_{row['action']}"
+        action_key = f"action_{entry.action}"
         action = t(action_key)
         out.append(
             HistoryRow(
-                at=row["occurred_at"].astimezone(LIANZHOU_TZ),
-                who=row.get("actor_name") or row["actor"],
-                action_code=row["action"],
-                action=row["action"] if action == action_key else action,
-                version=row.get("object_version"),
-                note=row.get("note"),
+                at=entry.at.astimezone(LIANZHOU_TZ),
+                who=entry.actor_name or entry.actor,
+                action_code=entry.action,
+                action=entry.action if action == action_key else action,
+                version=entry.version,
+                note=entry.note,
                 changes=described,
             )
         )

@@ -11,6 +11,7 @@ from typing import Literal
 
 from fastapi import Request
 
+from app.history.fields import field_label
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
 
@@ -43,22 +44,14 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "not_found_title": "未找到",
         "not_found_text": "没有这个页面：{what}",
         "back_overview": "返回总览",
-        "status": "状态",
         "statuses": "状态",
-        "category": "类别",
         "categories": "类别",
-        "towns": "所在镇",
         "town": "镇",
-        "precision": "位置精度",
-        "location_note": "位置说明",
-        "quote": "规划原文",
-        "status_basis": "状态依据",
         "plan_ref": "规划出处",
         "chapter": "章",
         "section": "节",
         "figures": "规划数字",
         "years": "年份",
-        "aliases": "别名",
         "name_other": "英文名",
         "details": "详情",
         "count": "数量",
@@ -103,9 +96,6 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "by_category": "各类别项目（按状态）",
         "history": "修改记录",
         "history_none": "暂无修改记录（数据来自规划文本）。",
-        "updated_at": "更新时间",
-        "version": "版本",
-        "slug": "标识",
         "km": "公里",
         "m": "米",
         "map_of": "地图",
@@ -134,22 +124,14 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "not_found_title": "Not found",
         "not_found_text": "There is no such page: {what}",
         "back_overview": "Back to the overview",
-        "status": "Status",
         "statuses": "Status",
-        "category": "Category",
         "categories": "Categories",
-        "towns": "Towns",
         "town": "Town",
-        "precision": "Location precision",
-        "location_note": "Location note",
-        "quote": "Plan text",
-        "status_basis": "Status basis",
         "plan_ref": "Where in the plan",
         "chapter": "chapter",
         "section": "section",
         "figures": "Figures in the plan",
         "years": "Years",
-        "aliases": "Also called",
         "name_other": "Chinese name",
         "details": "Details",
         "count": "Count",
@@ -197,9 +179,6 @@ MESSAGES: dict[Lang, dict[str, str]] = {
         "by_category": "Projects by category and status",
         "history": "Change history",
         "history_none": "No changes recorded (the data comes from the plan text).",
-        "updated_at": "Updated",
-        "version": "Version",
-        "slug": "Identifier",
         "km": "km",
         "m": "m",
         "map_of": "Map",
@@ -208,7 +187,23 @@ MESSAGES: dict[Lang, dict[str, str]] = {
 
 # Logging in, editing, history and feedback keep their words in app/web/i18n_editing.py.
 # Plan monitoring (warnings, planned versus actual, as of a date) in app/web/i18n_monitoring.py.
+# The names of project fields the pages print come from the field registry (app.history.fields), as the
+# history's and the feeds' do; these message keys are older than the registry, hence the mapping.
+_FIELD_KEYS = {
+    "status": "status",
+    "category": "category",
+    "towns": "towns",
+    "precision": "location_precision",
+    "location_note": "location_note",
+    "quote": "source_quote",
+    "status_basis": "status_basis",
+    "aliases": "aliases",
+    "updated_at": "updated_at",
+    "version": "version",
+    "slug": "slug",
+}
 for _lang in LANGS:
+    MESSAGES[_lang].update({key: field_label(name, _lang, heading=True) for key, name in _FIELD_KEYS.items()})
     MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
     MESSAGES[_lang].update(MONITORING_MESSAGES[_lang])
 

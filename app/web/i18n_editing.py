@@ -2,8 +2,11 @@
 
 Kept apart from `app.web.i18n` (which merges these into its MESSAGES) so that the words of
 one feature live together. `EDITOR_JS_KEYS` and `FEEDBACK_JS_KEYS` are the subsets the
-browser scripts need; they travel in each page's own JSON config.
+browser scripts need; they travel in each page's own JSON config. Field labels (`field_…`,
+the form's names) are not typed here: they come from the field registry, app.history.fields.
 """
+
+from app.history.fields import FIELDS, READING_ORDER, Lang, field_label
 
 EDITING_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
@@ -55,8 +58,8 @@ EDITING_MESSAGES: dict[str, dict[str, str]] = {
         "以下是对方的修改；请重新加载后再做一次您的修改。",
         "edit_reload": "重新加载并重做",
         "edit_login_again": "登录已失效，请重新登录。",
-        "name_zh": "中文名称",
-        "name_en": "英文名称",
+        "name_zh": field_label("name_zh", "zh", heading=True),
+        "name_en": field_label("name_en", "zh", heading=True),
         "status_date": "状态生效日期",
         "status_note": "状态说明",
         "edit_note": "修改原因（记入修改记录）",
@@ -68,13 +71,6 @@ EDITING_MESSAGES: dict[str, dict[str, str]] = {
         "action_status": "状态变更",
         "action_delete": "删除",
         "action_restore": "恢复",
-        "field_geometry": "位置",
-        "field_towns": "所在镇",
-        "field_status": "状态",
-        "field_name_zh": "中文名称",
-        "field_name_en": "英文名称",
-        "field_location_precision": "位置精度",
-        "field_location_note": "位置说明",
         "location_changed": "位置已修改",
         "moved_by": "移动约 {distance}",
         "earlier_locations": "以前的位置（{n}）",
@@ -150,8 +146,8 @@ EDITING_MESSAGES: dict[str, dict[str, str]] = {
         "Your change has not been saved. Their changes are below; reload and make your change again.",
         "edit_reload": "Reload and redo",
         "edit_login_again": "Your login has expired; log in again.",
-        "name_zh": "Chinese name",
-        "name_en": "English name",
+        "name_zh": field_label("name_zh", "en", heading=True),
+        "name_en": field_label("name_en", "en", heading=True),
         "status_date": "Status since",
         "status_note": "Status note",
         "edit_note": "Why (kept in the history)",
@@ -163,13 +159,6 @@ EDITING_MESSAGES: dict[str, dict[str, str]] = {
         "action_status": "status changed",
         "action_delete": "deleted",
         "action_restore": "restored",
-        "field_geometry": "Location",
-        "field_towns": "Towns",
-        "field_status": "Status",
-        "field_name_zh": "Chinese name",
-        "field_name_en": "English name",
-        "field_location_precision": "Location precision",
-        "field_location_note": "Location note",
         "location_changed": "location changed",
         "moved_by": "moved about {distance}",
         "earlier_locations": "Earlier locations ({n})",
@@ -198,6 +187,13 @@ EDITING_MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
+_LANGS: tuple[Lang, ...] = ("zh", "en")
+for _lang in _LANGS:
+    EDITING_MESSAGES[_lang].update({f"field_{f.name}": f.label(_lang, heading=True) for f in FIELDS})
+
+# The labels editor.js needs to name the fields of someone else's change (a 412's changes_since).
+FIELD_JS_KEYS = tuple(f"field_{name}" for name in READING_ORDER)
+
 EDITOR_JS_KEYS = (
     "edit_point_hint",
     "edit_shape_hint",
@@ -216,13 +212,7 @@ EDITOR_JS_KEYS = (
     "action_status",
     "action_delete",
     "action_restore",
-    "field_geometry",
-    "field_towns",
-    "field_status",
-    "field_name_zh",
-    "field_name_en",
-    "field_location_precision",
-    "field_location_note",
+    *FIELD_JS_KEYS,
     "approved",
     "rejected",
     "approve",

@@ -6,8 +6,11 @@ feature live together, like `app.web.i18n_editing`. The `*_JS_KEYS` tuples are t
 browser scripts need; they travel in each page's JSON config.
 
 The warning explanations say what the database function `project_warnings` (migration 0004)
-computes, in words a reader of the map can check against the project page.
+computes, in words a reader of the map can check against the project page. The planned and
+actual fields' labels come from the field registry (app.history.fields), as the history's do.
 """
+
+from app.history.fields import field_label
 
 MONITORING_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
@@ -82,12 +85,12 @@ MONITORING_MESSAGES: dict[str, dict[str, str]] = {
         "edit_reason_needed": "状态“{status}”需要填写原因。",
         "edit_merged_needed": "请选择此项目并入的项目。",
         "edit_tracking": "计划与实际",
-        "planned_start": "计划开工日期",
-        "planned_end": "计划完工日期",
-        "planned_investment_cny_100m": "计划投资（亿元）",
-        "actual_start": "实际开工日期",
-        "actual_end": "实际完工日期",
-        "actual_spend_cny_100m": "实际支出（亿元）",
+        "planned_start": field_label("planned_start", "zh", heading=True),
+        "planned_end": field_label("planned_end", "zh", heading=True),
+        "planned_investment_cny_100m": field_label("planned_investment_cny_100m", "zh", heading=True),
+        "actual_start": field_label("actual_start", "zh", heading=True),
+        "actual_end": field_label("actual_end", "zh", heading=True),
+        "actual_spend_cny_100m": field_label("actual_spend_cny_100m", "zh", heading=True),
         "edit_sensitive": "敏感地点：公众只看到所在镇，不显示精确位置",
     },
     "en": {
@@ -163,12 +166,12 @@ MONITORING_MESSAGES: dict[str, dict[str, str]] = {
         "edit_reason_needed": "The status “{status}” needs a reason.",
         "edit_merged_needed": "Choose the project this one was merged into.",
         "edit_tracking": "Planned and actual",
-        "planned_start": "Planned start",
-        "planned_end": "Planned completion",
-        "planned_investment_cny_100m": "Planned investment (100 million CNY)",
-        "actual_start": "Actual start",
-        "actual_end": "Actual completion",
-        "actual_spend_cny_100m": "Actual spending (100 million CNY)",
+        "planned_start": field_label("planned_start", "en", heading=True),
+        "planned_end": field_label("planned_end", "en", heading=True),
+        "planned_investment_cny_100m": field_label("planned_investment_cny_100m", "en", heading=True),
+        "actual_start": field_label("actual_start", "en", heading=True),
+        "actual_end": field_label("actual_end", "en", heading=True),
+        "actual_spend_cny_100m": field_label("actual_spend_cny_100m", "en", heading=True),
         "edit_sensitive": "Sensitive site: the public sees only its town, never the precise place",
     },
 }

@@ -236,8 +236,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
     if project is None:
         return not_found_page(request, t, f"/projects/{slug}")
     vocab = await data.load_vocab(conn, t.lang)
-    history = await data.project_history(conn, slug)
-    extras = await project_extras(request, conn, t, project, vocab, history)
+    extras = await project_extras(request, conn, t, project, vocab)
     may_edit = extras["can_edit"]
     if as_of.day is not None:
         extras["can_edit"] = False  # edits apply to today's record, never to a past day's view of it

@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.feedback.queries import public_feedback
+from app.history import timeline
 from app.queries.project_filter import lianzhou_today
 from app.web.data import Vocab
 from app.web.history_view import describe
@@ -38,11 +39,13 @@ def feedback_config(t: Translator, slug: str | None) -> dict[str, Any]:
 
 
 async def project_extras(
-    request: Request, conn: AsyncConnection, t: Translator, project: dict[str, Any], vocab: Vocab, history: Any
+    request: Request, conn: AsyncConnection, t: Translator, project: dict[str, Any], vocab: Vocab
 ) -> dict[str, Any]:
     """Template context for the history, feedback and (when allowed) edit sections of a project page."""
     session = page_session(request)
     slug = project["slug"]
+    viewer = timeline.Viewer(session.principal if session else None)
+    history = await conn.run_sync(timeline.recent_project_history, slug, viewer)
     can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]])
     return {
         "history": describe(history, t, vocab.status_label),

@@ -1,0 +1,149 @@
+"""A project's history for one viewer: typed entries with the visibility rule applied once, here.
+
+Three surfaces show history (the JSON API, the project page, the Atom feeds). Each used to read
+the audit log itself and hide something different for a sensitive site; now each only renders
+what this module returns, so a field is either visible to a viewer everywhere or nowhere.
+
+The rule (fields from app.history.fields):
+- staff with rights over the project (planners, admins, the officials of its towns) see every change;
+- everyone else never sees the changes of `staff_only` fields, and for a sensitive site (shown to
+  the public only at its town seat) not the changes of fields that `reveal_location` either: not
+  where it moved, not how precisely it is known, not the note describing its place. The rule
+  reads the project's sensitivity today, so once a site is marked sensitive its earlier places
+  disappear from public histories too.
+An edit that touched only hidden fields, with no note, is left out for that viewer: an entry
+that says nothing would only puzzle, and its mere existence would tell that something hidden moved.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from app.auth.principal import Principal
+from app.history import queries
+from app.history.fields import REVEALS_LOCATION, STAFF_ONLY, reading_order
+from app.history.queries import ScopeKind
+
+# Actions that are public changes of a project. Anything else the audit log may learn later (a held
+# proposal, say) stays out of the feeds until someone decides it is public.
+PUBLIC_ACTIONS = ("create", "update", "status", "delete", "restore")
+# Actions whose entry is about its changed fields; the others (create, delete, restore) say what happened.
+_FIELD_ACTIONS = ("update", "status")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a history. `writer` is a writer already allowed to change the project (a 412's reader)."""
+
+    principal: Principal | None = None
+    writer: bool = False
+
+    def sees_everything(self, towns: Iterable[str]) -> bool:
+        """Staff with rights over a project in `towns`; an official of another town reads as the public does."""
+        return self.writer or (self.principal is not None and self.principal.may_edit_towns(set(towns)))
+
+
+PUBLIC = Viewer()
+WRITER = Viewer(writer=True)
+
+
+def hidden_fields(*, sees_everything: bool, sensitive: bool) -> frozenset[str]:
+    """THE visibility rule: the fields whose changes this viewer may not see."""
+    if sees_everything:
+        return frozenset()
+    return STAFF_ONLY | (REVEALS_LOCATION if sensitive else frozenset())
+
+
+def is_transition(value: Any) -> bool:
+    """A change recorded as old → new (others are facts of the entry, such as a status's effective date)."""
+    return isinstance(value, dict) and ("old" in value or "new" in value)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audit row of a project as a viewer may see it; `changes` holds only the visible fields,
+    in their stored form (renderers turn them into words)."""
+
+    id: int
+    at: datetime
+    actor: str  # the username, as the audit log recorded it
+    actor_name: str | None  # the user's display name today, when the writer was a user
+    action: str
+    version: int | None
+    note: str | None
+    changes: dict[str, Any]
+    slug: str
+    name_zh: str
+    name_en: str
+    category: str
+
+    def changed_fields(self) -> list[str]:
+        """The fields that went from one value to another, in reading order."""
+        return reading_order([n for n, v in self.changes.items() if is_transition(v)])
+
+    def facts(self) -> list[tuple[str, Any]]:
+        """The entry's other recorded values (effective date, reason, merged into), by name."""
+        return sorted((n, v) for n, v in self.changes.items() if not is_transition(v))
+
+    def as_json(self) -> dict[str, Any]:
+        """The API's form of an entry (`GET /api/projects/{slug}/history`, a 412's `changes_since`)."""
+        return {
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "version": self.version,
+            "changes": self.changes,
+            "note": self.note,
+        }
+
+
+def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
+    """The row as `viewer` may see it, or None when nothing of it is left to say."""
+    stored: dict[str, Any] = row.changes if isinstance(row.changes, dict) else {}
+    hidden = hidden_fields(sees_everything=viewer.sees_everything(row.towns), sensitive=bool(row.sensitive))
+    changes = {name: value for name, value in stored.items() if name not in hidden}
+    if row.action in _FIELD_ACTIONS and stored and not changes and not row.note:
+        return None
+    return Entry(
+        id=int(row.id),
+        at=row.occurred_at,
+        actor=str(row.actor),
+        actor_name=row.actor_name,
+        action=str(row.action),
+        version=row.object_version,
+        note=row.note,
+        changes=changes,
+        slug=str(row.slug),
+        name_zh=str(row.name_zh),
+        name_en=str(row.name_en),
+        category=str(row.category),
+    )
+
+
+def _entries(rows: list[Row[Any]], viewer: Viewer) -> list[Entry]:
+    return [entry for entry in (_entry(row, viewer) for row in rows) if entry is not None]
+
+
+def project_history(conn: Connection, slug: str, viewer: Viewer, after_version: int = 0) -> list[Entry]:
+    """A project's history, oldest first, from the version after `after_version` on."""
+    return _entries(queries.project_rows(conn, slug, after_version), viewer)
+
+
+def recent_project_history(conn: Connection, slug: str, viewer: Viewer, limit: int = 50) -> list[Entry]:
+    """A project's newest entries, newest first: the page shows the latest `limit`."""
+    return _entries(queries.newest_project_rows(conn, slug, limit), viewer)
+
+
+def scope_history(conn: Connection, kind: ScopeKind, key: str, limit: int) -> list[Entry]:
+    """The newest public changes of live projects in a scope (for the feeds), newest first.
+
+    Always the public's view: a feed is public, cached by proxies, and has no reader to ask."""
+    return _entries(queries.scope_rows(conn, kind, key, PUBLIC_ACTIONS, limit), PUBLIC)
+
+
+def is_live(conn: Connection, slug: str) -> bool:
+    """Whether the project exists and is not deleted (only then does it have a public history)."""
+    return queries.live_project(conn, slug) is not None

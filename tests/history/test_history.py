@@ -1,0 +1,241 @@
+"""One history, one visibility rule: the JSON API, the project page and the Atom feeds show the same.
+
+A sensitive site is shown to the public at its town seat only, so no public surface may tell
+where it moved, how precisely it is known or what its location note says, nor show that such a
+change happened; staff with rights over it (planners, the officials of its towns) see all of
+it. The Atom feeds are public by design (cached by proxies, read without a login), so they
+show every reader the public's view. Changes are made through the API, as an editor would.
+"""
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+import feedparser
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from app.history.fields import FIELDS, READING_ORDER, field_label
+from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
+
+__all__ = ["world"]  # the module-scoped fixture
+
+SECRET = [112.5587, 25.0163]  # the site's precise place, in Xingzi
+SECRET_LATER = [112.5591, 25.0171]
+NOTE_BEFORE = "Behind the old mill, 300 m east"  # written before the site was marked sensitive
+NOTE_AFTER = "Now at the quarry gate"  # and after
+# Anything that would tell a reader where the site is, or that its place changed.
+WHERE = ("old mill", "quarry gate", "112.5587", "25.0163", "112.5591", "25.0171", "112.55,", "25.0]")
+LOCATION_FIELDS = ("geometry", "location_note", "location_precision")
+
+Surface = str  # "api", "page", "feed"
+
+
+def _ok(response: Any, code: int = 200) -> Any:
+    assert response.status_code == code, response.text
+    return response
+
+
+def _patch(world: EditWorld, slug: str, body: dict[str, Any]) -> None:
+    headers = {**world.auth("planner"), "If-Match": etag_of(world.client, slug)}
+    _ok(world.client.patch(f"/api/projects/{slug}", json=body, headers=headers))
+
+
+@pytest.fixture(scope="module")
+def secret(world: EditWorld) -> str:
+    """A clinic placed, described, moved, marked sensitive, then described and moved again; also renamed."""
+    slug = "history-secret-clinic"
+    _ok(world.client.post("/api/projects", json=new_feature(slug), headers=world.auth("planner")), 201)
+    _patch(world, slug, {"properties": {"location_note": NOTE_BEFORE, "location_precision": "approximate"}})
+    _patch(world, slug, {"geometry": {"type": "Point", "coordinates": SECRET}})
+    _patch(world, slug, {"properties": {"name_en": "Renamed clinic"}})
+    _patch(world, slug, {"properties": {"sensitive": True}})
+    _patch(world, slug, {"properties": {"location_note": NOTE_AFTER}})
+    _patch(world, slug, {"geometry": {"type": "Point", "coordinates": SECRET_LATER}})
+    return slug
+
+
+class _HistorySection(HTMLParser):
+    """The project page's history table: each change item's `data-field` and text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.depth = 0  # >0 while inside <section id="pm-history">
+        self.items: list[tuple[str, str]] = []
+        self.text: list[str] = []
+        self._field: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section" and (self.depth or a.get("id") == "pm-history"):
+            self.depth += 1
+        if self.depth and tag == "li" and a.get("data-field"):
+            self._field = a["data-field"]
+            self.items.append((str(self._field), ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "section" and self.depth:
+            self.depth -= 1
+        if tag == "li":
+            self._field = None
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.text.append(data)
+            if self._field is not None:
+                name, text = self.items[-1]
+                self.items[-1] = (name, text + data)
+
+
+def history_section(html: str) -> _HistorySection:
+    parser = _HistorySection()
+    parser.feed(html)
+    assert parser.text, "the page has no history section"
+    return parser
+
+
+def _browser(world: EditWorld, user: str | None) -> TestClient:
+    """A client of its own (own cookie jar), logged in on the site when `user` is given."""
+    client = TestClient(world.client.app, follow_redirects=False)
+    if user:
+        assert client.post("/login", data={"username": user, "password": PASSWORD, "next": "/"}).status_code == 303
+    return client
+
+
+@dataclass
+class Seen:
+    """What one surface showed one viewer: the field names of its changes and its whole text."""
+
+    fields: set[str] = field(default_factory=set)
+    text: str = ""
+
+
+def seen(world: EditWorld, surface: Surface, user: str | None, slug: str, lang: str = "zh") -> Seen:
+    if surface == "api":
+        rows = _ok(world.client.get(f"/api/projects/{slug}/history", headers=world.auth(user))).json()
+        return Seen({name for row in rows for name in row["changes"]}, orjson.dumps(rows).decode())
+    if surface == "page":
+        html = _ok(_browser(world, user).get(f"/projects/{slug}", params={"lang": lang})).text
+        section = history_section(html)
+        return Seen({name for name, _ in section.items}, "".join(section.text))
+    client = _browser(world, user)  # a logged-in reader's cookie, and a bearer token: neither changes a feed
+    body = _ok(client.get(f"/feeds/projects/{slug}.atom", params={"lang": lang}, headers=world.auth(user))).text
+    feed = feedparser.parse(body)
+    assert not feed.bozo
+    # A feed names fields by their labels: find which labels its titles and summaries use.
+    text = "\n".join(f"{e.title}\n{e.summary}" for e in feed.entries)
+    fields = {
+        f.name for f in FIELDS if re.search(rf"(^|[：；、\n]|修改){re.escape(f.label('zh'))}(：|、|；|$| )", text, re.M)
+    }
+    return Seen(fields, body)
+
+
+VIEWERS = {
+    None: False,  # anonymous
+    "official_lianzhou": False,  # staff, but without rights over a Xingzi project
+    "official_xingzi": True,  # the project's town official
+    "planner": True,
+}
+
+
+@pytest.mark.parametrize("surface", ["api", "page", "feed"])
+@pytest.mark.parametrize("user", list(VIEWERS), ids=[str(u or "anonymous") for u in VIEWERS])
+def test_a_sensitive_sites_location_history_is_for_staff_only(
+    world: EditWorld, secret: str, surface: Surface, user: str | None
+) -> None:
+    shown = seen(world, surface, user, secret)
+    # Everyone sees the public changes: the rename.
+    assert "Renamed clinic" in shown.text and "name_en" in shown.fields
+    staff = VIEWERS[user] and surface != "feed"
+    if staff:
+        assert set(LOCATION_FIELDS) <= shown.fields
+        assert NOTE_BEFORE in shown.text and NOTE_AFTER in shown.text
+    else:
+        assert not set(LOCATION_FIELDS) & shown.fields
+        assert "sensitive" not in shown.fields  # whether a site is protected is staff business
+        for words in WHERE:
+            assert words not in shown.text, (surface, words)
+        if surface != "api":  # the page and the feed name fields by their labels ("位置", "位置说明", …)
+            for name in LOCATION_FIELDS:
+                assert field_label(name, "zh") not in shown.text, (surface, name)
+
+
+def test_the_public_is_not_even_told_that_a_hidden_field_changed(world: EditWorld, secret: str) -> None:
+    """An edit of only hidden fields leaves no empty entry behind (its existence alone would tell)."""
+    public = _ok(world.client.get(f"/api/projects/{secret}/history")).json()
+    staff = _ok(world.client.get(f"/api/projects/{secret}/history", headers=world.auth("planner"))).json()
+    assert [row["version"] for row in staff] == [1, 2, 3, 4, 5, 6, 7]
+    # 2 (note and precision), 3 (moved), 5 (marked sensitive), 6 (note) and 7 (moved) say nothing public.
+    assert [row["version"] for row in public] == [1, 4]
+    assert public[1]["changes"] == {"name_en": {"old": "Test health centre", "new": "Renamed clinic"}}
+    assert set(public[0]["changes"]) == set(staff[0]["changes"]) - {"geometry", "location_note", "location_precision"}
+
+
+def test_a_stale_writer_sees_everything_that_changed(world: EditWorld, secret: str) -> None:
+    headers = {**world.auth("official_xingzi"), "If-Match": '"v5"'}
+    response = world.client.patch(f"/api/projects/{secret}", json={"properties": {"name_en": "x"}}, headers=headers)
+    assert response.status_code == 412
+    since = response.json()["detail"]["changes_since"]
+    assert [row["version"] for row in since] == [6, 7]
+    assert since[0]["changes"]["location_note"]["new"] == NOTE_AFTER
+
+
+@pytest.fixture(scope="module")
+def edited(world: EditWorld) -> str:
+    """A project (not sensitive) whose names, note, category and planned start changed in one edit."""
+    slug = "history-labelled"
+    _ok(world.client.post("/api/projects", json=new_feature(slug), headers=world.auth("planner")), 201)
+    _patch(
+        world,
+        slug,
+        {"properties": {"name_zh": "改名卫生院", "name_en": "Renamed", "location_note": "Opposite the school",
+                        "category": "education", "planned_start": "2022-01-01"}},
+    )  # fmt: skip
+    return slug
+
+
+LABELLED = ("name_zh", "name_en", "location_note", "category", "planned_start")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_field_labels_agree_across_surfaces(world: EditWorld, edited: str, lang: str) -> None:
+    section = history_section(_ok(world.client.get(f"/projects/{edited}", params={"lang": lang})).text)
+    page_labels = {name: text.split(":")[0].strip() for name, text in section.items}
+    feed = feedparser.parse(_ok(world.client.get(f"/feeds/projects/{edited}.atom", params={"lang": lang})).text)
+    colon = "：" if lang == "zh" else ": "
+    summary = feed.entries[0].summary
+    for name in LABELLED:
+        heading = field_label(name, lang, heading=True)  # type: ignore[arg-type]
+        assert page_labels[name] == heading, name
+        assert f"{heading}{colon}" in summary, name
+    # Page and feed list the changes in the same (reading) order.
+    order = [n for n in READING_ORDER if n in LABELLED]
+    assert [n for n, _ in section.items] == order
+    lines = [line.split(colon)[0] for line in summary.splitlines()]
+    assert lines == [field_label(n, lang, heading=True) for n in order]  # type: ignore[arg-type]
+    # The editor's script names a conflicting change's fields with the same words.
+    editor = _browser(world, "planner").get(f"/projects/{edited}", params={"lang": lang}).text
+    config = re.search(r'<script type="application/json" id="pm-extras-config">(.*?)</script>', editor, re.S)
+    assert config is not None
+    messages = orjson.loads(config.group(1))["messages"]
+    assert all(messages[f"field_{n}"] == field_label(n, lang, heading=True) for n in LABELLED)  # type: ignore[arg-type]
+
+
+def test_the_export_columns_and_properties_kept_their_order(world: EditWorld) -> None:
+    """The registry drives the CSV columns and the GeoJSON properties: a public contract, unchanged."""
+    header = _ok(world.client.get("/api/projects", params={"format": "csv", "limit": 1})).text.splitlines()[0]
+    assert header.removeprefix("\ufeff").split(",") == [
+        "slug", "name_zh", "name_en", "aliases", "category", "status", "status_basis", "towns", "plan_chapter",
+        "plan_section", "source_quote", "figures", "start_year", "end_year", "location_precision", "location_note",
+        "updated_at", "version", "wkt",
+    ]  # fmt: skip
+    props = _ok(world.client.get("/api/projects/tanling-pumped-storage")).json()["properties"]
+    assert list(props) == [
+        "slug", "name_zh", "name_en", "aliases", "category", "status", "status_basis", "towns", "plan_chapter",
+        "plan_section", "source_quote", "figures", "start_year", "end_year", "location_precision", "location_note",
+        "created_at", "updated_at", "version", "status_reason", "merged_into", "planned_start", "planned_end",
+        "planned_investment_cny_100m", "actual_start", "actual_end", "actual_spend_cny_100m", "sensitive",
+        "warnings", "rag",
+    ]  # fmt: skip
