@@ -13,10 +13,10 @@ from app.api.errors import not_found
 from app.api.paging import collection_bytes, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
+from app.catalog.fields import CSV_COLUMNS
 from app.core.dependencies import get_conn
 from app.editing.errors import etag
 from app.exports.csv_safety import neutralize
-from app.history.fields import CSV_COLUMNS
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature, fetch_page, fetch_rows
 

@@ -15,11 +15,11 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, Row, text
 
 from app.catalog.checks import check_geometry
+from app.catalog.fields import CATALOG_FIELDS
 from app.catalog.plan_text import is_verbatim
 from app.catalog.report import FeatureProblem, LoadReport
 from app.catalog.schema import ProjectFeature
 from app.history import audit
-from app.history.fields import CATALOG_FIELDS
 
 # The catalog properties stored as columns of their own (towns and geometry are stored apart).
 SCALAR_FIELDS = CATALOG_FIELDS

@@ -30,7 +30,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from app.history.fields import CSV_COLUMNS, SHP_NAMES
+from app.catalog.fields import CSV_COLUMNS, SHP_NAMES
 
 
 class ExportFormat(StrEnum):

@@ -5,13 +5,13 @@ a resident wants "状态 前期工作 → 在建". Codes become labels from the 
 vocabularies, town slugs become town names, figures get their units. Geometry values are
 never written out: a feed says only that the location changed, so no coordinates ever travel
 in a feed. What a feed may say at all (nothing of a sensitive site's location, nothing
-staff-only) was decided by app.history.timeline; field labels come from app.history.fields.
+staff-only) was decided by app.history.timeline; field labels come from app.catalog.fields.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
-from app.history.fields import field_label
+from app.catalog.fields import field_label
 from app.history.timeline import Entry, is_transition
 from app.web.i18n import MESSAGES, Lang
 from app.web.pages import figure_label

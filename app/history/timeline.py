@@ -4,7 +4,7 @@ Three surfaces show history (the JSON API, the project page, the Atom feeds). Ea
 the audit log itself and hide something different for a sensitive site; now each only renders
 what this module returns, so a field is either visible to a viewer everywhere or nowhere.
 
-The rule (fields from app.history.fields):
+The rule (fields from app.catalog.fields):
 - staff with rights over the project (planners, admins, the officials of its towns) see every change;
 - everyone else never sees the changes of `staff_only` fields, and for a sensitive site (shown to
   the public only at its town seat) not the changes of fields that `reveal_location` either: not
@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from app.auth.principal import Principal
+from app.catalog.fields import REVEALS_LOCATION, STAFF_ONLY, reading_order
 from app.history import queries
-from app.history.fields import REVEALS_LOCATION, STAFF_ONLY, reading_order
 from app.history.queries import ScopeKind
 
 # Actions that are public changes of a project. Anything else the audit log may learn later (a held

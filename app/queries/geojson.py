@@ -4,7 +4,7 @@ Each expression yields one Feature as json; collections aggregate them with json
 Coordinates keep up to 7 decimals (about 1 cm), more than any location here deserves.
 """
 
-from app.history.fields import PROPERTY_NAMES
+from app.catalog.fields import PROPERTY_NAMES
 from app.queries.project_filter import WARNINGS_SQL, rag_sql
 
 # A property's SQL when it is not simply the column of the same name.
@@ -16,7 +16,7 @@ _PROPERTY_SQL: dict[str, str] = {
     "rag": rag_sql(WARNINGS_SQL),
 }
 
-# The properties in the registry's order (app.history.fields), which is the order readers get them in.
+# The properties in the registry's order (app.catalog.fields), which is the order readers get them in.
 PROJECT_PROPERTIES = ",\n".join(f"    '{name}', {_PROPERTY_SQL.get(name, f'p.{name}')}" for name in PROPERTY_NAMES)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.history.fields import CSV_COLUMNS
+from app.catalog.fields import CSV_COLUMNS
 from app.queries.driver import fetch_one
 from app.queries.geojson import project_feature_sql
 from app.queries.project_filter import ProjectFilter
@@ -57,7 +57,7 @@ async def fetch_page(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
     return FeaturePage(total=int(total), returned=int(returned), features_json=str(features))
 
 
-# The flat columns' order and names are the registry's (app.history.fields); here only how each
+# The flat columns' order and names are the registry's (app.catalog.fields); here only how each
 # is flattened when it is not simply its column: lists joined with ';', figures as JSON text.
 _FLAT_SQL: dict[str, str] = {
     "aliases": "array_to_string(p.aliases, ';')",

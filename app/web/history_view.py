@@ -3,7 +3,7 @@
 A pure renderer: the entries come from app.history.timeline, which already left out what this
 reader may not see. The audit rows keep old and new values as JSON (geometry included); a table
 of raw JSON is exact but unreadable. Here each change becomes a field label (from the field
-registry, app.history.fields) with old and new text: statuses and precisions by their labels,
+registry, app.catalog.fields) with old and new text: statuses and precisions by their labels,
 lists joined, a moved point as the distance it moved, any other geometry change as "location
 changed". A creation lists no fields (every field would be "from nothing"): the row itself says
 the project was created.
@@ -17,8 +17,8 @@ from typing import Any
 
 import orjson
 
+from app.catalog.fields import field_label
 from app.exports.formats import LIANZHOU_TZ
-from app.history.fields import field_label
 from app.history.timeline import Entry
 from app.web.i18n import Translator
 

@@ -11,7 +11,7 @@ from typing import Literal
 
 from fastapi import Request
 
-from app.history.fields import field_label
+from app.catalog.fields import field_label
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
 
@@ -187,7 +187,7 @@ MESSAGES: dict[Lang, dict[str, str]] = {
 
 # Logging in, editing, history and feedback keep their words in app/web/i18n_editing.py.
 # Plan monitoring (warnings, planned versus actual, as of a date) in app/web/i18n_monitoring.py.
-# The names of project fields the pages print come from the field registry (app.history.fields), as the
+# The names of project fields the pages print come from the field registry (app.catalog.fields), as the
 # history's and the feeds' do; these message keys are older than the registry, hence the mapping.
 _FIELD_KEYS = {
     "status": "status",

@@ -3,10 +3,10 @@
 Kept apart from `app.web.i18n` (which merges these into its MESSAGES) so that the words of
 one feature live together. `EDITOR_JS_KEYS` and `FEEDBACK_JS_KEYS` are the subsets the
 browser scripts need; they travel in each page's own JSON config. Field labels (`field_…`,
-the form's names) are not typed here: they come from the field registry, app.history.fields.
+the form's names) are not typed here: they come from the field registry, app.catalog.fields.
 """
 
-from app.history.fields import FIELDS, READING_ORDER, Lang, field_label
+from app.catalog.fields import FIELDS, READING_ORDER, Lang, field_label
 
 EDITING_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {

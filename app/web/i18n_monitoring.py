@@ -7,10 +7,10 @@ browser scripts need; they travel in each page's JSON config.
 
 The warning explanations say what the database function `project_warnings` (migration 0004)
 computes, in words a reader of the map can check against the project page. The planned and
-actual fields' labels come from the field registry (app.history.fields), as the history's do.
+actual fields' labels come from the field registry (app.catalog.fields), as the history's do.
 """
 
-from app.history.fields import field_label
+from app.catalog.fields import field_label
 
 MONITORING_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {

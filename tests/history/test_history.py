@@ -17,7 +17,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-from app.history.fields import FIELDS, READING_ORDER, field_label
+from app.catalog.fields import FIELDS, READING_ORDER, field_label
 from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
 
 __all__ = ["world"]  # the module-scoped fixture
