@@ -106,9 +106,9 @@ def histogram_quantile(buckets: list[tuple[float, float]], q: float) -> float:
 
 
 def app_metrics(
-    base: str,
+    base: str, token: str
 ) -> tuple[dict[tuple[str, str, str], float], dict[tuple[str, str], list[tuple[float, float]]]]:
-    body = httpx.get(f"{base}/metrics", timeout=10).text
+    body = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10).text
     counts: dict[tuple[str, str, str], float] = {}
     buckets: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for family in text_string_to_metric_families(body):
@@ -214,7 +214,7 @@ def main() -> int:
         if wrk_run.returncode != 0:
             raise RuntimeError(f"wrk failed: {wrk_run.stderr}")
         summary = json.loads(next(line for line in wrk_run.stderr.splitlines() if line.startswith("SOAK-JSON "))[10:])
-        counts, buckets = app_metrics(base)
+        counts, buckets = app_metrics(base, token["access_token"])
         with engine.connect() as conn:
             written = conn.execute(text("SELECT count(*) FROM projects WHERE slug LIKE 'soak-%'")).scalar_one()
             audited = conn.execute(

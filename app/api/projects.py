@@ -1,8 +1,6 @@
 """Read access to plan projects: GeoJSON (or CSV) filtered by town, status, category,
 bbox, text and distance, paged with links."""
 
-import csv
-import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -10,15 +8,16 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.errors import not_found
+from app.api.export import bounded_download, take_export_slot
 from app.api.paging import collection_bytes, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
-from app.catalog.fields import CSV_COLUMNS
-from app.core.dependencies import get_conn
+from app.core.dependencies import get_conn, get_engine
 from app.editing.errors import etag
-from app.exports.csv_safety import neutralize
+from app.exports.streams import csv_chunks, csv_text
 from app.queries.project_filter import ProjectFilter
-from app.queries.project_pages import fetch_feature, fetch_page, fetch_rows
+from app.queries.project_pages import fetch_feature, fetch_page, rows_sql
+from app.queries.project_stream import stream_rows
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
 
@@ -26,16 +25,8 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def rows_to_csv(rows: list[dict[str, object]], with_distance: bool) -> str:
-    """CSV with WKT geometry; a BOM lets spreadsheet programs read the Chinese text correctly."""
-    columns = [*CSV_COLUMNS, *(["distance_m"] if with_distance else []), "wkt"]
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    # WKT and numbers are never neutralized: they cannot start with a formula character
-    # except for negative numbers, which spreadsheets read as numbers anyway.
-    writer.writerows({k: v if k == "wkt" else neutralize(v) for k, v in row.items()} for row in rows)
-    return out.getvalue()
+    """CSV with WKT geometry (app/exports/streams.py writes it, for this page and for exports alike)."""
+    return csv_text(rows, with_distance, header=True)
 
 
 @router.get(
@@ -60,12 +51,12 @@ async def list_projects(
     format: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
 ) -> Response:
     if format == "csv":
-        rows = await fetch_rows(conn, flt, limit, offset)
-        return Response(
-            rows_to_csv(rows, flt.near is not None),
-            media_type=CSV_MEDIA_TYPE,
-            headers={"Content-Disposition": 'inline; filename="planmap-projects.csv"'},
-        )
+        # Streamed and counted against the export slots like /api/export: a page holds up to MAX_LIMIT rows.
+        slots = await take_export_slot(request)
+        sql, params = rows_sql(flt)
+        batches = stream_rows(get_engine(request), sql, {**params, "limit": limit, "offset": offset})
+        body = csv_chunks(batches, flt.near is not None)
+        return bounded_download(slots, body, CSV_MEDIA_TYPE, 'inline; filename="planmap-projects.csv"')
     page = await fetch_page(conn, flt, limit, offset)
     links = page_links(request, page, limit, offset, GEOJSON_MEDIA_TYPE)
     return GeoJSONResponse(collection_bytes(page, links))

@@ -16,7 +16,8 @@ Restore works into an empty database (created if missing) or over an existing on
 changed. The `public` schema entry itself is skipped, since PostGIS lives in it too.
 
 Passwords travel to pg_dump/pg_restore in PGPASSWORD, never on the command line (where `ps`
-would show them).
+would show them). The backup file is created 0600 (owner only): it holds password hashes and the
+precise places of sensitive sites.
 """
 
 import os
@@ -99,6 +100,21 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed ({result.returncode}): {result.stderr.strip()}")
 
 
+def _owner_only_file(path: Path) -> Path:
+    """Create `path` empty with mode 0600 before pg_dump writes into it.
+
+    A backup holds password hashes and the precise places of sensitive sites; pg_dump creates its
+    file with the process umask (usually world-readable 0644). It truncates an existing file and
+    keeps its mode, so the file is made first, by us, readable by its owner only: there is no moment
+    when another user could open it. The rename onto the final name then replaces any older,
+    more readable backup with this inode and its mode.
+    """
+    path.unlink(missing_ok=True)  # a partial file left by a crash, with whatever mode it had
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    os.chmod(path, 0o600)  # os.open's mode is filtered by the umask; a umask never adds bits, but be exact
+    return path
+
+
 def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
     """Dump the app's schema and data to FILE (custom format), consistent with the counts reported."""
     pg_dump = _tool(bin_dir, "pg_dump")
@@ -109,8 +125,12 @@ def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             rows = _row_counts(conn)
             revision = migrate.current_revision(conn)
-            tmp = file.with_name(file.name + ".partial")
-            _run([pg_dump, "-Fc", "-n", "public", f"--snapshot={snapshot}", "-f", str(tmp), "-d", uri], env)
+            tmp = _owner_only_file(file.with_name(file.name + ".partial"))
+            try:
+                _run([pg_dump, "-Fc", "-n", "public", f"--snapshot={snapshot}", "-f", str(tmp), "-d", uri], env)
+            except BackupError:
+                tmp.unlink(missing_ok=True)
+                raise
             tmp.replace(file)  # a half-written backup never carries the real name
             conn.rollback()
     finally:

@@ -143,6 +143,43 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds to wait for a new database connection, so an unreachable database answers 503 fast.",
     )
+    metrics_public: bool = Field(
+        default=False,
+        alias="PLANMAP_METRICS_PUBLIC",
+        description="Serve /metrics to anyone. Off: only admins and planners (bearer token or session cookie) "
+        "and holders of PLANMAP_METRICS_TOKEN may read it; the route and status counts map what is being used.",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        min_length=32,
+        alias="PLANMAP_METRICS_TOKEN",
+        repr=False,
+        description="A long random secret Prometheus sends as `Authorization: Bearer <token>` to scrape /metrics "
+        "(user tokens expire after a working day; this one lives as long as the setting). Unset: staff only.",
+    )
+    export_concurrency: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        alias="PLANMAP_EXPORT_CONCURRENCY",
+        description="Exports (/api/export, /api/projects?format=csv) one worker runs at once; more wait briefly, "
+        "then get 503 with Retry-After. Bounds the memory and database time big downloads can take.",
+    )
+    export_queue_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=120,
+        alias="PLANMAP_EXPORT_QUEUE_SECONDS",
+        description="How long an export waits for a free slot (PLANMAP_EXPORT_CONCURRENCY) before the 503.",
+    )
+    export_anonymous_max_features: int = Field(
+        default=20_000,
+        ge=1,
+        le=10_000_000,
+        alias="PLANMAP_EXPORT_ANONYMOUS_MAX_FEATURES",
+        description="Most projects one export may hold for a caller who is not logged in (413 above, asking to "
+        "filter or log in); staff exports are bounded by the concurrency limit only.",
+    )
     pg_bin_dir: Path = Field(
         default=Path("/usr/lib/postgresql/15/bin"),
         alias="PLANMAP_PG_BIN",

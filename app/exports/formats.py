@@ -4,8 +4,9 @@ The writers take the flat rows of `fetch_rows` (the rows the CSV export writes: 
 with ';', figures as JSON text, geometry as WKT with 7 decimals), so every format without
 lists carries the same columns and the same values, and the flattening is done once, in SQL.
 
-GDAL writes to files, so each writer works in a temporary directory that is removed before
-the bytes are returned; the router runs `write_export` in a worker thread because GDAL blocks.
+GDAL writes to files, so each writer works in a temporary directory: `write_export_file` fills it
+from the streamed batches of an export (a GeoPackage batch by batch) and the router sends the file
+from disk in pieces, then removes the directory.
 
 Formats and their limits:
 - GeoPackage: one layer `projects`, mixed geometry types, full field names.
@@ -17,14 +18,16 @@ Formats and their limits:
   ExtendedData.
 """
 
+import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 import geopandas as gpd
 import pandas as pd
 import pyogrio
@@ -84,11 +87,6 @@ def export_filename(fmt: ExportFormat, towns: Sequence[str], today: date | None 
     day = today or datetime.now(LIANZHOU_TZ).date()
     parts = ["planmap-projects", *(towns if len(towns) == 1 else []), day.strftime("%Y%m%d")]
     return "-".join(parts) + EXTENSIONS[fmt]
-
-
-def geojson_bytes(features_json: str) -> bytes:
-    """A standalone FeatureCollection around the features PostGIS serialised (no paging links)."""
-    return b'{"type":"FeatureCollection","features":' + features_json.encode() + b"}"
 
 
 def export_columns(with_distance: bool) -> list[str]:
@@ -256,12 +254,41 @@ FILE_WRITERS: dict[ExportFormat, FileWriter] = {
 }
 
 
-def write_export(rows: Sequence[Mapping[str, Any]], fmt: ExportFormat, with_distance: bool) -> bytes:
-    """Write one of the GDAL formats in a temporary directory and return the file's bytes.
+def append_gpkg(frame: gpd.GeoDataFrame, path: Path, first: bool) -> None:
+    """Add one batch to the GeoPackage's `projects` layer (created by the first batch), mixed geometries allowed."""
+    pyogrio.write_dataframe(frame, path, layer="projects", driver="GPKG", geometry_type="Unknown", append=not first)
 
-    Blocking (GDAL I/O): call it from a worker thread in async code.
+
+async def write_export_file(
+    batches: AsyncIterator[Sequence[Any]], fmt: ExportFormat, with_distance: bool
+) -> tuple[Path, Path]:
+    """Write the rows of `batches` as one of the GDAL formats into a new temporary directory.
+
+    Returns the file and its directory; the caller removes the directory (after sending the file).
+    A GeoPackage is appended batch by batch, so only one batch is ever in memory; a Shapefile zip
+    needs every text's length before it names its continuation fields, and GDAL's KML driver cannot
+    append, so those two gather the batches first (as compact frames, not rows). GDAL blocks, so it
+    runs in a worker thread.
     """
-    writer = FILE_WRITERS[fmt]
-    frame = rows_to_frame(rows, with_distance)
-    with tempfile.TemporaryDirectory(prefix="planmap-export-") as folder:
-        return writer(frame, Path(folder)).read_bytes()
+    folder = Path(tempfile.mkdtemp(prefix="planmap-export-"))
+    try:
+        frames: list[gpd.GeoDataFrame] = []
+        written = 0
+        path = folder / "planmap-projects.gpkg"
+        async for rows in batches:
+            frame = rows_to_frame([row._mapping for row in rows], with_distance)
+            if fmt is ExportFormat.GPKG:
+                await anyio.to_thread.run_sync(append_gpkg, frame, path, written == 0)
+                written += len(frame)
+            else:
+                frames.append(frame)
+        if fmt is ExportFormat.GPKG:
+            if written == 0:
+                await anyio.to_thread.run_sync(append_gpkg, rows_to_frame([], with_distance), path, True)
+            return path, folder
+        whole = pd.concat(frames, ignore_index=True) if frames else rows_to_frame([], with_distance)
+        whole = gpd.GeoDataFrame(whole, geometry="geometry", crs="EPSG:4326")
+        return await anyio.to_thread.run_sync(FILE_WRITERS[fmt], whole, folder), folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise

@@ -5,12 +5,19 @@ asking for a million random URLs adds one `<unmatched>` series, not a million. E
 its own registry (tests build many apps in one process; the global registry would refuse the
 second one's metrics). With several uvicorn workers each worker answers for itself: scrape
 each, or run one worker per port behind the proxy.
+
+Who may read it: the counts by route and status tell an outsider which endpoints are used, how
+slow they are and how the database pool copes (where a load attack would hurt), so `/metrics` is
+for staff only unless PLANMAP_METRICS_PUBLIC says otherwise: an admin or planner (bearer token or
+session cookie), or Prometheus with the long-lived PLANMAP_METRICS_TOKEN. The static token is
+checked first and needs no database, so monitoring keeps working while the database is down.
 """
 
+import hmac
 import time
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -19,6 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.dependencies import optional_principal, unauthorized
+from app.core.dependencies import get_engine, read_connection
+from app.core.settings import Settings
 from app.middleware.request_id import route_template
 
 router = APIRouter(include_in_schema=False)
@@ -99,7 +109,29 @@ class MetricsMiddleware:
             self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
 
 
-@router.get("/metrics")
+def _bearer(request: Request) -> str | None:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def metrics_access(request: Request) -> None:
+    """Let the request read /metrics, or answer 401 (who are you?) / 403 (not staff enough)."""
+    settings: Settings = request.app.state.settings
+    if settings.metrics_public:
+        return
+    bearer = _bearer(request)
+    token = settings.metrics_token
+    if bearer is not None and token is not None and hmac.compare_digest(bearer.encode(), token.encode()):
+        return
+    async with read_connection(get_engine(request)) as conn:
+        principal = await optional_principal(request, conn, bearer)
+    if principal is None:
+        raise unauthorized("/metrics is for staff: send an admin's or planner's bearer token or PLANMAP_METRICS_TOKEN")
+    if not principal.edits_everywhere:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="/metrics is for admins and planners only")
+
+
+@router.get("/metrics", dependencies=[Depends(metrics_access)])
 async def metrics_endpoint(request: Request) -> Response:
     metrics: Metrics = request.app.state.metrics
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -68,16 +68,23 @@ _FLAT_SQL: dict[str, str] = {
 _FLAT_SELECT = ", ".join(f"{_FLAT_SQL[c]} AS {c}" if c in _FLAT_SQL else f"p.{c}" for c in CSV_COLUMNS)
 
 
-async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
-    """Flat rows (lists joined with ';', figures as JSON, geometry as WKT) for CSV."""
+def rows_sql(flt: ProjectFilter, paged: bool = True) -> tuple[str, dict[str, Any]]:
+    """Flat rows (lists joined with ';', figures as JSON, geometry as WKT) in the filter's order; with
+    `paged`, bind `limit` and `offset` too. One SQL for CSV, the GDAL formats and their streams."""
     matching, params = flt.matching()
     distance = flt.distance_sql() or "NULL::float8"
     order = "distance_m, p.slug" if flt.near else "p.slug"
     sql = f"""
         SELECT {_FLAT_SELECT},
                round(({distance})::numeric, 1) AS distance_m, ST_AsText(p.geom, 7) AS wkt
-        FROM {matching} ORDER BY {order} LIMIT :limit OFFSET :offset
+        FROM {matching} ORDER BY {order}{" LIMIT :limit OFFSET :offset" if paged else ""}
     """
+    return sql, params
+
+
+async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Flat rows (`rows_sql`) of one page, for CSV."""
+    sql, params = rows_sql(flt)
     result = await conn.execute(text(sql), {**params, "limit": limit, "offset": offset})
     return [dict(r._mapping) for r in result]
 

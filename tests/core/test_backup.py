@@ -156,3 +156,20 @@ def test_a_broken_backup_changes_nothing(source: str, tmp_path: Path) -> None:
     assert fingerprint(source) == before
     missing = planmap(source, "restore", str(tmp_path / "nope.dump"))
     assert missing.returncode == 1 and "no such file" in missing.stderr
+
+
+def test_a_backup_is_readable_by_its_owner_only(source: str, tmp_path: Path) -> None:
+    """A dump holds password hashes and every sensitive site's precise place: never world-readable, even
+    under the usual umask 022 and when it replaces an older, readable backup of the same name."""
+    file = tmp_path / "planmap.dump"
+    file.write_bytes(b"an older backup")
+    file.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        result = planmap(source, "backup", str(file))
+    finally:
+        os.umask(previous)
+    assert result.returncode == 0, result.stderr
+    assert file.stat().st_size > 1000
+    assert oct(file.stat().st_mode & 0o777) == oct(0o600)
+    assert [p.name for p in tmp_path.iterdir()] == ["planmap.dump"]  # no partial file left behind

@@ -89,7 +89,7 @@ def test_metrics_count_requests_by_route_template_and_status(served: tuple[str, 
         for slug in ("tanling-pumped-storage", "no-such-project", "another-missing-one"):
             client.get(f"/api/projects/{slug}")
         client.get("/some/scanner/probe.php")
-        scrape = client.get("/metrics")
+        scrape = client.get("/metrics", headers={"Authorization": f"Bearer {login(client, 'planner')}"})
     assert scrape.headers["content-type"].startswith("text/plain")
     body = scrape.text
 
