@@ -20,7 +20,7 @@ Formats and their limits:
 import tempfile
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from app.core.clock import LIANZHOU_TZ
 from app.queries.project_pages import CSV_COLUMNS
 
 
@@ -57,9 +58,6 @@ EXTENSIONS: dict[ExportFormat, str] = {
     ExportFormat.KML: ".kml",
     ExportFormat.CSV: ".csv",
 }
-
-# The date in a file name is Lianzhou's (China Standard Time, no daylight saving), not the server's.
-LIANZHOU_TZ = timezone(timedelta(hours=8))
 
 INT_COLUMNS = ("start_year", "end_year", "version")
 FLOAT_COLUMNS = ("distance_m",)

@@ -14,7 +14,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, text
 
-from app.exports.formats import LIANZHOU_TZ
+from app.core.clock import LIANZHOU_TZ
 from app.queries.sources import project_source
 from app.web.data import DEFAULT_COLOR, STATUS_COLORS
 from app.web.i18n import MESSAGES

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from app.exports.formats import LIANZHOU_TZ
+from app.core.clock import LIANZHOU_TZ
 from app.web.i18n import Translator
 
 EARTH_RADIUS_M = 6_371_008.8

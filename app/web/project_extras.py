@@ -11,8 +11,8 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core import clock
 from app.feedback.queries import public_feedback
-from app.queries.project_filter import lianzhou_today
 from app.web.data import Vocab
 from app.web.history_view import describe
 from app.web.i18n import Translator
@@ -51,7 +51,7 @@ async def project_extras(
         "edit_statuses": vocab.statuses,
         "edit_precisions": PRECISIONS,
         # The server refuses a status date after Lianzhou's today, so the form offers no later one.
-        "today": lianzhou_today().isoformat(),
+        "today": clock.today().isoformat(),
         "extras_config": {
             "slug": slug,
             "history": f"/api/projects/{slug}/history",
