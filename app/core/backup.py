@@ -71,7 +71,7 @@ def _tool(bin_dir: Path, name: str) -> str:
     path = bin_dir / name
     if path.is_file():
         return str(path)
-    raise BackupError(f"{path} not found: install PostgreSQL 15 client tools or set PLANMAP_PG_BIN")
+    raise BackupError(f"{path} not found: install PostgreSQL 15 client tools or set PLANMAP_PG_BIN_DIR")
 
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:

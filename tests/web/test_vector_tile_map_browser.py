@@ -26,7 +26,7 @@ __all__ = ["api", "browser", "page"]  # fixtures, used by name
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
     """A real server whose maps treat any catalog as large; no base tiles (there is no internet)."""
-    app = create_app(settings.model_copy(update={"tiles": "none", "map_vector_tiles_above": 0}))
+    app = create_app(settings.with_changes(tiles="none", map_vector_tiles_above=0))
     with serve_app(app) as url:
         yield url
 
