@@ -25,18 +25,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
-from app.core import dbadmin, migrate
+from app.core import dbadmin, migrate, queries
 from app.core.db import make_sync_engine
-
-_APP_TABLES = text(
-    """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-       ORDER BY c.relname"""
-)
 
 
 class BackupError(RuntimeError):
@@ -88,11 +80,6 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _row_counts(conn: Connection) -> dict[str, int]:
-    tables = list(conn.execute(_APP_TABLES).scalars())
-    return {t: int(conn.execute(text(f'SELECT count(*) FROM public."{t}"')).scalar_one()) for t in tables}
-
-
 def _run(command: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -106,8 +93,8 @@ def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
     engine = make_sync_engine(url)
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            rows = _row_counts(conn)
+            snapshot = conn.execute(queries.EXPORT_SNAPSHOT).scalar_one()
+            rows = queries.row_counts(conn)
             revision = migrate.current_revision(conn)
             tmp = file.with_name(file.name + ".partial")
             _run([pg_dump, "-Fc", "-n", "public", f"--snapshot={snapshot}", "-f", str(tmp), "-d", uri], env)
@@ -143,7 +130,7 @@ def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
     engine = make_sync_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(queries.ENSURE_POSTGIS)
         with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as listing:
             listing.write(_restore_list(pg_restore, file, env))
         try:
@@ -167,7 +154,7 @@ def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
         finally:
             os.unlink(listing.name)
         with engine.connect() as conn:
-            rows = _row_counts(conn)
+            rows = queries.row_counts(conn)
             revision = migrate.current_revision(conn)
     finally:
         engine.dispose()

@@ -80,7 +80,7 @@ def _field_label(name: str, t: Translator) -> str:
 
 
 def describe(rows: list[dict[str, Any]], t: Translator, status_label: Callable[[str], str]) -> list[HistoryRow]:
-    """Audit rows (newest first, as app.web.data.project_history gives them) as readable rows."""
+    """Audit rows (newest first, as app.queries.page_data.project_history gives them) as readable rows."""
     out = []
     for row in rows:
         changes: dict[str, Any] = row.get("changes") or {}

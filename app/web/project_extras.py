@@ -11,9 +11,9 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Vocab
 from app.core import clock
 from app.feedback.queries import public_feedback
-from app.web.data import Vocab
 from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
