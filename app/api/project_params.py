@@ -15,8 +15,9 @@ from app.api.errors import bad_parameter
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
 from app.catalog.vocab import Category, Status, WarningKind
+from app.core import clock
 from app.core.dependencies import get_conn
-from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, lianzhou_today, unknown_towns
+from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
@@ -85,7 +86,7 @@ async def read_context(
     ] = None,
 ) -> ProjectFilter:
     """Who reads and as of when: staff see sensitive sites precisely, the public a generalized place."""
-    if as_of is not None and as_of > lianzhou_today():
+    if as_of is not None and as_of > clock.today():
         raise bad_parameter("as_of", "as_of cannot be in the future")
     return ProjectFilter(as_of=as_of, staff=principal is not None, stale_days=request.app.state.settings.stale_days)
 

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.api.dates import IsoDate
 from app.api.errors import bad_parameter
 from app.api.project_params import project_filter, read_context
+from app.core import clock
 from app.core.dependencies import get_conn
 from app.queries.facets import facet_counts
-from app.queries.project_filter import ProjectFilter, lianzhou_today
+from app.queries.project_filter import ProjectFilter
 from app.queries.stats import plan_stats, status_changes
 
 router = APIRouter(prefix="/api", tags=["stats"])
@@ -47,7 +48,7 @@ async def compare_stats(
 ) -> dict[str, Any]:
     if date_from > date_to:
         raise bad_parameter("from", "`from` must not be after `to`")
-    if date_to > lianzhou_today():
+    if date_to > clock.today():
         raise bad_parameter("to", "`to` cannot be in the future")
     before, after = replace(context, as_of=date_from), replace(context, as_of=date_to)
     first, second = await plan_stats(conn, before), await plan_stats(conn, after)

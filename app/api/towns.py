@@ -3,20 +3,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.errors import not_found
 from app.api.responses import GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn
-from app.queries.geojson import (
-    COUNTY_FEATURE,
-    TOWN_COUNTS_JOIN,
-    TOWN_FEATURE,
-    TOWN_FEATURE_JOINED,
-    TOWN_FEATURE_UNCOUNTED,
-    feature_collection,
-)
+from app.queries.towns import county_collection, town_feature, towns_collection
 
 router = APIRouter(prefix="/api/towns", tags=["towns"])
 
@@ -32,12 +24,7 @@ async def list_towns(
         ),
     ] = True,
 ) -> GeoJSONResponse:
-    if counts:
-        sql = feature_collection(TOWN_FEATURE_JOINED, f"FROM towns t {TOWN_COUNTS_JOIN} ORDER BY t.slug")
-    else:
-        sql = feature_collection(TOWN_FEATURE_UNCOUNTED, "FROM towns t ORDER BY t.slug")
-    body = (await conn.execute(text(sql))).scalar_one()
-    return GeoJSONResponse(body)
+    return GeoJSONResponse(await towns_collection(conn, counts))
 
 
 @router.get("/{slug}", response_class=GeoJSONResponse, responses=geojson_responses(e404="No such town"))
@@ -45,9 +32,7 @@ async def get_town(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     slug: Annotated[str, Path(max_length=40, examples=["xingzi"])],
 ) -> GeoJSONResponse:
-    body = (
-        await conn.execute(text(f"SELECT ({TOWN_FEATURE})::text FROM towns t WHERE t.slug = :slug"), {"slug": slug})
-    ).scalar_one_or_none()
+    body = await town_feature(conn, slug)
     if body is None:
         raise not_found("town", slug)
     return GeoJSONResponse(body)
@@ -58,5 +43,4 @@ county_router = APIRouter(prefix="/api", tags=["towns"])
 
 @county_router.get("/county", response_class=GeoJSONResponse, responses=geojson_responses(), summary="County outline")
 async def get_county(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> GeoJSONResponse:
-    body = (await conn.execute(text(feature_collection(COUNTY_FEATURE, "FROM county_boundary c")))).scalar_one()
-    return GeoJSONResponse(body)
+    return GeoJSONResponse(await county_collection(conn))

@@ -9,8 +9,9 @@ import csv
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
+from app.catalog import queries
 from app.catalog.report import LoadReport
 from app.history import audit
 
@@ -33,25 +34,14 @@ def load_county(conn: Connection, geodata: Path, report: LoadReport) -> None:
             "crs_note": props["crs_note"],
         }
         existing = conn.execute(
-            text(
-                """SELECT name_zh = :name_zh AND name_en = :name_en AND source = :source
-                          AND crs_note = :crs_note
-                          AND ST_OrderingEquals(geom, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:geom), 4326)))
-                   FROM county_boundary WHERE adcode = :adcode"""
-            ),
+            queries.COUNTY_UNCHANGED,
             params,
         ).scalar()
         if existing is True:
             report.unchanged.append(props["adcode"])
             continue
         conn.execute(
-            text(
-                """INSERT INTO county_boundary (adcode, name_zh, name_en, geom, source, crs_note)
-                   VALUES (:adcode, :name_zh, :name_en,
-                           ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:geom), 4326)), :source, :crs_note)
-                   ON CONFLICT (adcode) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
-                       geom = EXCLUDED.geom, source = EXCLUDED.source, crs_note = EXCLUDED.crs_note"""
-            ),
+            queries.UPSERT_COUNTY,
             params,
         )
         (report.inserted if existing is None else report.updated).append(props["adcode"])
@@ -72,23 +62,13 @@ def load_towns(conn: Connection, geodata: Path, report: LoadReport) -> None:
             "seat_source": SEAT_SOURCE,
         }
         same = conn.execute(
-            text(
-                """SELECT name_zh = :name_zh AND name_en = :name_en AND kind = :kind
-                          AND ST_Equals(seat, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))
-                   FROM towns WHERE slug = :slug"""
-            ),
+            queries.TOWN_UNCHANGED,
             params,
         ).scalar()
         if same is True:
             continue
         conn.execute(
-            text(
-                """INSERT INTO towns (slug, name_zh, name_en, kind, seat, seat_source, area_precision)
-                   VALUES (:slug, :name_zh, :name_en, :kind, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326),
-                           :seat_source, 'approximate')
-                   ON CONFLICT (slug) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en,
-                       kind = EXCLUDED.kind, seat = EXCLUDED.seat, seat_source = EXCLUDED.seat_source"""
-            ),
+            queries.UPSERT_TOWN,
             params,
         )
         (report.inserted if same is None else report.updated).append(row["slug"])
@@ -104,23 +84,7 @@ def _derive_town_areas(conn: Connection) -> list[str]:
     """Recompute approximate town areas; returns the towns whose area changed."""
     changed = (
         conn.execute(
-            text(
-                """
-            WITH county AS (SELECT ST_Union(geom) AS geom FROM county_boundary),
-                 cells AS (
-                   SELECT (ST_Dump(ST_VoronoiPolygons(ST_Collect(t.seat), 0.0,
-                                    ST_Expand(ST_Envelope(county.geom), 0.5)))).geom AS cell
-                   FROM towns t, county GROUP BY county.geom),
-                 areas AS (
-                   SELECT t.id, ST_Multi(ST_CollectionExtract(ST_Intersection(c.cell, county.geom), 3)) AS area
-                   FROM towns t JOIN cells c ON ST_Contains(c.cell, t.seat) CROSS JOIN county
-                   WHERE t.area_precision = 'approximate')
-            UPDATE towns t SET area = a.area, area_source = :source
-            FROM areas a
-            WHERE t.id = a.id AND (t.area IS NULL OR NOT ST_Equals(t.area, a.area))
-            RETURNING t.slug
-            """
-            ),
+            queries.DERIVE_TOWN_AREAS,
             {"source": AREA_SOURCE},
         )
         .scalars()

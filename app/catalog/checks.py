@@ -7,33 +7,15 @@ is judged the same way whoever submits it.
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from app.catalog import queries
 from app.catalog.vocab import Category, Precision, allowed_geometry_types
 
 # Points and areas must lie in the county; this tolerance (about 200 m) absorbs the
 # generalisation of the county outline, not guesswork about the site.
 COUNTY_TOLERANCE_DEG = 0.002
-
-_CHECK_SQL = text(
-    """
-    WITH g AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326) AS geom),
-         c AS (SELECT ST_Union(geom) AS geom FROM county_boundary)
-    SELECT replace(ST_GeometryType(g.geom), 'ST_', '')            AS kind,
-           ST_IsValid(g.geom)                                    AS valid,
-           ST_IsValidReason(g.geom)                              AS reason,
-           ST_IsEmpty(g.geom)                                    AS empty,
-           ST_XMin(g.geom) >= -180 AND ST_XMax(g.geom) <= 180
-             AND ST_YMin(g.geom) >= -90 AND ST_YMax(g.geom) <= 90 AS in_range,
-           c.geom IS NOT NULL AND ST_Intersects(g.geom, c.geom)  AS touches_county,
-           c.geom IS NOT NULL AND ST_CoveredBy(g.geom, ST_Buffer(c.geom, :tol)) AS inside_county,
-           ARRAY(SELECT t.slug FROM towns t
-                 WHERE t.area IS NOT NULL AND ST_Intersects(t.area, g.geom)
-                 ORDER BY t.slug)                                AS computed_towns
-    FROM g LEFT JOIN c ON true
-    """
-)
 
 
 @dataclass
@@ -60,7 +42,7 @@ def check_geometry(
     try:
         with conn.begin_nested():
             row = conn.execute(
-                _CHECK_SQL, {"geojson": orjson.dumps(geometry).decode(), "tol": COUNTY_TOLERANCE_DEG}
+                queries.CHECK_GEOMETRY, {"geojson": orjson.dumps(geometry).decode(), "tol": COUNTY_TOLERANCE_DEG}
             ).one()
     except DBAPIError as exc:
         message = str(exc.orig).splitlines()[0] if exc.orig else str(exc)

@@ -42,8 +42,9 @@ from pyproj import CRS
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
 
+from app.catalog import queries
 from app.catalog.projects import (
     ValidFeature,
     differences,
@@ -453,27 +454,10 @@ def _validate(conn: Connection, rows: list[SourceRow], result: ImportResult, pro
     return valid
 
 
-_EXISTING = text("SELECT slug FROM projects WHERE slug = ANY(:slugs)")
-
-# Taken before an --update overwrites: nobody may edit these rows until the import commits,
-# so each update applies to the version just read (the same lock an UPDATE of the rows takes).
-_LOCK = text("SELECT id FROM projects WHERE slug = ANY(:slugs) ORDER BY id FOR NO KEY UPDATE")
-
-# An imported project belongs to the importer: a later seed must never take it back.
-_DISOWN = text("UPDATE projects SET seeded_version = NULL WHERE slug = ANY(:slugs)")
-
-_SAME_GEOMETRY = text(
-    """SELECT ST_AsGeoJSON(p.geom, 15)
-       FROM projects p, (SELECT ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326) AS g) n
-       WHERE p.slug = :slug AND GeometryType(p.geom) = GeometryType(n.g) AND ST_NPoints(p.geom) = ST_NPoints(n.g)
-         AND ST_HausdorffDistance(p.geom, n.g) <= :tol"""
-)
-
-
 def _keep_stored_geometry(conn: Connection, item: ValidFeature) -> ValidFeature:
     """The stored geometry when the file's is the same within the export's precision."""
     stored = conn.execute(
-        _SAME_GEOMETRY, {"slug": item.slug, "geojson": item.geojson, "tol": GEOMETRY_TOLERANCE_DEG}
+        queries.SAME_GEOMETRY, {"slug": item.slug, "geojson": item.geojson, "tol": GEOMETRY_TOLERANCE_DEG}
     ).scalar_one_or_none()
     return ValidFeature(item.feature, stored) if stored is not None else item
 
@@ -504,9 +488,9 @@ def _overwrite(conn: Connection, item: ValidFeature, report: LoadReport) -> None
 def _write(conn: Connection, valid: list[ValidFeature], result: ImportResult, update: bool, progress: Progress) -> None:
     """Insert the new projects and, with `update`, overwrite the existing ones; without it,
     existing ones are only listed as skipped."""
-    existing = set(conn.execute(_EXISTING, {"slugs": [v.slug for v in valid]}).scalars())
+    existing = set(conn.execute(queries.EXISTING_SLUGS, {"slugs": [v.slug for v in valid]}).scalars())
     if update:
-        conn.execute(_LOCK, {"slugs": list(existing)})
+        conn.execute(queries.LOCK_PROJECTS, {"slugs": list(existing)})
         to_write = [_keep_stored_geometry(conn, v) if v.slug in existing else v for v in valid]
     else:
         result.skipped_existing = [v.slug for v in valid if v.slug in existing]
@@ -518,7 +502,7 @@ def _write(conn: Connection, valid: list[ValidFeature], result: ImportResult, up
         else:
             _insert(conn, item, result.report)
         progress.advance()
-    conn.execute(_DISOWN, {"slugs": result.report.updated})
+    conn.execute(queries.DISOWN_PROJECTS, {"slugs": result.report.updated})
 
 
 def import_file(

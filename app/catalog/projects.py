@@ -12,8 +12,9 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, Row, text
+from sqlalchemy import Connection, Row
 
+from app.catalog import queries
 from app.catalog.checks import check_geometry
 from app.catalog.fields import CATALOG_FIELDS
 from app.catalog.plan_text import is_verbatim
@@ -51,7 +52,7 @@ def validate_features(
     With `derive_towns` the towns are taken from where the geometry lies (used when a
     person moves a project and does not say which towns it is in now).
     """
-    known_towns = set(conn.execute(text("SELECT slug FROM towns")).scalars())
+    known_towns = set(conn.execute(queries.TOWN_SLUGS).scalars())
     seen: dict[str, int] = {}
     valid: list[ValidFeature] = []
     for index, raw in enumerate(features):
@@ -86,54 +87,9 @@ def validate_features(
     return valid
 
 
-_EXISTING = text(
-    """SELECT p.id, p.version, p.seeded_version, p.name_zh, p.name_en, p.aliases, p.category, p.status,
-              p.status_basis, p.location_precision, p.location_note, p.plan_chapter, p.plan_section,
-              p.source_quote, p.figures, p.start_year, p.end_year,
-              ST_AsGeoJSON(p.geom)::text AS geojson,
-              ST_OrderingEquals(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326)) AS same_geom,
-              ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                    WHERE pt.project_id = p.id ORDER BY t.slug) AS towns
-       FROM projects p WHERE p.slug = :slug"""
-)
-
-_INSERT = text(
-    """INSERT INTO projects (slug, name_zh, name_en, aliases, category, status, status_basis, geom,
-                             location_precision, location_note, plan_chapter, plan_section, source_quote,
-                             figures, start_year, end_year, version, seeded_version)
-       VALUES (:slug, :name_zh, :name_en, :aliases, :category, :status, :status_basis,
-               ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326), :location_precision, :location_note,
-               :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), :start_year, :end_year, 1,
-               :seeded_version)
-       RETURNING id"""
-)
-
-_UPDATE = text(
-    """UPDATE projects SET name_zh = :name_zh, name_en = :name_en, aliases = :aliases, category = :category,
-              status = :status, status_basis = :status_basis,
-              geom = ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326),
-              location_precision = :location_precision, location_note = :location_note,
-              plan_chapter = :plan_chapter, plan_section = :plan_section, source_quote = :source_quote,
-              figures = CAST(:figures AS jsonb), start_year = :start_year, end_year = :end_year,
-              version = version + 1, updated_at = now(),
-              seeded_version = CASE WHEN :seed_owned THEN version + 1 ELSE seeded_version END
-       WHERE id = :id AND version = :version"""
-)
-
-_DROP_OTHER_TOWNS = text(
-    """DELETE FROM project_towns pt USING towns t
-       WHERE pt.project_id = :id AND t.id = pt.town_id AND NOT (t.slug = ANY(:towns))"""
-)
-_ADD_TOWNS = text(
-    """INSERT INTO project_towns (project_id, town_id)
-       SELECT :id, t.id FROM towns t WHERE t.slug = ANY(:towns)
-       ON CONFLICT DO NOTHING"""
-)
-
-
 def set_towns(conn: Connection, project_id: int, towns: list[str]) -> None:
-    conn.execute(_DROP_OTHER_TOWNS, {"id": project_id, "towns": towns})
-    conn.execute(_ADD_TOWNS, {"id": project_id, "towns": towns})
+    conn.execute(queries.DROP_OTHER_TOWNS, {"id": project_id, "towns": towns})
+    conn.execute(queries.ADD_TOWNS, {"id": project_id, "towns": towns})
 
 
 def _params(item: ValidFeature) -> dict[str, Any]:
@@ -144,7 +100,7 @@ def _params(item: ValidFeature) -> dict[str, Any]:
 
 def stored_project(conn: Connection, item: ValidFeature) -> Row[Any] | None:
     """The stored row of `item`'s project (None when new), with what `differences` compares it by."""
-    return conn.execute(_EXISTING, {"slug": item.slug, "geojson": item.geojson}).one_or_none()
+    return conn.execute(queries.STORED_PROJECT, {"slug": item.slug, "geojson": item.geojson}).one_or_none()
 
 
 def differences(row: Row[Any], item: ValidFeature) -> dict[str, dict[str, Any]]:
@@ -203,14 +159,16 @@ def record_update(
 def insert_project(conn: Connection, item: ValidFeature, seed_owned: bool) -> int:
     """Insert a validated project with its towns; `seed_owned` lets a later seed update it."""
     params = {**_params(item), "seeded_version": 1 if seed_owned else None}
-    project_id = int(conn.execute(_INSERT, params).scalar_one())
+    project_id = int(conn.execute(queries.INSERT_PROJECT, params).scalar_one())
     set_towns(conn, project_id, item.feature.properties.towns)
     return project_id
 
 
 def update_project(conn: Connection, project_id: int, version: int, item: ValidFeature, seed_owned: bool) -> bool:
     """Overwrite a project whose stored version is `version`; False when it has moved on."""
-    result = conn.execute(_UPDATE, {**_params(item), "id": project_id, "version": version, "seed_owned": seed_owned})
+    result = conn.execute(
+        queries.UPDATE_PROJECT, {**_params(item), "id": project_id, "version": version, "seed_owned": seed_owned}
+    )
     if result.rowcount != 1:
         return False
     set_towns(conn, project_id, item.feature.properties.towns)

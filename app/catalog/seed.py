@@ -4,8 +4,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
+from app.catalog import queries
 from app.catalog.boundaries import load_county, load_towns
 from app.catalog.projects import load_projects
 from app.catalog.report import LoadReport
@@ -47,7 +48,7 @@ def seed(engine: Engine, geodata: Path, projects_file: Path | None = None) -> Se
     try:
         with engine.begin() as conn:
             # Dates the catalog's versions and statuses to the plan (see migration 0004's trigger).
-            conn.execute(text("SELECT set_config('planmap.loading_catalog', 'on', true)"))
+            conn.execute(queries.MARK_CATALOG_LOAD)
             county, towns = LoadReport(), LoadReport()
             load_county(conn, geodata, county)
             load_towns(conn, geodata, towns)

@@ -34,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine
+
+from app.catalog import queries
 
 SYNTH_PREFIX = "synth-"
 # Guangdong's extent in WGS84 (minLon, minLat, maxLon, maxLat).
@@ -107,90 +109,31 @@ def wipe(conn: Connection) -> int:
     """Delete every synthetic project (and its town links); returns how many."""
     like = {"p": SYNTH_PREFIX + "%"}
     # Town links first, set-based: otherwise the cascade fires one trigger query per project.
-    conn.execute(
-        text("DELETE FROM project_towns pt USING projects p WHERE pt.project_id = p.id AND p.slug LIKE :p"), like
-    )
-    return conn.execute(text("DELETE FROM projects WHERE slug LIKE :p"), like).rowcount
+    conn.execute(queries.SYNTH_UNLINK_TOWNS, like)
+    return conn.execute(queries.SYNTH_DELETE, like).rowcount
 
 
 def next_index(conn: Connection) -> int:
     """The number after the highest existing `synth-N`, so repeated runs add rather than collide."""
     top = conn.execute(
-        text(
-            "SELECT max(substring(slug FROM '^synth-([0-9]+)$')::bigint) FROM projects WHERE slug LIKE :p",
-        ),
+        queries.SYNTH_NEXT_INDEX,
         {"p": SYNTH_PREFIX + "%"},
     ).scalar()
     return int(top or 0) + 1
 
 
 def _prepare(conn: Connection, templates: list[dict[str, Any]], seed: int) -> None:
-    towns = conn.execute(text("SELECT count(*) FROM towns")).scalar()
+    towns = conn.execute(queries.TOWN_COUNT).scalar()
     if not towns:
         raise SynthError("no towns in the database: run `planmap seed` first (synthetic features get a town)")
+    conn.execute(queries.SYNTH_TEMPLATES_TABLE)
     conn.execute(
-        text(
-            """
-            CREATE TEMP TABLE synth_templates (
-                n int PRIMARY KEY, template_slug text, kind text, name_zh text, name_en text, aliases text[],
-                category text, status text, status_basis text, plan_chapter text, plan_section text,
-                source_quote text, figures jsonb, start_year smallint, end_year smallint
-            ) ON COMMIT DROP
-            """
-        )
-    )
-    conn.execute(
-        text(
-            "INSERT INTO synth_templates VALUES (:n, :template_slug, :kind, :name_zh, :name_en, :aliases, :category, "
-            ":status, :status_basis, :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), "
-            ":start_year, :end_year)"
-        ),
+        queries.SYNTH_INSERT_TEMPLATE,
         templates,
     )
-    conn.execute(
-        text("CREATE TEMP TABLE synth_towns ON COMMIT DROP AS SELECT id, ST_X(seat) AS x, ST_Y(seat) AS y FROM towns")
-    )
+    conn.execute(queries.SYNTH_TOWNS_TABLE)
     # setseed takes a value in [-1, 1]; map any integer seed onto it reproducibly.
-    conn.execute(text("SELECT setseed(:s)"), {"s": (seed % 2_000_001) / 1_000_000 - 1})
-
-
-# One batch: draw template, anchor point and shape numbers per row; grow the geometry the
-# template's kind asks for (a point; a 3-vertex line of 1–10 km; an octagon of 0.3–2 km);
-# insert the projects; link each to the town with the nearest seat. Everything stays in
-# PostgreSQL, so a batch is one round trip.
-_BATCH_SQL = """
-WITH src AS (
-    SELECT g.i,
-           floor(random() * :ntpl)::int AS tn,
-           :minx + random() * (:maxx - :minx) AS x,
-           :miny + random() * (:maxy - :miny) AS y,
-           random() AS r1, random() AS r2, random() AS r3, random() AS r4
-    FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g(i)
-), shaped AS (
-    SELECT 'synth-' || s.i AS slug, s.i, s.x, s.y, t.*,
-           CASE t.kind
-             WHEN 'point' THEN ST_SetSRID(ST_MakePoint(s.x, s.y), 4326)
-             WHEN 'line' THEN ST_SetSRID(ST_MakeLine(ARRAY[
-                 ST_MakePoint(s.x, s.y),
-                 ST_MakePoint(s.x + 0.004 + s.r1 * 0.04, s.y + (s.r2 - 0.5) * 0.04),
-                 ST_MakePoint(s.x + 0.008 + s.r1 * 0.08, s.y + (s.r3 - 0.5) * 0.06)]), 4326)
-             ELSE ST_SetSRID(ST_Buffer(ST_MakePoint(s.x, s.y), 0.003 + s.r4 * 0.015, 'quad_segs=2'), 4326)
-           END AS geom,
-           (SELECT st.id FROM synth_towns st ORDER BY (st.x - s.x) ^ 2 + (st.y - s.y) ^ 2 LIMIT 1) AS town_id
-    FROM src s JOIN synth_templates t ON t.n = s.tn
-), inserted AS (
-    INSERT INTO projects (slug, name_zh, name_en, aliases, category, status, status_basis, geom,
-                          location_precision, location_note, plan_chapter, plan_section, source_quote,
-                          figures, start_year, end_year)
-    SELECT slug, name_zh, name_en || ' (synthetic #' || i || ')', aliases, category, status, status_basis, geom,
-           'approximate', replace(:note, '{template}', template_slug), plan_chapter, plan_section, source_quote,
-           figures, start_year, end_year
-    FROM shaped
-    RETURNING id, slug
-)
-INSERT INTO project_towns (project_id, town_id)
-SELECT ins.id, sh.town_id FROM inserted ins JOIN shaped sh ON sh.slug = ins.slug
-"""
+    conn.execute(queries.SYNTH_SETSEED, {"s": (seed % 2_000_001) / 1_000_000 - 1})
 
 
 def synthesize(
@@ -221,7 +164,7 @@ def synthesize(
         while done < count:
             n = min(batch_size, count - done)
             conn.execute(
-                text(_BATCH_SQL),
+                queries.SYNTH_BATCH,
                 {
                     "ntpl": len(templates),
                     "minx": minx,
@@ -239,6 +182,6 @@ def synthesize(
     if count or wiped:
         # Fresh statistics, so the planner knows the table is now large (outside the transaction).
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE projects"))
-            conn.execute(text("ANALYZE project_towns"))
+            conn.execute(queries.ANALYZE_PROJECTS)
+            conn.execute(queries.ANALYZE_PROJECT_TOWNS)
     return SynthResult(inserted=count, wiped=wiped, first_index=first, seconds=time.monotonic() - started)

@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from app.catalog.synth import DEFAULT_BATCH, SYNTH_PREFIX, SynthError, synthesize
-from app.core.db import make_sync_engine
+from app.cli.engine import cli_engine
 from app.core.settings import get_settings
 
 dev_cli = typer.Typer(help="Developer tools: synthetic data for benchmarks.", no_args_is_help=True)
@@ -30,7 +30,6 @@ def synth(
     Lianzhou town with the nearest seat.
     """
     settings = get_settings()
-    engine = make_sync_engine(settings.database_url)
     console = Console(stderr=True)
     columns = (
         TextColumn("synth"),
@@ -40,7 +39,10 @@ def synth(
         TimeRemainingColumn(),
     )
     try:
-        with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar:
+        with (
+            cli_engine() as engine,
+            Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as bar,
+        ):
             task = bar.add_task("synth", total=count)
             result = synthesize(
                 engine,
@@ -54,7 +56,5 @@ def synth(
     except SynthError as exc:
         typer.echo(f"synth refused: {exc}", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     for line in result.lines():
         typer.echo(line)

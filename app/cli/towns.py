@@ -3,12 +3,11 @@
 from typing import Annotated
 
 import typer
-from sqlalchemy import text
 
-from app.core.db import make_sync_engine
-from app.core.settings import get_settings
+from app.cli.engine import cli_engine
 from app.editing.errors import EditRefused
 from app.editing.proposals import set_town_review
+from app.queries.towns import town_review_settings
 
 towns_cli = typer.Typer(help="Towns and their settings.", no_args_is_help=True)
 
@@ -16,12 +15,8 @@ towns_cli = typer.Typer(help="Towns and their settings.", no_args_is_help=True)
 @towns_cli.command("list")
 def towns_list() -> None:
     """Towns with their review setting."""
-    engine = make_sync_engine(get_settings().database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT slug, name_zh, review_required FROM towns ORDER BY slug")).all()
-    finally:
-        engine.dispose()
+    with cli_engine() as engine, engine.connect() as conn:
+        rows = town_review_settings(conn)
     for row in rows:
         typer.echo(f"{row.slug}\t{row.name_zh}\t{'review required' if row.review_required else 'direct edits'}")
 
@@ -32,13 +27,10 @@ def towns_review(
     required: Annotated[bool, typer.Option("--on/--off", help="Hold officials' edits for a planner's review.")],
 ) -> None:
     """Turn review before publishing on or off for a town."""
-    engine = make_sync_engine(get_settings().database_url)
     try:
-        with engine.begin() as conn:
+        with cli_engine() as engine, engine.begin() as conn:
             set_town_review(conn, town, required, actor="cli")
     except EditRefused as exc:
         typer.echo(f"refused: {exc.detail}", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
     typer.echo(f"{town}: officials' edits {'now wait for review' if required else 'now publish directly'}")

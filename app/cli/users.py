@@ -8,8 +8,7 @@ import typer
 from sqlalchemy import Connection
 
 from app.auth.accounts import AccountError, add_user, assign_towns, list_accounts, set_active, set_password
-from app.core.db import make_sync_engine
-from app.core.settings import get_settings
+from app.cli.engine import cli_engine
 
 users_cli = typer.Typer(help="Staff accounts: admins, planners, and officials scoped to towns.", no_args_is_help=True)
 
@@ -21,15 +20,12 @@ PasswordStdin = Annotated[
 
 
 def _in_transaction(work: Callable[[Connection], T]) -> T:
-    engine = make_sync_engine(get_settings().database_url)
     try:
-        with engine.begin() as conn:
+        with cli_engine() as engine, engine.begin() as conn:
             return work(conn)
     except AccountError as exc:
         typer.echo(f"refused: {exc}", err=True)
         raise typer.Exit(1) from None
-    finally:
-        engine.dispose()
 
 
 def _password(from_stdin: bool) -> str:

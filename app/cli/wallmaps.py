@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from app.core.db import make_sync_engine
-from app.core.settings import get_settings
+from app.cli.engine import cli_engine
 from app.wallmap.data import load_wallmap, town_slugs
 from app.wallmap.document import render_wallmap
 from app.wallmap.router import wallmap_filename
@@ -21,19 +20,15 @@ def wallmaps(
     town: Annotated[str | None, typer.Option("--town", help="Only this town (slug, e.g. xingzi).")] = None,
 ) -> None:
     """Write an A3 wall map PDF for each town (or only --town) into OUTDIR."""
-    engine = make_sync_engine(get_settings().database_url)
-    try:
-        with engine.connect() as conn:
-            slugs = town_slugs(conn)
-            if town is not None and town not in slugs:
-                typer.echo(f"no town '{town}'; towns are: {', '.join(slugs)}", err=True)
-                raise typer.Exit(1)
-            outdir.mkdir(parents=True, exist_ok=True)
-            for slug in [town] if town else slugs:
-                data = load_wallmap(conn, slug)
-                assert data is not None  # the slug was just listed
-                path = outdir / wallmap_filename(slug, data.made_on.isoformat())
-                path.write_bytes(render_wallmap(data))
-                typer.echo(f"{path}: {len(data.projects)} projects")
-    finally:
-        engine.dispose()
+    with cli_engine() as engine, engine.connect() as conn:
+        slugs = town_slugs(conn)
+        if town is not None and town not in slugs:
+            typer.echo(f"no town '{town}'; towns are: {', '.join(slugs)}", err=True)
+            raise typer.Exit(1)
+        outdir.mkdir(parents=True, exist_ok=True)
+        for slug in [town] if town else slugs:
+            data = load_wallmap(conn, slug)
+            assert data is not None  # the slug was just listed
+            path = outdir / wallmap_filename(slug, data.made_on.isoformat())
+            path.write_bytes(render_wallmap(data))
+            typer.echo(f"{path}: {len(data.projects)} projects")

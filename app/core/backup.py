@@ -26,18 +26,10 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
-from app.core import dbadmin, migrate
+from app.core import dbadmin, migrate, queries
 from app.core.db import make_sync_engine
-
-_APP_TABLES = text(
-    """SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-         AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'e')
-       ORDER BY c.relname"""
-)
 
 
 class BackupError(RuntimeError):
@@ -72,7 +64,7 @@ def _tool(bin_dir: Path, name: str) -> str:
     path = bin_dir / name
     if path.is_file():
         return str(path)
-    raise BackupError(f"{path} not found: install PostgreSQL 15 client tools or set PLANMAP_PG_BIN")
+    raise BackupError(f"{path} not found: install PostgreSQL 15 client tools or set PLANMAP_PG_BIN_DIR")
 
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
@@ -87,11 +79,6 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 
 def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
-
-
-def _row_counts(conn: Connection) -> dict[str, int]:
-    tables = list(conn.execute(_APP_TABLES).scalars())
-    return {t: int(conn.execute(text(f'SELECT count(*) FROM public."{t}"')).scalar_one()) for t in tables}
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
@@ -122,8 +109,8 @@ def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
     engine = make_sync_engine(url)
     try:
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
-            snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            rows = _row_counts(conn)
+            snapshot = conn.execute(queries.EXPORT_SNAPSHOT).scalar_one()
+            rows = queries.row_counts(conn)
             revision = migrate.current_revision(conn)
             tmp = _owner_only_file(file.with_name(file.name + ".partial"))
             try:
@@ -163,7 +150,7 @@ def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
     engine = make_sync_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            conn.execute(queries.ENSURE_POSTGIS)
         with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as listing:
             listing.write(_restore_list(pg_restore, file, env))
         try:
@@ -187,7 +174,7 @@ def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
         finally:
             os.unlink(listing.name)
         with engine.connect() as conn:
-            rows = _row_counts(conn)
+            rows = queries.row_counts(conn)
             revision = migrate.current_revision(conn)
     finally:
         engine.dispose()

@@ -18,9 +18,16 @@ from app.core.settings import Settings
 SESSION_OPTIONS = "-c jit=off"
 
 
-def make_sync_engine(url: str) -> Engine:
-    """Engine for short-lived CLI work (migrations, seed, import), with the app's session settings."""
-    return create_engine(url, pool_pre_ping=True, future=True, connect_args={"options": SESSION_OPTIONS})
+def make_sync_engine(url: str, connect_timeout: int | None = None) -> Engine:
+    """Engine for short-lived CLI work (migrations, seed, import), with the app's session settings.
+
+    `connect_timeout` (seconds) lets a command give up on an unreachable host quickly instead of
+    waiting for the operating system's TCP timeout.
+    """
+    connect_args: dict[str, object] = {"options": SESSION_OPTIONS}
+    if connect_timeout is not None:
+        connect_args["connect_timeout"] = connect_timeout
+    return create_engine(url, pool_pre_ping=True, future=True, connect_args=connect_args)
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:

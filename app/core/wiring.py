@@ -21,7 +21,7 @@ from app.core import db_errors, request_errors
 from app.core.logging_setup import configure_logging
 from app.core.ratelimit import LoginRateLimiter
 from app.core.settings import Settings
-from app.core.startup_checks import refuse_insecure_settings
+from app.core.startup_checks import refuse_insecure_settings, refuse_unknown_settings
 from app.middleware import metrics
 from app.middleware.allow_header import AllowHeaderMiddleware
 from app.middleware.body_limit import BodyLimitMiddleware
@@ -37,8 +37,9 @@ CORS_EXPOSED_HEADERS = ["ETag", "Location", "Retry-After", "Warning", "X-Request
 
 
 def prepare(settings: Settings) -> None:
-    """Before building the app: logging, then refuse development defaults in production."""
+    """Before building the app: logging, then refuse unknown PLANMAP_ variables and, in production, defaults."""
     configure_logging(settings.log_level, settings.log_json)
+    refuse_unknown_settings()
     refuse_insecure_settings(settings)
 
 

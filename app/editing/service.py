@@ -22,11 +22,11 @@ from app.catalog.projects import (
 )
 from app.catalog.report import LoadReport
 from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
+from app.core.clock import today as lianzhou_today
 from app.editing.current import CurrentProject, lock_project
 from app.editing.errors import EditRefused, etag
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
 from app.history import audit, timeline
-from app.queries.project_filter import lianzhou_today
 
 
 def _refuse_problems(report: LoadReport) -> None:

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ import pyogrio
 import shapely
 
 from app.catalog.fields import CSV_COLUMNS, SHP_NAMES
+from app.core.clock import LIANZHOU_TZ
 
 
 class ExportFormat(StrEnum):
@@ -60,9 +61,6 @@ EXTENSIONS: dict[ExportFormat, str] = {
     ExportFormat.KML: ".kml",
     ExportFormat.CSV: ".csv",
 }
-
-# The date in a file name is Lianzhou's (China Standard Time, no daylight saving), not the server's.
-LIANZHOU_TZ = timezone(timedelta(hours=8))
 
 INT_COLUMNS = ("start_year", "end_year", "version")
 FLOAT_COLUMNS = ("distance_m",)

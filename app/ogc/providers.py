@@ -5,14 +5,13 @@ one item, which property filters it takes), so the router stays generic.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Category, Status
 from app.ogc.params import bad_request
 from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
+from app.queries.ogc import plan_years, table_extent, table_feature, table_page
 from app.queries.project_filter import ProjectFilter, unknown_towns
 from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
 
@@ -50,18 +49,6 @@ class Provider:
         raise NotImplementedError
 
 
-async def _bbox_of(conn: AsyncConnection, table: str, column: str) -> list[float] | None:
-    row = (
-        await conn.execute(
-            text(
-                f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                f"FROM (SELECT ST_Extent({column}) e FROM {table}) s"
-            )
-        )
-    ).one()
-    return None if row[0] is None else [round(float(v), 6) for v in row]
-
-
 class ProjectsProvider(Provider):
     id = "projects"
     title = "Plan projects"
@@ -73,8 +60,7 @@ class ProjectsProvider(Provider):
     temporal = True
 
     async def extent(self, conn: AsyncConnection) -> Extent:
-        years = (await conn.execute(text("SELECT min(start_year), max(end_year) FROM projects"))).one()
-        return Extent(await _bbox_of(conn, "projects_public", "geom"), (years[0], years[1]))
+        return Extent(await table_extent(conn, "projects_public", "geom"), await plan_years(conn))
 
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         try:
@@ -110,29 +96,15 @@ class SimpleProvider(Provider):
         self.table, self.alias, self.geom, self.key, self.feature_sql = table, alias, geom, key, feature_sql
 
     async def extent(self, conn: AsyncConnection) -> Extent:
-        return Extent(await _bbox_of(conn, self.table, self.geom), None)
+        return Extent(await table_extent(conn, self.table, self.geom), None)
 
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
-        a = self.alias
-        params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
-        where = "true"
-        if query.bbox:
-            where = f"{a}.{self.geom} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
-            params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
-        sql = f"""
-            WITH matched AS (SELECT {a}.* FROM {self.table} {a} WHERE {where}),
-                 page AS (SELECT * FROM matched ORDER BY {self.key} LIMIT :limit OFFSET :offset)
-            SELECT (SELECT count(*) FROM matched), count(*),
-                   COALESCE(json_agg({self.feature_sql} ORDER BY {a}.{self.key}), '[]'::json)::text
-            FROM page {a}
-        """
-        total, returned, features = (await conn.execute(text(sql), params)).one()
-        return FeaturePage(int(total), int(returned), features)
+        return await table_page(
+            conn, self.table, self.alias, self.geom, self.key, self.feature_sql, query.bbox, query.limit, query.offset
+        )
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
-        a = self.alias
-        sql = f"SELECT ({self.feature_sql})::text FROM {self.table} {a} WHERE {a}.{self.key} = :id"
-        return (await conn.execute(text(sql), {"id": feature_id})).scalar_one_or_none()
+        return await table_feature(conn, self.table, self.alias, self.key, self.feature_sql, feature_id)
 
 
 PROVIDERS: dict[str, Provider] = {

@@ -4,7 +4,6 @@ GDAL's OAPIF driver and QGIS walk these links, so every response carries absolut
 `links` with the right media types, and paging follows `next`.
 """
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -16,6 +15,7 @@ from app.api.paging import collection_bytes, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
+from app.core import clock
 from app.core.dependencies import get_conn
 from app.ogc.params import (
     DEFAULT_LIMIT,
@@ -184,7 +184,7 @@ async def items(
     page = await provider.items(conn, query)
     links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE)
     links.append({"rel": "collection", "type": JSON, "href": f"{_base(request)}/ogc/collections/{provider.id}"})
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return GeoJSONResponse(collection_bytes(page, links, timeStamp=stamp), headers={"Content-Crs": f"<{CRS84}>"})
 
 

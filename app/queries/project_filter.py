@@ -7,13 +7,14 @@ geography index for distance).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Category, Status, WarningKind
+from app.core import clock
 from app.queries.sources import project_source
 
 MAX_RADIUS_M = 200_000.0
@@ -45,11 +46,6 @@ def rag_sql(warnings: str) -> str:
     )
 
 
-def lianzhou_today() -> date:
-    """Today's date in Lianzhou (UTC+8), the date warnings are judged on."""
-    return (datetime.now(UTC) + timedelta(hours=8)).date()
-
-
 @dataclass(frozen=True)
 class Near:
     lon: float
@@ -76,7 +72,7 @@ class ProjectFilter:
     def source(self) -> tuple[str, dict[str, Any]]:
         """The FROM item for `p`, with every parameter the project SQL may refer to."""
         sql, params = project_source(staff=self.staff, as_of=self.as_of)
-        return sql, {**params, "f_ref_date": self.as_of or lianzhou_today(), "f_stale_days": self.stale_days}
+        return sql, {**params, "f_ref_date": self.as_of or clock.today(), "f_stale_days": self.stale_days}
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """SQL condition on `projects p` and its bind parameters."""

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 
 from app.catalog.fields import field_label
-from app.exports.formats import LIANZHOU_TZ
+from app.core.clock import LIANZHOU_TZ
 from app.history.timeline import Entry
 from app.web.i18n import Translator
 

@@ -24,7 +24,8 @@ from urllib.parse import quote
 from fastapi import Request
 
 from app.catalog.vocab import STATUSES_NEEDING_REASON, WarningKind
-from app.queries.project_filter import RED, ProjectFilter, lianzhou_today
+from app.core import clock
+from app.queries.project_filter import RED, ProjectFilter
 from app.web.i18n import Lang, Translator
 from app.web.i18n_monitoring import DASHBOARD_JS_KEYS
 
@@ -47,7 +48,7 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
 class PageAsOf:
     """The `as_of` of one page request: the day to show, or why the value given was ignored."""
 
-    today: date = field(default_factory=lianzhou_today)
+    today: date = field(default_factory=clock.today)
     day: date | None = None
     rejected: str | None = None  # the value as typed, when ignored
     problem: str | None = None  # "invalid" or "future"
@@ -68,7 +69,7 @@ class PageAsOf:
 
 def parse_as_of(raw: str | None, today: date | None = None) -> PageAsOf:
     """`as_of` as the API reads it (YYYY-MM-DD, not after Lianzhou's today); anything else is ignored."""
-    today = today or lianzhou_today()
+    today = today or clock.today()
     if raw is None or raw.strip() == "":
         return PageAsOf(today=today)
     value = raw.strip()

@@ -16,10 +16,11 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import load_vocab, status_color
 from app.core.dependencies import get_conn
 from app.core.settings import REPO_ROOT, Settings
+from app.queries import page_data as data
 from app.queries.stats import plan_stats
-from app.web import data
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
 from app.web.maps import build_map
@@ -168,7 +169,7 @@ def projects_from(request: Request, count: int) -> str:
 @router.get("/", response_class=HTMLResponse)
 async def overview(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
-    vocab = await data.load_vocab(conn, t.lang)
+    vocab = await load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
     as_of = page_as_of(request)
     # Counting stops one past the threshold: that is all the choice needs, at any catalog size.
@@ -196,7 +197,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
     town = await data.load_town(conn, slug)
     if town is None:
         return not_found_page(request, t, f"/towns/{slug}")
-    vocab = await data.load_vocab(conn, t.lang)
+    vocab = await load_vocab(conn, t.lang)
     as_of = page_as_of(request)
     counts = await data.town_status_counts(conn, slug, page_filter(request, as_of))
     towns = await data.load_towns(conn, t.lang)
@@ -235,7 +236,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         return not_found_page(request, t, t("as_of_not_recorded", what=f"/projects/{slug}"))
     if project is None:
         return not_found_page(request, t, f"/projects/{slug}")
-    vocab = await data.load_vocab(conn, t.lang)
+    vocab = await load_vocab(conn, t.lang)
     extras = await project_extras(request, conn, t, project, vocab)
     may_edit = extras["can_edit"]
     if as_of.day is not None:
@@ -262,7 +263,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         name=name,
         other_name=other_name,
         status_label=vocab.status_label(project["status"]),
-        status_color=data.STATUS_COLORS.get(project["status"], data.DEFAULT_COLOR),
+        status_color=status_color(project["status"]),
         category_label=vocab.category_label(project["category"]),
         figures=figures,
         as_of=as_of,
@@ -277,7 +278,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
 @router.get("/near", response_class=HTMLResponse)
 async def near_page(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
-    vocab = await data.load_vocab(conn, t.lang)
+    vocab = await load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
     config = {
         "mode": "near",
@@ -300,7 +301,7 @@ async def near_page(request: Request, conn: Conn) -> HTMLResponse:
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
-    vocab = await data.load_vocab(conn, t.lang)
+    vocab = await load_vocab(conn, t.lang)
     as_of = page_as_of(request)
     stats = await plan_stats(conn, page_filter(request, as_of))
     monitoring = dashboard_monitoring(stats, t)

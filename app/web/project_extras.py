@@ -11,10 +11,10 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Vocab
+from app.core import clock
 from app.feedback.queries import public_feedback
 from app.history import timeline
-from app.queries.project_filter import lianzhou_today
-from app.web.data import Vocab
 from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
@@ -54,7 +54,7 @@ async def project_extras(
         "edit_statuses": vocab.statuses,
         "edit_precisions": PRECISIONS,
         # The server refuses a status date after Lianzhou's today, so the form offers no later one.
-        "today": lianzhou_today().isoformat(),
+        "today": clock.today().isoformat(),
         "extras_config": {
             "slug": slug,
             "history": f"/api/projects/{slug}/history",

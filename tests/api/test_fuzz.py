@@ -37,11 +37,7 @@ EXCLUDED_CHECKS = [positive_data_acceptance]
 MAX_EXAMPLES = int(os.environ.get("PLANMAP_FUZZ_EXAMPLES", "25"))
 FUZZ_URL = throwaway_url("planmap_fuzz")
 # Generous login limits: the fuzzer's failed logins must not lock the token endpoint mid-run.
-APP = create_app(
-    Settings(database_url=FUZZ_URL).model_copy(
-        update={"login_failures_per_user": 10**6, "login_failures_per_client": 10**6}
-    )
-)
+APP = create_app(Settings(database_url=FUZZ_URL, login_failures_per_user=10**6, login_failures_per_client=10**6))
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 TOKEN: dict[str, str] = {}
 

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy import Engine, text
 
 from app.catalog.importer import ImportFileError, ImportOptions, ImportResult, import_file
 from app.catalog.seed import seed
-from app.core import migrate
+from app.core import clock, migrate
 from app.core.db import make_sync_engine
 from app.core.settings import REPO_ROOT
 from app.queries.geojson import PROJECT_FEATURE
@@ -45,7 +44,7 @@ def _projects(engine: Engine) -> dict[str, dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
             text(f"SELECT ({PROJECT_FEATURE})::text FROM projects p ORDER BY p.slug"),
-            {"f_ref_date": date.today(), "f_stale_days": 180},
+            {"f_ref_date": clock.today(), "f_stale_days": 180},
         ).scalars()
         features = [orjson.loads(r) for r in rows]
     for feature in features:

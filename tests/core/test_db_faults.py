@@ -123,7 +123,7 @@ def status_of(base: str, path: str) -> int:
 @pytest.mark.parametrize("pre_ping", ["false", "true"], ids=["pre-ping-off", "pre-ping-on"])
 def test_database_restart_while_requests_flow(cluster: Cluster, tmp_path: Path, pre_ping: str) -> None:
     log = tmp_path / "server.log"
-    with serve_app(cluster.url, log, DB_POOL_PRE_PING=pre_ping, PLANMAP_LOG_LEVEL="INFO") as base:
+    with serve_app(cluster.url, log, PLANMAP_DB_POOL_PRE_PING=pre_ping, PLANMAP_LOG_LEVEL="INFO") as base:
         with httpx.Client(base_url=base) as client:
             token = login(client)
         traffic = Traffic(base, token)

@@ -7,13 +7,13 @@ moves each version's recording time to a fixed date, as if the edits had been ma
 """
 
 import itertools
-from datetime import date
 from typing import Any
 
 import pyogrio
 import pytest
 from sqlalchemy import text
 
+from app.core import clock
 from tests.support.editing import EditWorld, etag_of, new_feature
 
 _ids = itertools.count()
@@ -197,7 +197,7 @@ def _public_texts(world: EditWorld, slug: str) -> dict[str, str]:
         "ogc-item": c.get(f"/ogc/collections/projects/items/{slug}").text,
         "history": c.get(f"/api/projects/{slug}/history").text,
         "page": c.get(f"/projects/{slug}").text,
-        "as-of": c.get(f"/api/projects/{slug}", params={"as_of": date.today().isoformat()}).text,
+        "as-of": c.get(f"/api/projects/{slug}", params={"as_of": clock.today().isoformat()}).text,
     }
 
 

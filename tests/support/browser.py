@@ -81,7 +81,7 @@ def serve_app(app: FastAPI, start_timeout: float = 20) -> Iterator[str]:
 def serve_world(world: EditWorld) -> Iterator[str]:
     """A real server on a world's own database (for tests that write), tiles off: a browser
     test must have nothing to fetch from the internet."""
-    settings = world.client.app.state.settings.model_copy(update={"tiles": "none"})
+    settings = world.client.app.state.settings.with_changes(tiles="none")
     with serve_app(create_app(settings)) as url:
         yield url
 

@@ -93,7 +93,7 @@ def open_world(prefix: str = "planmap_edit", **settings: Any) -> Iterator[EditWo
         for username, (role, towns) in USERS.items():
             add_user(conn, username, PASSWORD, role, username, towns, actor="test")
         set_active(conn, "official_gone", False, actor="test")
-    app_settings = Settings(database_url=url).model_copy(update=settings)
+    app_settings = Settings(database_url=url, **settings)
     try:
         with TestClient(create_app(app_settings)) as client:
             yield EditWorld(url, engine, client)

@@ -27,7 +27,7 @@ pytestmark = needs_chromium
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
     """A real server in a thread, tiles off, on the test database."""
-    with serve_app(create_app(settings.model_copy(update={"tiles": "none"}))) as url:
+    with serve_app(create_app(settings.with_changes(tiles="none"))) as url:
         yield url
 
 

@@ -89,7 +89,7 @@ def test_tiles_carry_what_the_map_styles_by(client: TestClient) -> None:
 def app_with_threshold(settings: Settings, first_seed: SeedResult) -> Iterator[Any]:
     def make(threshold: int) -> TestClient:
         update = {"map_vector_tiles_above": threshold, "tiles": "none"}
-        return TestClient(create_app(settings.model_copy(update=update)))
+        return TestClient(create_app(settings.with_changes(**update)))
 
     yield make
 

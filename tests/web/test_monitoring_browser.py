@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.queries.project_filter import lianzhou_today
+from app.core import clock
 from tests.support.browser import (
     XSS,
     bearer,
@@ -37,7 +37,7 @@ from tests.support.editing import EditWorld, open_world
 
 pytestmark = needs_chromium
 
-TODAY = lianzhou_today()
+TODAY = clock.today()
 LAST_YEAR_END = date(TODAY.year - 1, 12, 31)  # where the dashboard's comparison starts by default
 LONG_AGO = LAST_YEAR_END - timedelta(days=300)  # when the test pretends its projects were recorded
 RAG_COLORS = {"red": "#c62828", "amber": "#f0a202", "green": "#2e7d32"}

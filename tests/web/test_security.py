@@ -28,7 +28,7 @@ def db_url() -> Iterator[str]:
 
 
 def make_client(url: str, client_addr: str = "testclient", **overrides: object) -> TestClient:
-    settings = Settings(database_url=url).model_copy(update=overrides)
+    settings = Settings(database_url=url, **overrides)
     return TestClient(create_app(settings), client=(client_addr, 50000))
 
 
@@ -202,17 +202,17 @@ def test_login_does_not_reveal_which_usernames_exist(client: TestClient) -> None
     ],
 )
 def test_production_refuses_development_defaults(url: str, expected: str, caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(database_url=url).model_copy(update={"env": "production"})
+    settings = Settings(database_url=url, env="production")
     with pytest.raises(InsecureSettingsError, match=expected):
         create_app(settings)
     assert any(expected in r.getMessage() and r.levelname == "CRITICAL" for r in caplog.records)
     # development tolerates all of it
-    assert production_problems(settings.model_copy(update={"env": "development"})) == []
+    assert production_problems(Settings(database_url=url, env="development")) == []
 
 
 def test_production_starts_with_proper_settings() -> None:
-    assert production_problems(Settings(database_url=STRONG_URL).model_copy(update={"env": "production"})) == []
-    create_app(Settings(database_url=STRONG_URL).model_copy(update={"env": "production"}))
+    assert production_problems(Settings(database_url=STRONG_URL, env="production")) == []
+    create_app(Settings(database_url=STRONG_URL, env="production"))
 
 
 def test_production_server_exits_and_logs_why(tmp_path: Path) -> None:

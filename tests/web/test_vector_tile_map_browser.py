@@ -24,7 +24,7 @@ pytest.importorskip("playwright.sync_api")
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
     """A real server whose maps treat any catalog as large; no base tiles (there is no internet)."""
-    app = create_app(settings.model_copy(update={"tiles": "none", "map_vector_tiles_above": 0}))
+    app = create_app(settings.with_changes(tiles="none", map_vector_tiles_above=0))
     with serve_app(app) as url:
         yield url
 

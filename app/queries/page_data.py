@@ -2,11 +2,10 @@
 
 The maps themselves fetch their features from the JSON API in the browser (so a page
 stays a few kilobytes whatever the size of the catalog); these queries only fill the
-text, tables and lookups that the HTML carries: vocabularies with their labels, the
-town list, one town's counts, one project's properties (its history: app.history.timeline).
+text and tables that the HTML carries: the town list, one town's counts, one project's
+properties (its history: app.history.timeline). (Status and category labels: app.catalog.vocab.load_vocab.)
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
@@ -14,79 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
 from app.web.i18n import Lang
-
-# One colour per status, chosen to stay distinguishable for the common colour-vision
-# deficiencies (blue / orange / vermillion / green / grey / purple) and on a light background.
-STATUS_COLORS: dict[str, str] = {
-    "planned": "#0072b2",
-    "preparing": "#e69f00",
-    "under_construction": "#d55e00",
-    "completed": "#009e73",
-    "existing": "#7f7f7f",
-    "suspended": "#8e44ad",
-    # The honest endings: postponed reddish purple, merged sky blue (Okabe-Ito), cancelled near-black.
-    "postponed": "#cc79a7",
-    "cancelled": "#2b2b2b",
-    "merged": "#56b4e9",
-}
-DEFAULT_COLOR = "#444444"
-
-# A Font Awesome (free, solid) icon per category, drawn inside the status-coloured marker.
-CATEGORY_ICONS: dict[str, str] = {
-    "road": "road",
-    "rail": "train",
-    "transport_hub": "bus",
-    "waterway": "ship",
-    "energy": "bolt",
-    "water": "droplet",
-    "industrial_park": "industry",
-    "commerce": "store",
-    "agriculture": "seedling",
-    "tourism": "mountain-sun",
-    "greenway": "person-biking",
-    "rural_revitalization": "house-chimney",
-    "urban_development": "city",
-    "park": "tree",
-    "heritage": "landmark",
-    "nature_reserve": "leaf",
-    "environment": "recycle",
-    "education": "school",
-    "health": "hospital",
-    "sports": "futbol",
-    "culture": "masks-theater",
-    "emergency": "truck-medical",
-    "social_welfare": "hand-holding-heart",
-    "relocation": "people-roof",
-    "telecom": "tower-cell",
-}
-DEFAULT_ICON = "circle"
-
-
-@dataclass(frozen=True)
-class Vocab:
-    """Statuses and categories with labels in the page language, ready for templates and the browser."""
-
-    statuses: list[dict[str, str]]
-    categories: list[dict[str, str]]
-
-    def status_label(self, code: str) -> str:
-        return next((s["label"] for s in self.statuses if s["code"] == code), code)
-
-    def category_label(self, code: str) -> str:
-        return next((c["label"] for c in self.categories if c["code"] == code), code)
-
-
-async def load_vocab(conn: AsyncConnection, lang: Lang) -> Vocab:
-    label = "label_en" if lang == "en" else "label_zh"
-    statuses = [
-        {"code": r.code, "label": r.label, "color": STATUS_COLORS.get(r.code, DEFAULT_COLOR)}
-        for r in await conn.execute(text(f"SELECT code, {label} AS label FROM project_statuses ORDER BY sort_order"))
-    ]
-    categories = [
-        {"code": r.code, "label": r.label, "icon": CATEGORY_ICONS.get(r.code, DEFAULT_ICON)}
-        for r in await conn.execute(text(f"SELECT code, {label} AS label FROM project_categories ORDER BY {label}"))
-    ]
-    return Vocab(statuses=statuses, categories=categories)
 
 
 async def load_towns(conn: AsyncConnection, lang: Lang) -> list[dict[str, Any]]:
