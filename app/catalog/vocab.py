@@ -10,11 +10,15 @@ wall maps take both from this module, so a status is called and coloured the sam
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.queries import vocabulary_rows, vocabulary_rows_sync
+
+# The catalog's two languages: every label and note exists in both.
+Lang = Literal["zh", "en"]
 
 
 class Status(StrEnum):

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.catalog.fields import field_label
+from app.catalog.vocab import Lang
 from app.history.timeline import Entry, is_transition
-from app.web.i18n import MESSAGES, Lang
+from app.web.i18n import MESSAGES
 from app.web.pages import figure_label
 
 # Fields a "project added" entry names; the rest of a new project is on its page.

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Lang
 from app.feeds.describe import Labels
 from app.history import timeline
 from app.history.queries import ScopeKind
 from app.history.timeline import Entry
-from app.web.i18n import Lang
 
 __all__ = ["Scope", "ScopeKind", "find_scope", "load_changes", "load_labels"]
 

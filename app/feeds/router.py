@@ -10,12 +10,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Lang
 from app.core.dependencies import get_conn
 from app.feeds import atom
 from app.feeds.describe import Labels, summary, title
 from app.feeds.queries import Scope, ScopeKind, find_scope, load_changes, load_labels
 from app.history.timeline import Entry
-from app.web.i18n import MESSAGES, Lang, get_lang
+from app.web.i18n import MESSAGES, get_lang
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
 

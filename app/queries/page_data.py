@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.catalog.vocab import Lang
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter
-from app.web.i18n import Lang
 
 
 async def load_towns(conn: AsyncConnection, lang: Lang) -> list[dict[str, Any]]:

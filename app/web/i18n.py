@@ -7,15 +7,13 @@ those names. Every other label — page text, legend, popups, built client-side 
 `js` subset — is in `MESSAGES`, and a test checks both languages have the same keys.
 """
 
-from typing import Literal
-
 from fastapi import Request
 
 from app.catalog.fields import field_label
+from app.catalog.vocab import Lang
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
 
-Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
 

@@ -21,9 +21,10 @@ from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen, LocateControl, MarkerCluster
 from folium.template import Template
 
+from app.catalog.vocab import Lang
 from app.core.settings import Settings
 from app.web.assets import PLANMAP_CSS, localize, planmap_js
-from app.web.i18n import Lang, Translator
+from app.web.i18n import Translator
 
 log = logging.getLogger(__name__)
 

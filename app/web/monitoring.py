@@ -23,10 +23,10 @@ from urllib.parse import quote
 
 from fastapi import Request
 
-from app.catalog.vocab import STATUSES_NEEDING_REASON, WarningKind
+from app.catalog.vocab import STATUSES_NEEDING_REASON, Lang, WarningKind
 from app.core import clock
 from app.queries.project_filter import RED, ProjectFilter
-from app.web.i18n import Lang, Translator
+from app.web.i18n import Translator
 from app.web.i18n_monitoring import DASHBOARD_JS_KEYS
 
 RAG_COLORS: dict[str, str] = {"red": "#c62828", "amber": "#f0a202", "green": "#2e7d32"}

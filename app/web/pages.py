@@ -16,13 +16,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.catalog.vocab import load_vocab, status_color
+from app.catalog.vocab import Lang, load_vocab, status_color
 from app.core.dependencies import get_conn
 from app.core.settings import REPO_ROOT, Settings
 from app.queries import page_data as data
 from app.queries.stats import plan_stats
 from app.web.csp import nonced_map, request_nonce
-from app.web.i18n import Lang, Translator, get_lang
+from app.web.i18n import Translator, get_lang
 from app.web.maps import build_map
 from app.web.monitoring import (
     PageAsOf,
