@@ -303,16 +303,26 @@ def change_status(
     elif merged_into:
         raise _bad("merged_into", "merged_into applies only to status merged")
     _writer_context(conn, principal, effective, note)
+    # A person saying work began on a day records the start (so `no_recorded_start` no longer applies).
+    started = effective if status is Status.UNDER_CONSTRUCTION and current.tracking["actual_start"] is None else None
     version = _bump(
         conn,
         current,
-        "status = :status, status_reason = :reason, merged_into_id = :target",
-        {"status": status.value, "reason": reason if status in STATUSES_NEEDING_REASON else None, "target": target_id},
+        "status = :status, status_reason = :reason, merged_into_id = :target, "
+        "actual_start = coalesce(actual_start, :started)",
+        {
+            "status": status.value,
+            "reason": reason if status in STATUSES_NEEDING_REASON else None,
+            "target": target_id,
+            "started": started,
+        },
     )
     changes: dict[str, Any] = {
         "status": {"old": current.properties["status"], "new": status.value},
         "effective_date": str(effective),
     }
+    if started is not None:
+        changes["actual_start"] = {"old": None, "new": started.isoformat()}
     if reason:
         changes["status_reason"] = reason
     if merged_into:

@@ -35,6 +35,10 @@ PROJECT_PROPERTIES = f"""    'slug', p.slug,
     'actual_end', p.actual_end,
     'actual_spend_cny_100m', p.actual_spend_cny_100m,
     'sensitive', p.sensitive,
+    'info_date', p.info_date,
+    'info_precision', p.info_precision,
+    'plan', p.plan_slug,
+    'plan_role', p.plan_role,
     'warnings', {WARNINGS_SQL},
     'rag', {rag_sql(WARNINGS_SQL)}
 """

@@ -7,12 +7,18 @@ Every project query selects `FROM <source> p`, and the source decides what `p` h
 - `as_of` reads `project_versions` as recorded at the end of that day, with the status
   taken from the dated status events (a status is dated by when it took effect, not when
   it was typed in). The towns of a project are its current towns.
+
+Whatever the source, `p` holds only the projects of one plan (`app.plans.queries.in_plan`): the
+plan named, or the plan in force on the reference day.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
 from app.core.models import Project
+from app.plans.queries import in_plan
+
+LIANZHOU = timezone(timedelta(hours=8))
 
 PROJECT_COLUMNS = [c.name for c in Project.__table__.columns]
 
@@ -37,13 +43,29 @@ def _as_of_sql(public: bool) -> str:
             return f"CASE WHEN v.sensitive THEN {_GENERALIZED[name]} ELSE v.{name} END AS {name}"
         return f"v.{name}"
 
-    return f"""(SELECT {", ".join(column(c) for c in PROJECT_COLUMNS)}, v.valid_from AS recorded_at
+    return f"""(SELECT {", ".join(column(c) for c in PROJECT_COLUMNS)}
                FROM (SELECT DISTINCT ON (id) * FROM project_versions
                      WHERE valid_from < :src_as_of_end ORDER BY id, valid_from DESC) v)"""
 
 
-def project_source(*, staff: bool, as_of: date | None) -> tuple[str, dict[str, Any]]:
-    """The FROM item (to be aliased `p`) and its bind parameters."""
+def project_source(
+    *, staff: bool, as_of: date | None, plan: str | None = None, own_plan: bool = False, ref_date: date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The FROM item (to be aliased `p`) and its bind parameters.
+
+    `plan` names the plan (None: the one in force on the reference day); `own_plan` reads each
+    project in the latest plan it belongs to (for a read of one project by its slug).
+    """
+    day = as_of or ref_date or (datetime.now(UTC) + timedelta(hours=8)).date()
+    params: dict[str, Any] = {
+        "src_plan": plan,
+        "src_ref": day,
+        # The end of the reference day in Lianzhou: what was recorded before it counts.
+        "src_ref_end": datetime.combine(day + timedelta(days=1), time(), tzinfo=LIANZHOU),
+    }
     if as_of is None:
-        return ("projects" if staff else "projects_public"), {}
-    return _as_of_sql(public=not staff), {"src_as_of": as_of, "src_as_of_end": as_of + timedelta(days=1)}
+        base = "projects" if staff else "projects_public"
+    else:
+        base = _as_of_sql(public=not staff)
+        params |= {"src_as_of": as_of, "src_as_of_end": as_of + timedelta(days=1)}
+    return in_plan(base, PROJECT_COLUMNS, own_plan=own_plan and plan is None), params

@@ -30,7 +30,9 @@ from app.web.i18n_monitoring import DASHBOARD_JS_KEYS
 
 RAG_COLORS: dict[str, str] = {"red": "#c62828", "amber": "#f0a202", "green": "#2e7d32"}
 # The order a reader meets them in a legend: the worst first.
-WARNING_ORDER: tuple[str, ...] = ("late_completion", "over_budget", "late_start", "stale")
+WARNING_ORDER: tuple[str, ...] = (
+    "late_completion", "plan_period_ended", "over_budget", "late_start", "no_recorded_start", "stale",
+)  # fmt: skip
 WARNING_RAG: dict[str, str] = {w.value: ("red" if w.value in RED else "amber") for w in WarningKind}
 # The pages that read the programme as of a date; links between them keep `as_of`.
 AS_OF_PATHS = ("/", "/dashboard")
