@@ -15,6 +15,7 @@ from app.catalog.seed import seed as run_seed
 from app.cli.backup import backup as backup_command
 from app.cli.backup import restore as restore_command
 from app.cli.dev import dev_cli
+from app.cli.plans import plans_cli
 from app.cli.towns import towns_cli
 from app.cli.users import users_cli
 from app.cli.wallmaps import wallmaps as wallmaps_command
@@ -28,6 +29,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(users_cli, name="users")
 cli.add_typer(towns_cli, name="towns")
 cli.add_typer(dev_cli, name="dev")
+cli.add_typer(plans_cli, name="plans")
 cli.command("wallmaps")(wallmaps_command)
 cli.command("backup")(backup_command)
 cli.command("restore")(restore_command)
@@ -120,12 +122,20 @@ def import_(
     update: Annotated[
         bool, typer.Option("--update", help="Overwrite projects whose slug exists (even ones edited in the app).")
     ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="The plan these projects belong to; a project already known by its slug "
+            "joins it as continuing (续建) instead of being duplicated.",
+        ),
+    ] = None,
 ) -> None:
     """Import projects from a file, validated like the seed; one bad row refuses the whole file."""
     engine = make_sync_engine(get_settings().database_url)
     try:
         with terminal_progress() as progress:
-            result = import_file(engine, file, ImportOptions(dry_run, skip_invalid, update), progress)
+            result = import_file(engine, file, ImportOptions(dry_run, skip_invalid, update, plan), progress)
     except ImportFileError as exc:
         typer.echo(f"import refused: {exc}", err=True)
         raise typer.Exit(2) from None

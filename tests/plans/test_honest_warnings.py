@@ -103,7 +103,10 @@ def test_stale_is_unchanged_by_reseeding_or_a_migration(world: EditWorld) -> Non
 
     def dates() -> list[tuple[str, str, str]]:
         with world.engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(text("SELECT slug, info_date::text, info_precision FROM projects ORDER BY slug"))]
+            return [
+                tuple(r)
+                for r in conn.execute(text("SELECT slug, info_date::text, info_precision FROM projects ORDER BY slug"))
+            ]
 
     before = dates()
     assert seed(world.engine, GEODATA).ok
