@@ -23,7 +23,11 @@ async def list_plans(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> lis
     return [{k: v for k, v in _plain(r).items() if k not in ("closed_by",)} for r in rows]
 
 
-@router.get("/api/projects/{slug}/plans", summary="The plans a project is in, its baselines and revisions")
+@router.get(
+    "/api/projects/{slug}/plans",
+    summary="The plans a project is in, its baselines and revisions",
+    responses={404: {"description": "No such project"}},
+)
 async def project_plans(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     slug: Annotated[str, Path(max_length=120)],

@@ -12,6 +12,11 @@ computes, in words a reader of the map can check against the project page.
 MONITORING_MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "warnings": "预警",
+        "info_as_of": "资料截至",
+        "record_written": "记录写入时间",
+        "plan_membership": "所属规划",
+        "plan_role_new": "新建",
+        "plan_role_continuing": "续建",
         "warning_late_start": "逾期开工",
         "warning_late_completion": "逾期完工",
         "warning_plan_period_ended": "规划期内未完成",
@@ -96,6 +101,11 @@ MONITORING_MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "warnings": "Warnings",
+        "info_as_of": "Information as of",
+        "record_written": "Record written",
+        "plan_membership": "Plan",
+        "plan_role_new": "new",
+        "plan_role_continuing": "continuing",
         "warning_late_start": "Late start",
         "warning_late_completion": "Late completion",
         "warning_plan_period_ended": "Not finished in the plan period",

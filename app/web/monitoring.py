@@ -307,3 +307,14 @@ def follow_links(t: Translator, kind: str, slug: str | None = None) -> dict[str,
         feeds.append(("pm-feed-project", t("feed_project"), f"/feeds/projects/{quote(slug)}.atom{lang}"))
     feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}"))
     return {"feeds": feeds, "wallmap": wallmap}
+
+
+def information_date(day: date | None, precision: str | None, lang: Lang) -> str:
+    """When a project's information dates from, to the precision known (资料截至 2022年, not a made-up day)."""
+    if day is None:
+        return ""
+    if precision == "year":
+        return f"{day.year}" if lang == "en" else f"{day.year}年"
+    if precision == "month":
+        return f"{_MONTHS_EN[day.month - 1]} {day.year}" if lang == "en" else f"{day.year}年{day.month}月"
+    return long_date(day, lang)

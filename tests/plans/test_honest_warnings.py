@@ -114,3 +114,11 @@ def test_stale_is_unchanged_by_reseeding_or_a_migration(world: EditWorld) -> Non
     migrate.upgrade(world.url, "head")
     assert dates() == before
     assert _stats(world, as_of="2026-11-30")["by_town"][0]["warnings"] == TOWNS_2026["baoan"]
+
+
+def test_the_project_page_says_when_its_information_dates_from(world: EditWorld) -> None:
+    page = world.client.get("/projects/yuebei-dazhou-trade-city").text
+    assert "资料截至" in page and ">2022年</dd>" in page and "2022-01-01" not in page
+    assert "规划期内未完成" in page and "在建但无开工记录" in page
+    english = world.client.get("/projects/yuebei-dazhou-trade-city", params={"lang": "en"}).text
+    assert "Information as of" in english and ">2022</dd>" in english
