@@ -17,6 +17,7 @@ from app.auth.principal import Principal
 from app.catalog.vocab import Category, Status, WarningKind
 from app.core import clock
 from app.core.dependencies import get_conn
+from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
 
 DEFAULT_LIMIT = 1000
@@ -75,6 +76,7 @@ async def check_towns(conn: AsyncConnection, towns: list[str], name: str = "town
 
 async def read_context(
     request: Request,
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
     principal: Annotated[Principal | None, Depends(optional_principal)],
     as_of: Annotated[
         IsoDate | None,
@@ -84,11 +86,24 @@ async def read_context(
             examples=["2023-12-31"],
         ),
     ] = None,
+    plan: Annotated[
+        str | None,
+        Query(
+            max_length=60,
+            description="Plan slug (e.g. lianzhou-14th); default: the most recent plan whose period has begun by "
+            "the reference day (as_of, or today).",
+            examples=["lianzhou-14th"],
+        ),
+    ] = None,
 ) -> ProjectFilter:
-    """Who reads and as of when: staff see sensitive sites precisely, the public a generalized place."""
+    """Who reads, as of when and in which plan: staff see sensitive sites precisely, the public a generalized place."""
     if as_of is not None and as_of > clock.today():
         raise bad_parameter("as_of", "as_of cannot be in the future")
-    return ProjectFilter(as_of=as_of, staff=principal is not None, stale_days=request.app.state.settings.stale_days)
+    if plan is not None and not await plan_exists(conn, plan):
+        raise bad_parameter("plan", f"unknown plan slug: {plan[:60]}")
+    return ProjectFilter(
+        as_of=as_of, staff=principal is not None, stale_days=request.app.state.settings.stale_days, plan=plan
+    )
 
 
 async def project_filter(

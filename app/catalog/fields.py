@@ -85,6 +85,10 @@ FIELDS: tuple[ProjectField, ...] = (
     ProjectField("actual_end", "实际完工日期", "actual completion"),
     ProjectField("actual_spend_cny_100m", "实际支出（亿元）", "actual spending (100 million CNY)"),
     ProjectField("sensitive", "敏感地点", "sensitive site", staff_only=True),
+    ProjectField("info_date", "资料截至", "information dates from"),
+    ProjectField("info_precision", "资料日期精度", "precision of that date"),
+    ProjectField("plan", "所属规划", "plan"),
+    ProjectField("plan_role", "规划中角色", "role in the plan"),
     ProjectField("warnings", "预警", "warnings"),
     ProjectField("rag", "红黄绿评级", "rating"),
     # Not GeoJSON properties, but named by history entries.

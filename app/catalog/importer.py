@@ -59,6 +59,7 @@ from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
 from app.exports.csv_safety import restore
 from app.exports.formats import SHP_FIELD_NAMES, shp_continuation_name
+from app.plans.membership import join_plan, plan_known
 
 ACTOR = "import"
 WGS84 = CRS.from_epsg(4326)
@@ -150,6 +151,8 @@ class ImportOptions:
     dry_run: bool = False
     skip_invalid: bool = False
     update: bool = False
+    # The plan the file's projects belong to (None: the plan in force); known slugs join it as continuing.
+    plan: str | None = None
 
 
 @dataclass
@@ -516,8 +519,16 @@ def import_file(
         transaction = conn.begin()
         try:
             result = ImportResult(source, options)
+            if options.plan is not None and not plan_known(conn, options.plan):
+                raise ImportFileError(f"no plan '{options.plan}' (create it first: planmap plans create)")
             valid = _validate(conn, source.rows, result, progress)
             if not result.refused:
+                if options.plan is not None:
+                    # New projects join this plan (migration 0010's trigger); known ones continue into it.
+                    conn.execute(queries.SET_LOAD_PLAN, {"p": options.plan})
+                    continuing = join_plan(conn, options.plan, [v.values() | {"slug": v.slug} for v in valid])
+                    result.warnings += [f"{slug}: already known, joins {options.plan} as continuing (续建)"
+                                        for slug in continuing]  # fmt: skip
                 _write(conn, valid, result, options.update, progress)
             if result.refused or options.dry_run:
                 transaction.rollback()

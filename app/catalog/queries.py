@@ -158,6 +158,9 @@ CHECK_GEOMETRY = text(
 # --- Seed (app/catalog/seed.py) ---
 
 MARK_CATALOG_LOAD = text("SELECT set_config('planmap.loading_catalog', 'on', true)")
+# New projects of this load join the named plan, their information dated to its revision
+# (the triggers of migration 0010 read it).
+SET_LOAD_PLAN = text("SELECT set_config('planmap.plan', :p, true)")
 
 
 # --- Synthetic catalogs for benchmarks (app/catalog/synth.py, `planmap dev synth`) ---

@@ -12,6 +12,8 @@ from app.catalog.projects import load_projects
 from app.catalog.report import LoadReport
 
 PROJECTS_FILE = "projects.geojson"
+# The plan the catalog in geodata/ states (its projects join it; see migration 0010's triggers).
+CATALOG_PLAN = "lianzhou-14th"
 
 
 @dataclass
@@ -49,6 +51,8 @@ def seed(engine: Engine, geodata: Path, projects_file: Path | None = None) -> Se
         with engine.begin() as conn:
             # Dates the catalog's versions and statuses to the plan (see migration 0004's trigger).
             conn.execute(queries.MARK_CATALOG_LOAD)
+            # New projects join the catalog's plan, their information dated to its revision.
+            conn.execute(queries.SET_LOAD_PLAN, {"p": CATALOG_PLAN})
             county, towns = LoadReport(), LoadReport()
             load_county(conn, geodata, county)
             load_towns(conn, geodata, towns)

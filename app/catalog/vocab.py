@@ -42,6 +42,10 @@ class WarningKind(StrEnum):
 
     LATE_START = "late_start"
     LATE_COMPLETION = "late_completion"
+    # The plan's period is over and the project, with no completion date of its own, is not finished.
+    PLAN_PERIOD_ENDED = "plan_period_ended"
+    # The plan says it is under construction (在建/加快建设), but no start has been recorded.
+    NO_RECORDED_START = "no_recorded_start"
     OVER_BUDGET = "over_budget"
     STALE = "stale"
 

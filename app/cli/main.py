@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.cli.backup import backup, restore
 from app.cli.db import db_cli
 from app.cli.dev import dev_cli
+from app.cli.plans import plans_cli
 from app.cli.seed import import_, seed
 from app.cli.serve import serve
 from app.cli.towns import towns_cli
@@ -51,6 +52,7 @@ cli.command("serve")(serve)
 cli.command("wallmaps")(wallmaps)
 cli.command("backup")(backup)
 cli.command("restore")(restore)
+cli.add_typer(plans_cli, name="plans")
 
 
 def main() -> None:

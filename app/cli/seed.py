@@ -34,11 +34,19 @@ def import_(
     update: Annotated[
         bool, typer.Option("--update", help="Overwrite projects whose slug exists (even ones edited in the app).")
     ] = False,
+    plan: Annotated[
+        str | None,
+        typer.Option(
+            "--plan",
+            help="The plan these projects belong to; a project already known by its slug "
+            "joins it as continuing (续建) instead of being duplicated.",
+        ),
+    ] = None,
 ) -> None:
     """Import projects from a file, validated like the seed; one bad row refuses the whole file."""
     try:
         with cli_engine() as engine, terminal_progress() as progress:
-            result = import_file(engine, file, ImportOptions(dry_run, skip_invalid, update), progress)
+            result = import_file(engine, file, ImportOptions(dry_run, skip_invalid, update, plan), progress)
     except ImportFileError as exc:
         typer.echo(f"import refused: {exc}", err=True)
         raise typer.Exit(2) from None

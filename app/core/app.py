@@ -9,6 +9,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
 from app.api import feedback as feedback_api
+from app.api import plans as plans_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
 from app.core.gc_policy import freeze_startup_heap, thaw_heap
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(towns.router)
     app.include_router(towns.county_router)
     app.include_router(auth.router)
+    app.include_router(plans_api.router)
     app.include_router(projects.router)
     app.include_router(project_writes.router)
     app.include_router(proposals.router)

@@ -124,6 +124,7 @@ class Project(Base):
         Index("projects_category_idx", "category"),
         Index("projects_live_idx", "slug", postgresql_where=text("deleted_at IS NULL")),
         Index("projects_sensitive_idx", "id", postgresql_where=text("sensitive")),
+        CheckConstraint("info_precision IN ('day', 'month', 'year')", name="projects_info_precision_check"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -156,6 +157,9 @@ class Project(Base):
     actual_end: Mapped[date | None] = mapped_column(Date)
     actual_spend_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     sensitive: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # 资料截至: when the information dates from, to `info_precision` (set by a trigger, migration 0010).
+    info_date: Mapped[date] = mapped_column(Date)
+    info_precision: Mapped[str] = mapped_column(String(5))
     towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -268,6 +272,8 @@ class ProjectVersion(Base):
     actual_end: Mapped[date | None] = mapped_column(Date)
     actual_spend_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     sensitive: Mapped[bool | None] = mapped_column(Boolean)
+    info_date: Mapped[date | None] = mapped_column(Date)
+    info_precision: Mapped[str | None] = mapped_column(String(5))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -329,3 +335,97 @@ class Feedback(Base):
     moderated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reply: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Plan(Base):
+    """A plan with its period; dates carry their precision because the documents give only a month or a year."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="plans_slug_check"),
+        CheckConstraint("period_end >= period_start", name="plans_period_check"),
+        CheckConstraint(
+            "(adopted_on IS NULL) = (adopted_precision IS NULL) AND adopted_precision IN ('day', 'month', 'year')",
+            name="plans_adopted_check",
+        ),
+        CheckConstraint(
+            "(revised_on IS NULL) = (revised_precision IS NULL) AND revised_precision IN ('day', 'month', 'year')",
+            name="plans_revised_check",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    period_start: Mapped[int] = mapped_column(SmallInteger)
+    period_end: Mapped[int] = mapped_column(SmallInteger)
+    adopted_on: Mapped[date | None] = mapped_column(Date)
+    adopted_precision: Mapped[str | None] = mapped_column(String(5))
+    revised_on: Mapped[date | None] = mapped_column(Date)
+    revised_precision: Mapped[str | None] = mapped_column(String(5))
+    source_document: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+
+
+class PlanProject(Base):
+    """A project's place in one plan: role, where the plan names it, its baseline, and the decision at close."""
+
+    __tablename__ = "plan_projects"
+    __table_args__ = (
+        CheckConstraint("role IN ('new', 'continuing')", name="plan_projects_role_check"),
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('completed', 'continuing', 'dropped')",
+            name="plan_projects_decision_check",
+        ),
+        CheckConstraint(
+            "decision IS NULL OR decision = 'completed' OR coalesce(btrim(decision_reason), '') <> ''",
+            name="plan_projects_decision_reason_check",
+        ),
+        Index("plan_projects_project_idx", "project_id"),
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), server_default="new")
+    chapter: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
+    quote: Mapped[str | None] = mapped_column(Text)
+    baseline_start_year: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_end_year: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_planned_start: Mapped[date | None] = mapped_column(Date)
+    baseline_planned_end: Mapped[date | None] = mapped_column(Date)
+    baseline_investment_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
+    baseline_scope: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default="{}")
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ProjectRevision(Base):
+    """A dated change of a baselined value with its reason: the baseline itself is never overwritten."""
+
+    __tablename__ = "project_revisions"
+    __table_args__ = (
+        CheckConstraint(
+            "field IN ('planned_start', 'planned_end', 'planned_investment_cny_100m', 'start_year', 'end_year', "
+            "'figures')",
+            name="project_revisions_field_check",
+        ),
+        CheckConstraint("btrim(reason) <> ''", name="project_revisions_reason_check"),
+        Index("project_revisions_project_idx", "project_id", "recorded_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    field: Mapped[str] = mapped_column(String(40))
+    baseline_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    previous_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    revised_value: Mapped[Any] = mapped_column(JSONB, nullable=True)
+    revised_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

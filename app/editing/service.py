@@ -27,6 +27,7 @@ from app.editing.current import CurrentProject, lock_project
 from app.editing.errors import EditRefused, etag
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
 from app.history import audit, timeline
+from app.plans.revisions import RevisionReasonRequired, record_planned_changes
 
 
 def _refuse_problems(report: LoadReport) -> None:
@@ -178,6 +179,11 @@ def patch_project(
         raise _bad("properties.slug", "a slug cannot change")
     if properties.get("status") in STATUSES_NEEDING_REASON:
         raise _bad("properties.status", "postponed, cancelled and merged need a reason: use POST …/status")
+    # Why a baselined planned date or investment changes (征地延误, 资金调整 …): see app.plans.revisions.
+    properties = dict(properties)
+    revision_reason = properties.pop("revision_reason", None)
+    if revision_reason is not None and not isinstance(revision_reason, str):
+        raise _bad("properties.revision_reason", "revision_reason must be text")
     tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
     catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
     if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
@@ -204,6 +210,10 @@ def patch_project(
     }
     if not changes and not tracking_changes:
         return current.version, warnings
+    try:
+        record_planned_changes(conn, current.id, tracking_changes, revision_reason, principal.user_id, lianzhou_today())
+    except RevisionReasonRequired as refused:
+        raise _bad("properties.revision_reason", str(refused)) from None
     _writer_context(conn, principal)
     if tracking_changes:
         # Written first and without a version bump when the catalog fields change too, so the
@@ -303,16 +313,26 @@ def change_status(
     elif merged_into:
         raise _bad("merged_into", "merged_into applies only to status merged")
     _writer_context(conn, principal, effective, note)
+    # A person saying work began on a day records the start (so `no_recorded_start` no longer applies).
+    started = effective if status is Status.UNDER_CONSTRUCTION and current.tracking["actual_start"] is None else None
     version = _bump(
         conn,
         current,
-        "status = :status, status_reason = :reason, merged_into_id = :target",
-        {"status": status.value, "reason": reason if status in STATUSES_NEEDING_REASON else None, "target": target_id},
+        "status = :status, status_reason = :reason, merged_into_id = :target, "
+        "actual_start = coalesce(actual_start, :started)",
+        {
+            "status": status.value,
+            "reason": reason if status in STATUSES_NEEDING_REASON else None,
+            "target": target_id,
+            "started": started,
+        },
     )
     changes: dict[str, Any] = {
         "status": {"old": current.properties["status"], "new": status.value},
         "effective_date": str(effective),
     }
+    if started is not None:
+        changes["actual_start"] = {"old": None, "new": started.isoformat()}
     if reason:
         changes["status_reason"] = reason
     if merged_into:

@@ -12,6 +12,7 @@ from app.catalog.vocab import Category, Status
 from app.ogc.params import bad_request
 from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
 from app.queries.ogc import plan_years, table_extent, table_feature, table_page
+from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import ProjectFilter, unknown_towns
 from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
 
@@ -56,7 +57,7 @@ class ProjectsProvider(Provider):
         "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
         "that names each, and how precisely each is located."
     )
-    queryables = ("status", "category", "town")
+    queryables = ("status", "category", "town", "plan")
     temporal = True
 
     async def extent(self, conn: AsyncConnection) -> Extent:
@@ -71,7 +72,13 @@ class ProjectsProvider(Provider):
         towns = query.properties.get("town", [])
         if towns and (unknown := await unknown_towns(conn, towns)):
             raise bad_request(f"unknown town: {', '.join(unknown)}")
+        plans = query.properties.get("plan", [])
+        if len(plans) > 1:
+            raise bad_request("plan takes one plan slug")
+        if plans and not await plan_exists(conn, plans[0]):
+            raise bad_request(f"unknown plan: {plans[0]}")
         flt = ProjectFilter(
+            plan=plans[0] if plans else None,
             towns=towns,
             statuses=statuses,
             categories=categories,

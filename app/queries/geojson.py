@@ -12,6 +12,7 @@ _PROPERTY_SQL: dict[str, str] = {
     "towns": """ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                    WHERE pt.project_id = p.id ORDER BY t.slug)""",
     "merged_into": "(SELECT m.slug FROM projects m WHERE m.id = p.merged_into_id)",
+    "plan": "p.plan_slug",
     "warnings": WARNINGS_SQL,
     "rag": rag_sql(WARNINGS_SQL),
 }

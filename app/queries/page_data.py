@@ -6,6 +6,7 @@ text and tables that the HTML carries: the town list, one town's counts, one pro
 properties (its history: app.history.timeline). (Status and category labels: app.catalog.vocab.load_vocab.)
 """
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import text
@@ -60,11 +61,13 @@ async def town_status_counts(conn: AsyncConnection, slug: str, flt: ProjectFilte
 async def load_project(conn: AsyncConnection, slug: str, flt: ProjectFilter | None = None) -> dict[str, Any] | None:
     """Every property of one project, its towns (with names) and its bounds; with `flt.as_of`, as recorded
     at the end of that day, and always with the warnings the API computes (judged on that day)."""
-    source, params = (flt or ProjectFilter()).source()
+    # Read in the latest plan it belongs to unless the page names one: found whichever plan is in force.
+    source, params = replace(flt or ProjectFilter(), own_plan=True).source()
     row = (
         await conn.execute(
             text(
                 f"""SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
+                          p.info_date, p.info_precision, p.plan_slug, p.plan_role,
                           p.plan_chapter, p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
                           p.location_precision, p.location_note, p.updated_at, p.version,
                           p.status_reason, p.planned_start, p.planned_end, p.planned_investment_cny_100m,

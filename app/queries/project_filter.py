@@ -20,17 +20,19 @@ from app.queries.sources import project_source
 MAX_RADIUS_M = 200_000.0
 DEFAULT_STALE_DAYS = 180
 
-# The warnings of project `p` on the reference date; the SQL function lives in migration 0004.
+# The warnings of project `p` on the reference date; the SQL function lives in migration 0010 (first 0004).
+# `stale` counts from when the information dates from (`info_date`), never from when a row was written;
+# `plan_end` is the last day of the period of the plan the read is about (`app.plans.queries`).
 WARNINGS_SQL = (
     "project_warnings(p.status, p.start_year, p.end_year, p.planned_start, p.planned_end, "
     "coalesce(p.planned_investment_cny_100m, (p.figures->>'investment_cny_100m')::numeric), "
-    "p.actual_start, p.actual_end, p.actual_spend_cny_100m, p.updated_at, "
+    "p.actual_start, p.actual_end, p.actual_spend_cny_100m, p.info_date, p.info_precision, p.plan_end, "
     "CAST(:f_ref_date AS date), CAST(:f_stale_days AS int))"
 )
 
 
 # Warnings that make a project red; any other warning makes it amber, none green.
-RED = ("late_completion", "over_budget")
+RED = ("late_completion", "plan_period_ended", "over_budget")
 
 
 def rag_sql(warnings: str) -> str:
@@ -68,10 +70,14 @@ class ProjectFilter:
     staff: bool = False
     as_of: date | None = None
     stale_days: int = DEFAULT_STALE_DAYS
+    # Which plan (slug); None: the plan in force on the reference day. `own_plan`: each project in the
+    # latest plan it belongs to (a read of one project by slug that names no plan).
+    plan: str | None = None
+    own_plan: bool = False
 
     def source(self) -> tuple[str, dict[str, Any]]:
         """The FROM item for `p`, with every parameter the project SQL may refer to."""
-        sql, params = project_source(staff=self.staff, as_of=self.as_of)
+        sql, params = project_source(staff=self.staff, as_of=self.as_of, plan=self.plan, own_plan=self.own_plan)
         return sql, {**params, "f_ref_date": self.as_of or clock.today(), "f_stale_days": self.stale_days}
 
     def where(self) -> tuple[str, dict[str, Any]]:

@@ -10,23 +10,44 @@ Every project query selects `FROM <source> p`, and the source decides what `p` h
   it was typed in), seen through *today's* sensitivity and deletions, so asking for an earlier
   day never reveals a site marked sensitive since, nor a project deleted since. The towns of a
   project are its current towns.
+
+Whatever the source, `p` holds only the projects of one plan (`app.plans.queries.in_plan`): the
+plan named, or the plan in force on the reference day.
 """
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from app.core import clock
 from app.core.models import Project
+from app.queries.plan_scope import in_plan
 
 PROJECT_COLUMNS = [c.name for c in Project.__table__.columns]
 
 
 def _as_of_sql(public: bool) -> str:
     function = "projects_public_as_of" if public else "projects_as_of"
-    return f"(SELECT {', '.join(PROJECT_COLUMNS)}, valid_from AS recorded_at FROM {function}(:src_as_of))"
+    return f"(SELECT {', '.join(PROJECT_COLUMNS)} FROM {function}(:src_as_of))"
 
 
-def project_source(*, staff: bool, as_of: date | None) -> tuple[str, dict[str, Any]]:
-    """The FROM item (to be aliased `p`) and its bind parameters."""
+def project_source(
+    *, staff: bool, as_of: date | None, plan: str | None = None, own_plan: bool = False, ref_date: date | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The FROM item (to be aliased `p`) and its bind parameters.
+
+    `plan` names the plan (None: the one in force on the reference day); `own_plan` reads each
+    project in the latest plan it belongs to (for a read of one project by its slug).
+    """
+    day = as_of or ref_date or clock.today()
+    params: dict[str, Any] = {
+        "src_plan": plan,
+        "src_ref": day,
+        # The end of the reference day in Lianzhou: what was recorded before it counts.
+        "src_ref_end": datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.LIANZHOU_TZ),
+    }
     if as_of is None:
-        return ("projects" if staff else "projects_public"), {}
-    return _as_of_sql(public=not staff), {"src_as_of": as_of}
+        base = "projects" if staff else "projects_public"
+    else:
+        base = _as_of_sql(public=not staff)
+        params |= {"src_as_of": as_of}
+    return in_plan(base, PROJECT_COLUMNS, own_plan=own_plan and plan is None), params

@@ -93,7 +93,7 @@ async def status_changes(conn: AsyncConnection, before: ProjectFilter, after: Pr
     a_src, a_params = before.source()
     b_src, b_params = after.source()
     # Both sources use the same parameter names; prefix one side's.
-    b_sql = b_src.replace(":src_as_of", ":b_src_as_of")
+    b_sql = b_src.replace(":src_", ":b_src_")
     params = {**a_params, **{f"b_{k}": v for k, v in b_params.items() if k.startswith("src_")}}
     rows = await conn.execute(
         text(

@@ -31,7 +31,9 @@ from app.web.i18n_monitoring import DASHBOARD_JS_KEYS
 
 RAG_COLORS: dict[str, str] = {"red": "#c62828", "amber": "#f0a202", "green": "#2e7d32"}
 # The order a reader meets them in a legend: the worst first.
-WARNING_ORDER: tuple[str, ...] = ("late_completion", "over_budget", "late_start", "stale")
+WARNING_ORDER: tuple[str, ...] = (
+    "late_completion", "plan_period_ended", "over_budget", "late_start", "no_recorded_start", "stale",
+)  # fmt: skip
 WARNING_RAG: dict[str, str] = {w.value: ("red" if w.value in RED else "amber") for w in WarningKind}
 # The pages that read the programme as of a date; links between them keep `as_of`.
 AS_OF_PATHS = ("/", "/dashboard")
@@ -306,3 +308,14 @@ def follow_links(t: Translator, kind: str, slug: str | None = None) -> dict[str,
         feeds.append(("pm-feed-project", t("feed_project"), f"/feeds/projects/{quote(slug)}.atom{lang}"))
     feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}"))
     return {"feeds": feeds, "wallmap": wallmap}
+
+
+def information_date(day: date | None, precision: str | None, lang: Lang) -> str:
+    """When a project's information dates from, to the precision known (资料截至 2022年, not a made-up day)."""
+    if day is None:
+        return ""
+    if precision == "year":
+        return f"{day.year}" if lang == "en" else f"{day.year}年"
+    if precision == "month":
+        return f"{_MONTHS_EN[day.month - 1]} {day.year}" if lang == "en" else f"{day.year}年{day.month}月"
+    return long_date(day, lang)

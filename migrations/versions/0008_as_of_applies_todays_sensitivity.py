@@ -67,8 +67,10 @@ GENERALIZED = {
 }
 
 
-def upgrade() -> None:
-    as_of = ", ".join(f"{AS_OF_COLUMNS.get(c, f'v.{c}')} AS {c}" for c in [*PROJECT_COLUMNS, *VERSION_SPAN])
+def create_as_of_functions(columns: list[str]) -> None:
+    """The two functions over `project_versions` with `columns` (its columns in table order): a later
+    migration that adds a column to `projects`/`project_versions` drops and recreates them with this."""
+    as_of = ", ".join(f"{AS_OF_COLUMNS.get(c, f'v.{c}')} AS {c}" for c in [*columns, *VERSION_SPAN])
     op.execute(
         f"""
         CREATE FUNCTION projects_as_of(as_of_day date) RETURNS SETOF project_versions
@@ -83,7 +85,7 @@ def upgrade() -> None:
           'Projects as recorded at the end of the day, with today''s sensitivity and deletions (staff).';
         """
     )
-    public = ", ".join(f"{GENERALIZED.get(c, f'p.{c}')} AS {c}" for c in [*PROJECT_COLUMNS, *VERSION_SPAN])
+    public = ", ".join(f"{GENERALIZED.get(c, f'p.{c}')} AS {c}" for c in [*columns, *VERSION_SPAN])
     op.execute(
         f"""
         CREATE FUNCTION projects_public_as_of(as_of_day date) RETURNS SETOF project_versions
@@ -96,6 +98,14 @@ def upgrade() -> None:
     )
 
 
-def downgrade() -> None:
+def drop_as_of_functions() -> None:
     op.execute("DROP FUNCTION projects_public_as_of(date)")
     op.execute("DROP FUNCTION projects_as_of(date)")
+
+
+def upgrade() -> None:
+    create_as_of_functions(PROJECT_COLUMNS)
+
+
+def downgrade() -> None:
+    drop_as_of_functions()

@@ -49,11 +49,20 @@ def _record_dates(world: EditWorld, slug: str, days: list[str]) -> None:
             conn.execute(
                 text(
                     """UPDATE project_versions v SET valid_from = CAST(:d AS timestamptz),
-                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz)
+                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz),
+                              info_date = CAST(:d AS date)
                        FROM projects p WHERE p.id = v.id AND p.slug = :s AND v.version = :v"""
                 ),
                 {"d": day, "n": nxt, "s": slug, "v": version},
             )
+        # It joined its plan when it was first recorded.
+        conn.execute(
+            text(
+                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
+                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
+            ),
+            {"d": days[0], "s": slug},
+        )
 
 
 def _as_of(world: EditWorld, slug: str, day: str) -> dict[str, Any] | None:
@@ -273,23 +282,27 @@ def test_version_snapshots_keep_every_column(world: EditWorld) -> None:
 
 @pytest.mark.parametrize("session_zone", ["UTC", "America/Los_Angeles", "Asia/Shanghai"])
 @pytest.mark.parametrize(
-    ("last_update", "stale"),
+    ("info_date", "precision", "stale"),
     [
-        ("2026-01-04 15:59:59+00", True),  # 23:59:59 on 4 January in Lianzhou: before 5 January began there
-        ("2026-01-04 16:00:00+00", False),  # midnight of 5 January in Lianzhou
+        ("2026-01-04", "day", True),  # the day before 5 January: more than 180 days before 4 July
+        ("2026-01-05", "day", False),
+        ("2025-12-01", "month", True),  # December 2025: at the latest 31 December
+        ("2026-01-01", "month", False),  # January 2026: it may date from 31 January
+        ("2025-01-01", "year", True),  # 2025: at the latest 31 December 2025
     ],
 )
-def test_stale_is_judged_by_the_day_in_lianzhou_whatever_the_session_zone(
-    world: EditWorld, session_zone: str, last_update: str, stale: bool
+def test_stale_counts_from_the_latest_day_the_information_may_date_from(
+    world: EditWorld, session_zone: str, info_date: str, precision: str, stale: bool
 ) -> None:
-    """180 days before 4 July 2026 is 5 January: an update before that day began in Lianzhou is stale."""
+    """180 days before 4 July 2026 is 5 January; information known only to its month or year is taken at
+    its latest possible day, so `stale` never claims more age than the data proves, in any session zone."""
     with world.engine.connect() as conn:
         conn.execute(text("SELECT set_config('TimeZone', :z, false)"), {"z": session_zone})
         warnings = conn.execute(
             text(
-                "SELECT project_warnings('under_construction', 2021, 2030, NULL, NULL, NULL, NULL, NULL, NULL, "
-                "CAST(:u AS timestamptz), DATE '2026-07-04', 180)"
+                "SELECT project_warnings('under_construction', 2021, 2030, NULL, NULL, NULL, DATE '2021-05-01', "
+                "NULL, NULL, CAST(:d AS date), :p, DATE '2025-12-31', DATE '2026-07-04', 180)"
             ),
-            {"u": last_update},
+            {"d": info_date, "p": precision},
         ).scalar_one()
     assert ("stale" in warnings) is stale
