@@ -67,10 +67,12 @@ GENERALIZED = {
 }
 
 
-def create_as_of_functions(columns: list[str]) -> None:
-    """The two functions over `project_versions` with `columns` (its columns in table order): a later
-    migration that adds a column to `projects`/`project_versions` drops and recreates them with this."""
-    as_of = ", ".join(f"{AS_OF_COLUMNS.get(c, f'v.{c}')} AS {c}" for c in [*columns, *VERSION_SPAN])
+def create_as_of_functions(columns: list[str], added_after_span: Sequence[str] = ()) -> None:
+    """The two functions over `project_versions`, whose columns in table order are `columns`, the
+    version span, then `added_after_span` (columns a later migration added to both tables): such a
+    migration drops and recreates the functions with this."""
+    order = [*columns, *VERSION_SPAN, *added_after_span]
+    as_of = ", ".join(f"{AS_OF_COLUMNS.get(c, f'v.{c}')} AS {c}" for c in order)
     op.execute(
         f"""
         CREATE FUNCTION projects_as_of(as_of_day date) RETURNS SETOF project_versions
@@ -85,7 +87,7 @@ def create_as_of_functions(columns: list[str]) -> None:
           'Projects as recorded at the end of the day, with today''s sensitivity and deletions (staff).';
         """
     )
-    public = ", ".join(f"{GENERALIZED.get(c, f'p.{c}')} AS {c}" for c in [*columns, *VERSION_SPAN])
+    public = ", ".join(f"{GENERALIZED.get(c, f'p.{c}')} AS {c}" for c in order)
     op.execute(
         f"""
         CREATE FUNCTION projects_public_as_of(as_of_day date) RETURNS SETOF project_versions

@@ -358,7 +358,7 @@ def upgrade() -> None:
     op.execute("DROP VIEW projects_public")
     op.execute(_public_view(PROJECT_COLUMNS))
     op.execute(_record_version(PROJECT_COLUMNS))
-    as_of_functions.create_as_of_functions(PROJECT_COLUMNS)
+    as_of_functions.create_as_of_functions(OLD_COLUMNS, ["info_date", "info_precision"])
     op.execute(INFORMATION_DATE)
     op.execute(JOIN_PLAN)
 

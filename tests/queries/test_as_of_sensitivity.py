@@ -15,9 +15,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from tests.support.editing import EditWorld, etag_of, new_feature, world
-
-__all__ = ["world"]
+from tests.support.editing import EditWorld, etag_of, new_feature
 
 _ids = itertools.count()
 SEAT = [112.55, 25.0]  # Xingzi's town seat, where the public sees a sensitive site
@@ -48,11 +46,20 @@ def _record_dates(world: EditWorld, slug: str, days: list[str]) -> None:
             conn.execute(
                 text(
                     """UPDATE project_versions v SET valid_from = CAST(:d AS timestamptz),
-                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz)
+                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz),
+                              info_date = CAST(:d AS date)
                        FROM projects p WHERE p.id = v.id AND p.slug = :s AND v.version = :v"""
                 ),
                 {"d": day, "n": nxt, "s": slug, "v": version},
             )
+        # It joined its plan when it was first recorded.
+        conn.execute(
+            text(
+                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
+                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
+            ),
+            {"d": days[0], "s": slug},
+        )
 
 
 def _moved_then_marked(world: EditWorld) -> str:
