@@ -13,6 +13,7 @@ from app.core.db import make_sync_engine
 from app.core.settings import get_settings
 from app.wallmap.data import load_wallmap, town_slugs
 from app.wallmap.document import render_wallmap
+from app.wallmap.renderer import RenderCrashed, RenderPool, RenderTimedOut
 from app.wallmap.router import wallmap_filename
 
 
@@ -21,7 +22,11 @@ def wallmaps(
     town: Annotated[str | None, typer.Option("--town", help="Only this town (slug, e.g. xingzi).")] = None,
 ) -> None:
     """Write an A3 wall map PDF for each town (or only --town) into OUTDIR."""
-    engine = make_sync_engine(get_settings().database_url)
+    settings = get_settings()
+    engine = make_sync_engine(settings.database_url)
+    # The same time limit as the web's: a map that cannot be drawn is reported, the other towns still are.
+    renders = RenderPool(1, settings.wallmap_timeout_seconds)
+    failed = []
     try:
         with engine.connect() as conn:
             slugs = town_slugs(conn)
@@ -33,7 +38,15 @@ def wallmaps(
                 data = load_wallmap(conn, slug)
                 assert data is not None  # the slug was just listed
                 path = outdir / wallmap_filename(slug, data.made_on.isoformat())
-                path.write_bytes(render_wallmap(data))
+                try:
+                    path.write_bytes(renders.run(render_wallmap, data))
+                except (RenderTimedOut, RenderCrashed) as slow:
+                    failed.append(slug)
+                    typer.echo(f"{slug}: not drawn, it {slow} (PLANMAP_WALLMAP_TIMEOUT_SECONDS)", err=True)
+                    continue
                 typer.echo(f"{path}: {len(data.projects)} projects")
     finally:
+        renders.close()
         engine.dispose()
+    if failed:
+        raise typer.Exit(1)

@@ -95,6 +95,21 @@ class Settings(BaseSettings):
         alias="PLANMAP_FEEDBACK_MAX_BYTES",
         description="Largest feedback request body accepted (413 above): 2000 characters fit even \\u-escaped.",
     )
+    wallmap_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        alias="PLANMAP_WALLMAP_TIMEOUT_SECONDS",
+        description="Longest a wall-map PDF may take to draw (its worker process is then stopped; 503). A town's "
+        "map takes well under a second.",
+    )
+    wallmap_max_renders: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        alias="PLANMAP_WALLMAP_MAX_RENDERS",
+        description="Wall maps drawn at once per server process; one more request gets 503 with Retry-After.",
+    )
     # Reliability and security (issue 9); see README "Operations and security".
     env: Literal["development", "production"] = Field(
         default="development",
