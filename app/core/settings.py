@@ -139,15 +139,29 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         alias="PLANMAP_LOGIN_FAILURES_PER_USER",
-        description="Failed logins allowed per username per window before 429.",
+        description="Failed logins of one username from one client address before each attempt waits "
+        "(5 s, doubling up to PLANMAP_LOGIN_WINDOW_SECONDS; app/auth/login_throttle.py).",
     )
     login_failures_per_client: int = Field(
         default=30,
         ge=1,
         alias="PLANMAP_LOGIN_FAILURES_PER_CLIENT",
-        description="Failed logins allowed per client address per window before 429.",
+        description="Failed logins from one client address (any usernames) before each attempt waits; not "
+        "applied to an account's known clients.",
     )
-    login_window_seconds: int = Field(default=900, ge=1, alias="PLANMAP_LOGIN_WINDOW_SECONDS")
+    login_failures_per_account: int = Field(
+        default=100,
+        ge=1,
+        alias="PLANMAP_LOGIN_FAILURES_PER_ACCOUNT",
+        description="Failed logins of one username from all addresses before each attempt is slowed (by at most "
+        "a minute: a ceiling, never a lockout); not applied to the account's known clients.",
+    )
+    login_window_seconds: int = Field(
+        default=900,
+        ge=1,
+        alias="PLANMAP_LOGIN_WINDOW_SECONDS",
+        description="The longest wait between attempts that the failed-login backoff imposes.",
+    )
     log_level: str = Field(default="INFO", alias="PLANMAP_LOG_LEVEL")
     log_json: bool = Field(
         default=True, alias="PLANMAP_LOG_JSON", description="One JSON object per log line (false: plain text)."
