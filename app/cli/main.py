@@ -154,8 +154,22 @@ def serve(
     finally:
         engine.dispose()
     bind_host, bind_port = host or settings.host, port or settings.port
-    typer.echo(f"serving planmap on http://{bind_host}:{bind_port} (database {_safe_url()})")
-    uvicorn.run("app.main:create_app", factory=True, host=bind_host, port=bind_port, workers=workers)
+    proxies = settings.trusted_proxies
+    typer.echo(
+        f"serving planmap on http://{bind_host}:{bind_port} (database {_safe_url()}; "
+        + (f"X-Forwarded-For trusted from {proxies})" if proxies else "X-Forwarded-For ignored)")
+    )
+    # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default, so any local client (or a proxy that passes
+    # the header on) could name itself anything, and the rate limits key on that name (issue 15, item 6).
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
+    )
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ Everything that differs between a laptop, CI and a county server lives here, so 
 code never hard-codes a host, port or secret.
 """
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -121,6 +122,13 @@ class Settings(BaseSettings):
         alias="PLANMAP_CORS_ORIGINS",
         description="Comma-separated origins allowed to call the API from a browser (CORS); empty: CORS off.",
     )
+    trusted_proxies: str = Field(
+        default="",
+        alias="PLANMAP_TRUSTED_PROXIES",
+        description="Comma-separated addresses or networks of the reverse proxies in front of the app (e.g. "
+        "`127.0.0.1` for nginx on the same machine). Only requests from these may name the client in "
+        "X-Forwarded-For/-Proto; empty: nobody may, and the client is the connection's address.",
+    )
     max_body_bytes: int = Field(
         default=1 << 20,
         ge=1024,
@@ -177,6 +185,18 @@ class Settings(BaseSettings):
         alias="PLANMAP_PG_BIN",
         description="Where pg_dump and pg_restore live (for `planmap backup` / `planmap restore`).",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        """Addresses or networks only: a `*` would let any client name itself anything (issue 15, item 6)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)") from None
+        return ",".join(entries)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -2,20 +2,26 @@
 and the limits hold across server processes because they live in PostgreSQL."""
 
 import itertools
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlalchemy import Engine, text
 
 from app.core.db import make_sync_engine
-from app.core.settings import Settings
+from app.core.settings import REPO_ROOT, Settings
 from app.main import create_app
-from tests.support.reliability import PASSWORD, fresh_database, serve_app
+from tests.conftest import stop_server, wait_until_healthy
+from tests.support.reliability import PASSWORD, free_port, fresh_database, serve_app
 
 FREE_PER_PAIR, FREE_PER_CLIENT, FREE_PER_ACCOUNT = 3, 6, 8
 _addresses = (f"198.51.100.{i}" for i in itertools.count(1))
@@ -166,3 +172,73 @@ def test_login_and_feedback_limits_hold_across_two_server_processes(tmp_path: Pa
         refused = b.post("/api/projects/tanling-pumped-storage/feedback", json={"text": "又一条"})
         assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 3500
         assert feedback(a) == 429
+
+
+@contextmanager
+def planmap_serve(database_url: str, log_path: Path, **env: str) -> Iterator[str]:
+    """`planmap serve` itself (as the Dockerfile runs it), so its uvicorn options are what is tested."""
+    port = free_port()
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(port)],
+            env={**os.environ, "DATABASE_URL": database_url, "PLANMAP_DB_POOL_WARM": "1", **env},
+            cwd=REPO_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(url, server, lambda: f":\n{log_path.read_text()[-3000:]}")
+            yield url
+        finally:
+            stop_server(server)
+
+
+def test_forwarded_headers_count_only_from_configured_proxies(tmp_path: Path) -> None:
+    """Issue 15 item 6: rotating X-Forwarded-For used to make every request a new client."""
+    limits = {"PLANMAP_LOGIN_FAILURES_PER_USER": "2", "PLANMAP_FEEDBACK_PER_HOUR": "2"}
+    rotating = (f"203.0.113.{i}" for i in itertools.count(1))
+
+    def attempts(url: str) -> tuple[list[int], list[int]]:
+        with httpx.Client(base_url=url) as client:
+            logins = [
+                client.post(
+                    "/api/auth/token",
+                    data={"username": "planner", "password": "wrong password!"},
+                    headers={"X-Forwarded-For": next(rotating)},
+                ).status_code
+                for _ in range(3)
+            ]
+            messages = [
+                client.post(
+                    "/api/projects/tanling-pumped-storage/feedback",
+                    json={"text": "路面已铺好"},
+                    headers={"X-Forwarded-For": next(rotating)},
+                ).status_code
+                for _ in range(3)
+            ]
+        return logins, messages
+
+    with fresh_database("planmap_proxies") as url:
+        with planmap_serve(url, tmp_path / "direct.log", **limits) as direct:  # no PLANMAP_TRUSTED_PROXIES
+            assert attempts(direct) == ([401, 401, 429], [201, 201, 429])  # the header changed nothing
+        with engine_for(url) as eng, eng.begin() as conn:
+            conn.execute(text("DELETE FROM rate_limits"))
+        trusted = {**limits, "PLANMAP_TRUSTED_PROXIES": "127.0.0.1"}  # behind nginx on this machine
+        with planmap_serve(url, tmp_path / "proxied.log", **trusted) as proxied:
+            assert attempts(proxied) == ([401, 401, 401], [201, 201, 201])  # each forwarded address is its own
+
+
+@contextmanager
+def engine_for(url: str) -> Iterator[Engine]:
+    eng = make_sync_engine(url)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+def test_trusted_proxies_must_be_addresses_or_networks() -> None:
+    assert Settings(PLANMAP_TRUSTED_PROXIES=" 127.0.0.1, 10.0.0.0/8 ").trusted_proxies == "127.0.0.1,10.0.0.0/8"
+    with pytest.raises(ValidationError, match="not an IP address or network"):
+        Settings(PLANMAP_TRUSTED_PROXIES="*")  # would let any client name itself anything
