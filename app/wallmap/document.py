@@ -118,7 +118,7 @@ def render_wallmap(data: WallmapData) -> bytes:
     rest = draw_table(c, data.projects, PANEL_X, table_top, BODY_BOTTOM, PANEL_WIDTH, ROW_LINES)
     _footer(c, 1, pages)
     page = 1
-    while rest and page < pages:  # `pages` was counted with the same layout; the bound only guards the loop
+    while rest:  # the same layout `_count_pages` just counted through, so this ends too
         c.showPage()
         page += 1
         _header(c, data, continued=True)
