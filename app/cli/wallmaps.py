@@ -12,7 +12,7 @@ import typer
 from app.core.db import make_sync_engine
 from app.core.settings import get_settings
 from app.wallmap.data import load_wallmap, town_slugs
-from app.wallmap.document import render_wallmap
+from app.wallmap.document import prepare_worker, render_wallmap
 from app.wallmap.renderer import RenderCrashed, RenderPool, RenderTimedOut
 from app.wallmap.router import wallmap_filename
 
@@ -25,7 +25,7 @@ def wallmaps(
     settings = get_settings()
     engine = make_sync_engine(settings.database_url)
     # The same time limit as the web's: a map that cannot be drawn is reported, the other towns still are.
-    renders = RenderPool(1, settings.wallmap_timeout_seconds)
+    renders = RenderPool(1, settings.wallmap_timeout_seconds, initializer=prepare_worker)
     failed = []
     try:
         with engine.connect() as conn:

@@ -100,6 +100,12 @@ def _count_pages(rest: Sequence[MapProject]) -> int:
     return pages
 
 
+def prepare_worker() -> None:
+    """Load the font in a new render worker (parsing the TrueType collection takes a while), so that
+    time is not taken from the first map's time limit."""
+    cjk_font()
+
+
 def render_wallmap(data: WallmapData) -> bytes:
     """The wall map of one town as PDF bytes."""
     buffer = io.BytesIO()

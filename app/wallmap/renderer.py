@@ -45,9 +45,11 @@ class RenderCrashed(Exception):
 class RenderPool:
     """Worker processes for rendering, shared by the requests (or CLI runs) of one process."""
 
-    def __init__(self, max_renders: int, timeout_seconds: float) -> None:
+    def __init__(self, max_renders: int, timeout_seconds: float, initializer: Callable[[], None] | None = None) -> None:
+        """`initializer` runs once in each new worker, before and outside any render's time limit."""
         self.max_renders = max_renders
         self.timeout_seconds = timeout_seconds
+        self._initializer = initializer
         self._slots = threading.BoundedSemaphore(max_renders)
         self._lock = threading.Lock()
         self._pool: ProcessPool | None = None
@@ -57,7 +59,7 @@ class RenderPool:
             if self._pool is None:
                 # One worker per slot: an accepted render starts at once, so its time limit is its own.
                 context = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPool(max_workers=self.max_renders, context=context)
+                self._pool = ProcessPool(max_workers=self.max_renders, initializer=self._initializer, context=context)
             return self._pool
 
     def _take_slot(self) -> None:
