@@ -17,6 +17,9 @@ RUN pip install -e . && useradd --system --home /srv/planmap planmap
 USER planmap
 
 ENV PLANMAP_HOST=0.0.0.0 PLANMAP_PORT=8000
+# `planmap serve` believes X-Forwarded-For only from these addresses/networks (the reverse proxy in front,
+# e.g. the compose network of an nginx container); empty: nobody's, each connection is its own client.
+ENV PLANMAP_TRUSTED_PROXIES=""
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz')" || exit 1
 # Migrate and seed (both idempotent, the seed never overwrites edits), then serve.

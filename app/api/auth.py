@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.cookie_session import session_token
 from app.auth.dependencies import UNAUTHORIZED, oauth2_scheme, require_principal
-from app.auth.login import check_credentials
+from app.auth.login import log_in
 from app.auth.principal import Principal
 from app.auth.tokens import issue_token, revoke_token
 from app.core.dependencies import get_engine
-from app.core.ratelimit import check_login_allowed, record_login
+from app.core.ratelimit import Limited
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -26,7 +26,7 @@ def _principal_json(p: Principal) -> dict[str, Any]:
     summary="Exchange username and password for a bearer token",
     responses={
         401: {"description": "Wrong username or password (the message does not say which)"},
-        429: {"description": "Too many failed logins for this username or from this address; see Retry-After"},
+        429: {"description": "Too many failed logins from this address (or for this username); see Retry-After"},
     },
 )
 async def login(
@@ -34,17 +34,21 @@ async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     engine: Annotated[AsyncEngine, Depends(get_engine)],
 ) -> dict[str, Any]:
-    check_login_allowed(request, form.username)  # 429 before any password is checked
+    client = request.client.host if request.client else "unknown"
+    try:
+        user_id = await log_in(engine, form.username, form.password, client, request.app.state.settings)
+    except Limited as limited:  # 429 before any password is checked
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS, limited.message, {"Retry-After": str(limited.retry_after)}
+        ) from None
+    if user_id is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="wrong username or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    ttl = request.app.state.settings.token_ttl_minutes
     async with engine.begin() as conn:
-        user_id = await conn.run_sync(check_credentials, form.username, form.password)
-        record_login(request, form.username, ok=user_id is not None)
-        if user_id is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                detail="wrong username or password",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        ttl = request.app.state.settings.token_ttl_minutes
         issued = await conn.run_sync(issue_token, user_id, ttl)
     return {
         "access_token": issued.token,

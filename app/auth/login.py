@@ -1,8 +1,11 @@
 """Checking a username and password, the same way for the API's token endpoint and the site's login form."""
 
 from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth import login_throttle
 from app.auth.passwords import verify_password
+from app.core.settings import Settings
 
 
 def check_credentials(conn: Connection, username: str, password: str) -> int | None:
@@ -20,3 +23,18 @@ def check_credentials(conn: Connection, username: str, password: str) -> int | N
     if not ok or row is None or not row.is_active:
         return None
     return int(row.id)
+
+
+async def log_in(engine: AsyncEngine, username: str, password: str, client: str, settings: Settings) -> int | None:
+    """`check_credentials` behind the failed-login backoff (`login_throttle`), for every login form of the app.
+
+    Raises `app.core.ratelimit.Limited` (before any password is checked) when this attempt must wait.
+    The attempt is counted in a transaction of its own, committed before the slow password check,
+    so the counters are not held locked while Argon2 runs.
+    """
+    async with engine.begin() as conn:
+        await conn.run_sync(login_throttle.reserve, username, client, settings)
+    async with engine.begin() as conn:
+        user_id = await conn.run_sync(check_credentials, username, password)
+        await conn.run_sync(login_throttle.settle, username, client, user_id is not None, settings)
+    return user_id

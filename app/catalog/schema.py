@@ -16,6 +16,20 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max
 TownSlug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$", max_length=40)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
+# The longest text each property may hold, in characters. Every write path validates through this model
+# (API create and patch, file imports, the seed), so one bound holds everywhere. The plan's own longest
+# values are far shorter (name_zh 25, name_en 78, an alias 25, status_basis 56, location_note 297), so the
+# bounds refuse only nonsense, and keep any one project from making a page, a tile or a PDF unbounded
+# (issue 15, item 2: a 2,000-character name once made the wall map's layout loop forever).
+TEXT_LIMITS = {"name_zh": 200, "name_en": 200, "aliases": 200, "status_basis": 500, "location_note": 2000}
+MAX_ALIASES = 20
+NameZh = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_LIMITS["name_zh"], strip_whitespace=True)]
+NameEn = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_LIMITS["name_en"], strip_whitespace=True)]
+Alias = Annotated[str, StringConstraints(min_length=1, max_length=TEXT_LIMITS["aliases"], strip_whitespace=True)]
+LocationNote = Annotated[
+    str, StringConstraints(min_length=1, max_length=TEXT_LIMITS["location_note"], strip_whitespace=True)
+]
+
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 
 
@@ -23,12 +37,12 @@ class ProjectProperties(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
     slug: Slug
-    name_zh: NonEmpty
-    name_en: NonEmpty
-    aliases: list[NonEmpty] = Field(default_factory=list)
+    name_zh: NameZh
+    name_en: NameEn
+    aliases: list[Alias] = Field(default_factory=list, max_length=MAX_ALIASES)
     category: Category
     status: Status
-    status_basis: str | None = None
+    status_basis: str | None = Field(default=None, max_length=TEXT_LIMITS["status_basis"])
     towns: list[TownSlug] = Field(min_length=1)
     plan_chapter: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+章$")
     plan_section: str | None = Field(default=None, pattern=r"^第[一二三四五六七八九十]+节$")
@@ -38,7 +52,7 @@ class ProjectProperties(BaseModel):
     start_year: int | None = Field(default=None, ge=1990, le=2050)
     end_year: int | None = Field(default=None, ge=1990, le=2050)
     location_precision: Precision
-    location_note: NonEmpty
+    location_note: LocationNote
 
     @field_validator("*")
     @classmethod

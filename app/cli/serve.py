@@ -35,7 +35,13 @@ def serve(
         migrate.current_revision(conn)  # the database answers (a round trip), before uvicorn starts
     settings = get_settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    typer.echo(f"serving planmap on http://{bind_host}:{bind_port} (database {safe_url()})")
+    proxies = settings.trusted_proxies
+    typer.echo(
+        f"serving planmap on http://{bind_host}:{bind_port} (database {safe_url()}; "
+        + (f"X-Forwarded-For trusted from {proxies})" if proxies else "X-Forwarded-For ignored)")
+    )
+    # uvicorn would trust X-Forwarded-For from 127.0.0.1 by default, so any local client (or a proxy that passes
+    # the header on) could name itself anything, and the rate limits key on that name (issue 15, item 6).
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -43,4 +49,6 @@ def serve(
         port=bind_port,
         workers=workers,
         timeout_worker_healthcheck=timeout_worker_healthcheck,
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )

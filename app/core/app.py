@@ -19,6 +19,8 @@ from app.ogc import router as ogc
 from app.ogc.errors import ogc_error_handler
 from app.ogc.params import OGCError
 from app.wallmap import router as wallmap
+from app.wallmap.document import prepare_worker
+from app.wallmap.renderer import RenderPool
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
 from app.web.static_urls import HashedStaticFiles, app_manifest
@@ -32,11 +34,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = make_async_engine(settings)
+        app.state.wallmap_renders = RenderPool(
+            settings.wallmap_max_renders, settings.wallmap_timeout_seconds, initializer=prepare_worker
+        )
         await warm_pool(app.state.engine, min(settings.db_pool_warm, settings.db_pool_size))
         freeze_startup_heap()
         try:
             yield
         finally:
+            app.state.wallmap_renders.close()
             await app.state.engine.dispose()
             thaw_heap()
 

@@ -429,3 +429,20 @@ class ProjectRevision(Base):
     reason: Mapped[str] = mapped_column(Text)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RateLimit(Base):
+    """Shared rate-limit state of one key (a scope and an HMAC, never a username or address): core/ratelimit.py."""
+
+    __tablename__ = "rate_limits"
+    __table_args__ = (
+        CheckConstraint("hits >= 0", name="rate_limits_hits_check"),
+        Index("rate_limits_expires_idx", "expires_at"),
+    )
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, server_default="0")
+    stamps: Mapped[list[datetime]] = mapped_column(
+        ARRAY(DateTime(timezone=True)), server_default=text("'{}'::timestamptz[]")
+    )
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

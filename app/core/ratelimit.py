@@ -1,128 +1,114 @@
-"""Login rate limiting: failed logins counted per username and per client address, 429 past the limit.
+"""Rate limits kept in PostgreSQL, so every server process enforces the same ones (issue 15, item 9).
 
-Memory-backed, per worker process, on purpose:
-- a check costs microseconds and no database round trip, and a refused attempt is refused
-  *before* the Argon2 verification, so a flood of guesses cannot burn the CPU or fill a table;
-- a database-backed counter would turn each guess into a write (an attacker's flood becomes
-  write load on the database everyone else needs) and needs a schema change;
-- the price: with N workers an attacker gets up to N times the limit, and a restart forgets
-  the counts. At the defaults (10 failures per username and 30 per address in 15 minutes) that
-  is still far too slow to guess an Argon2-hashed password of at least 10 characters.
+Two kinds, one table (`rate_limits`, SQL in `app.queries.rate_limits`):
 
-Only *failures* count, so staff who log in often are never slowed down; a success clears its
-username's count. Per username, because guessing one account's password from many addresses
-must stop; per address, because trying one password against many usernames must stop too.
-The username count is kept whether or not the username exists, so a 429 reveals nothing about
-which accounts exist.
+- `Backoff`: exponential backoff after a number of free failures. Used for logins: an honest
+  person who mistypes a few times never notices it, a guesser is slowed down more with every
+  guess, and nothing is ever locked for good (see `app.auth.login_throttle` for which keys);
+- `take_from_window`: at most N events in any sliding window (feedback: N messages per hour).
+
+Why the database and not each worker's memory: with memory, N processes gave an attacker N times
+the limit and a restart forgot everything. The cost is kept small:
+- a request that is refused only reads its locked counters and answers 429 (at most it makes a
+  missing counter at zero, so that it can be locked);
+- a login that goes ahead writes its counters *before* the password is checked (counted as a
+  failure in advance, taken back on success). So the counting is atomic: concurrent guesses
+  queue on the row locks and each sees the ones before it, and a flood of parallel guesses
+  cannot all slip in before the first failure is recorded;
+- writes are bounded by the limits themselves (a refused guess writes nothing) and every write
+  removes a batch of expired rows, so the table holds only live state.
+
+Keys are `scope:HMAC(salt, values)`: the table never holds a username or an address.
 """
 
+import hashlib
+import hmac
 import math
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-from fastapi import HTTPException, Request, status
+from sqlalchemy import Connection
 
-MAX_TRACKED_KEYS = 100_000  # memory bound: at most this many usernames/addresses remembered
+from app.queries import rate_limits as sql
 
 
-@dataclass
-class SlidingWindow:
-    """Failures per key within the last `window` seconds (timestamps kept, oldest first)."""
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff: after `free` failures, each attempt waits `base` × 2^(failures − free) s, at most `cap`.
 
-    limit: int
-    window: float
-    clock: Callable[[], float] = time.monotonic
-    _events: dict[str, deque[float]] = field(default_factory=dict)
-
-    def _prune(self, key: str, now: float) -> deque[float]:
-        events = self._events.get(key)
-        if events is None:
-            return deque()
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        if not events:
-            del self._events[key]
-        return events
-
-    def retry_after(self, key: str) -> int | None:
-        """Seconds until another attempt is allowed, or None when it is allowed now."""
-        now = self.clock()
-        events = self._prune(key, now)
-        if len(events) < self.limit:
-            return None
-        return max(1, math.ceil(events[0] + self.window - now))
-
-    def add(self, key: str) -> None:
-        now = self.clock()
-        if key not in self._events and len(self._events) >= MAX_TRACKED_KEYS:
-            self._events.pop(next(iter(self._events)))  # forget the oldest key rather than grow without bound
-        self._events.setdefault(key, deque()).append(now)
-
-    def clear(self, key: str) -> None:
-        self._events.pop(key, None)
-
-
-class LoginRateLimiter:
-    """Per-username and per-address failure windows; thread-safe (logins may run in worker threads)."""
-
-    def __init__(self, per_user: int, per_client: int, window_seconds: float) -> None:
-        self.users = SlidingWindow(per_user, window_seconds)
-        self.clients = SlidingWindow(per_client, window_seconds)
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def _user_key(username: str) -> str:
-        return username.strip().lower()[:200]
-
-    def retry_after(self, username: str, client: str) -> int | None:
-        """None when a login attempt may proceed; else the seconds to wait (for Retry-After)."""
-        with self._lock:
-            waits = [self.users.retry_after(self._user_key(username)), self.clients.retry_after(client)]
-        blocked = [w for w in waits if w is not None]
-        return max(blocked) if blocked else None
-
-    def failed(self, username: str, client: str) -> None:
-        with self._lock:
-            self.users.add(self._user_key(username))
-            self.clients.add(client)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self.users.clear(self._user_key(username))
-
-
-def _limiter_and_client(request: Request) -> tuple[LoginRateLimiter | None, str]:
-    limiter = getattr(request.app.state, "login_limiter", None)
-    client = request.client.host if request.client else "unknown"
-    return limiter, client
-
-
-def check_login_allowed(request: Request, username: str) -> None:
-    """Raise 429 with Retry-After when this username or this client has failed too often.
-
-    Call it before checking the password, for every login form of the app (API token, site login).
+    Counted failures are forgotten after `forget_seconds` without one.
     """
-    limiter, client = _limiter_and_client(request)
-    if limiter is None:
-        return
-    wait = limiter.retry_after(username, client)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"too many failed logins; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+
+    free: int
+    base_seconds: float
+    cap_seconds: float
+    forget_seconds: float
+
+    def wait(self, failures: int, age_seconds: float) -> float:
+        """Seconds still to wait, `age_seconds` after the last of `failures` counted failures (0: go ahead)."""
+        if age_seconds >= self.forget_seconds or failures < self.free:
+            return 0.0
+        delay = min(self.cap_seconds, self.base_seconds * 2.0 ** min(failures - self.free, 40))
+        return max(0.0, delay - age_seconds)
 
 
-def record_login(request: Request, username: str, ok: bool) -> None:
-    """Count a failure (or clear the username's count after a success)."""
-    limiter, client = _limiter_and_client(request)
-    if limiter is None:
-        return
-    if ok:
-        limiter.succeeded(username)
-    else:
-        limiter.failed(username, client)
+class Limited(Exception):
+    """Too many attempts; `retry_after` whole seconds until the next one may be made (for a 429)."""
+
+    def __init__(self, what: str, wait_seconds: float) -> None:
+        self.retry_after = max(1, math.ceil(wait_seconds))
+        self.message = f"{what}; try again in {self.retry_after} seconds"
+        super().__init__(self.message)
+
+
+def make_key(salt: str, scope: str, *values: str) -> str:
+    digest = hmac.new(salt.encode(), "\x00".join(values).encode(), hashlib.sha256).hexdigest()
+    return f"{scope}:{digest}"
+
+
+def salt(conn: Connection) -> str:
+    return sql.salt(conn)
+
+
+def reserve(conn: Connection, policies: Mapping[str, Backoff]) -> float:
+    """Count one attempt against every key at once, or none when any key must wait.
+
+    Returns 0 when the attempt was counted (it may go ahead), else the longest wait in seconds.
+    Runs in the caller's transaction, which should commit at once (the rows stay locked till then).
+    """
+    forget = max(policy.forget_seconds for policy in policies.values())
+    counters = sql.lock_counters(conn, list(policies), forget)
+    waits = [policy.wait(counters[key].hits, counters[key].age_seconds) for key, policy in policies.items()]
+    wait = max(waits, default=0.0)
+    if wait > 0:
+        return wait
+    sql.delete_expired(conn)
+    for key, policy in sorted(policies.items()):
+        sql.count(conn, key, policy.forget_seconds)
+    return 0.0
+
+
+def take_back(conn: Connection, keys: list[str]) -> None:
+    """Undo one counted attempt of each key (it was not a failure after all)."""
+    sql.uncount(conn, keys)
+
+
+def clear(conn: Connection, key: str) -> None:
+    sql.forget(conn, key)
+
+
+def remember(conn: Connection, key: str, days: float) -> None:
+    sql.mark(conn, key, days * 86400)
+
+
+def remembered(conn: Connection, key: str) -> bool:
+    return sql.is_marked(conn, key)
+
+
+def take_from_window(conn: Connection, key: str, limit: int, window_seconds: float) -> float:
+    """Record an event if fewer than `limit` happened in the last `window_seconds`: 0, else the wait in seconds."""
+    wait = sql.take_from_window(conn, key, limit, window_seconds)
+    if wait is None:
+        sql.delete_expired(conn)
+        return 0.0
+    return max(wait, 0.001)

@@ -11,6 +11,7 @@ releases (`DB_POOL_SIZE`, `PLANMAP_PG_BIN`, …) still work: see LEGACY_NAMES. A
 `PLANMAP_` variable is refused at start-up by app/core/startup_checks.py.
 """
 
+import ipaddress
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -126,6 +127,19 @@ class Settings(BaseSettings):
         le=1 << 20,
         description="Largest feedback request body accepted (413 above): 2000 characters fit even \\u-escaped.",
     )
+    wallmap_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="Longest a wall-map PDF may take to draw (its worker process is then stopped; 503). A town's "
+        "map takes well under a second.",
+    )
+    wallmap_max_renders: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Wall maps drawn at once per server process; one more request gets 503 with Retry-After.",
+    )
     # Reliability and security (issue 9); see README "Operations and security".
     env: Literal["development", "production"] = Field(
         default="development",
@@ -134,6 +148,12 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated origins allowed to call the API from a browser (CORS); empty: CORS off.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses or networks of the reverse proxies in front of the app (e.g. "
+        "`127.0.0.1` for nginx on the same machine). Only requests from these may name the client in "
+        "X-Forwarded-For/-Proto; empty: nobody may, and the client is the connection's address.",
     )
     max_body_bytes: int = Field(
         default=1 << 20,
@@ -150,14 +170,24 @@ class Settings(BaseSettings):
     login_failures_per_user: int = Field(
         default=10,
         ge=1,
-        description="Failed logins allowed per username per window before 429.",
+        description="Failed logins of one username from one client address before each attempt waits "
+        "(5 s, doubling up to PLANMAP_LOGIN_WINDOW_SECONDS; app/auth/login_throttle.py).",
     )
     login_failures_per_client: int = Field(
         default=30,
         ge=1,
-        description="Failed logins allowed per client address per window before 429.",
+        description="Failed logins from one client address (any usernames) before each attempt waits; not "
+        "applied to an account's known clients.",
     )
-    login_window_seconds: int = Field(default=900, ge=1)
+    login_failures_per_account: int = Field(
+        default=100,
+        ge=1,
+        description="Failed logins of one username from all addresses before each attempt is slowed (by at most "
+        "a minute: a ceiling, never a lockout); not applied to the account's known clients.",
+    )
+    login_window_seconds: int = Field(
+        default=900, ge=1, description="The longest wait between attempts that the failed-login backoff imposes."
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="One JSON object per log line (false: plain text).")
     db_connect_timeout: int = Field(
@@ -169,14 +199,12 @@ class Settings(BaseSettings):
     )
     metrics_public: bool = Field(
         default=False,
-        alias="PLANMAP_METRICS_PUBLIC",
         description="Serve /metrics to anyone. Off: only admins and planners (bearer token or session cookie) "
         "and holders of PLANMAP_METRICS_TOKEN may read it; the route and status counts map what is being used.",
     )
     metrics_token: str | None = Field(
         default=None,
         min_length=32,
-        alias="PLANMAP_METRICS_TOKEN",
         repr=False,
         description="A long random secret Prometheus sends as `Authorization: Bearer <token>` to scrape /metrics "
         "(user tokens expire after a working day; this one lives as long as the setting). Unset: staff only.",
@@ -185,7 +213,6 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         le=64,
-        alias="PLANMAP_EXPORT_CONCURRENCY",
         description="Exports (/api/export, /api/projects?format=csv) one worker runs at once; more wait briefly, "
         "then get 503 with Retry-After. Bounds the memory and database time big downloads can take.",
     )
@@ -193,14 +220,12 @@ class Settings(BaseSettings):
         default=5.0,
         ge=0,
         le=120,
-        alias="PLANMAP_EXPORT_QUEUE_SECONDS",
         description="How long an export waits for a free slot (PLANMAP_EXPORT_CONCURRENCY) before the 503.",
     )
     export_anonymous_max_features: int = Field(
         default=20_000,
         ge=1,
         le=10_000_000,
-        alias="PLANMAP_EXPORT_ANONYMOUS_MAX_FEATURES",
         description="Most projects one export may hold for a caller who is not logged in (413 above, asking to "
         "filter or log in); staff exports are bounded by the concurrency limit only.",
     )
@@ -209,6 +234,18 @@ class Settings(BaseSettings):
         validation_alias=_also("PLANMAP_PG_BIN"),
         description="Where pg_dump and pg_restore live (for `planmap backup` / `planmap restore`).",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        """Addresses or networks only: a `*` would let any client name itself anything (issue 15, item 6)."""
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network (e.g. 127.0.0.1, 10.0.0.0/8)") from None
+        return ",".join(entries)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -19,7 +19,6 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.core import db_errors, request_errors
 from app.core.logging_setup import configure_logging
-from app.core.ratelimit import LoginRateLimiter
 from app.core.settings import Settings
 from app.core.startup_checks import refuse_insecure_settings, refuse_unknown_settings
 from app.middleware import metrics
@@ -45,9 +44,6 @@ def prepare(settings: Settings) -> None:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add middleware (innermost first: Starlette wraps each new one around the previous), handlers, routes."""
-    app.state.login_limiter = LoginRateLimiter(
-        settings.login_failures_per_user, settings.login_failures_per_client, settings.login_window_seconds
-    )
     app.state.metrics = metrics.Metrics(app.state)
     db_errors.install(app)
     request_errors.install(app)

@@ -1,11 +1,10 @@
 """Submitting and moderating feedback; each function runs inside the caller's transaction.
 
-Submissions are rate-limited per client (salted address hash) within that transaction,
-under a per-client advisory lock, so two simultaneous messages cannot both slip under the
-limit. Moderation is audited in the same transaction as the change it records.
+Submissions are rate-limited per client (salted address hash) within that transaction, by
+the shared limiter in PostgreSQL, so two simultaneous messages, even to two server processes,
+cannot both slip under the limit. Moderation is audited in the same transaction as the change it records.
 """
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +12,11 @@ import orjson
 from sqlalchemy import Connection, text
 
 from app.auth.principal import Principal
+from app.core import ratelimit
 from app.editing.errors import EditRefused
 from app.history import audit
 
-WINDOW = "1 hour"
-# The first key of PostgreSQL's two-key advisory locks: keeps ours apart from anyone else's.
-_LOCK_CLASS = 7_020_701
+WINDOW_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -36,23 +34,12 @@ def _field_error(field: str, message: str) -> EditRefused:
 
 
 def _enforce_rate_limit(conn: Connection, client: str, per_hour: int) -> None:
-    conn.execute(text("SELECT pg_advisory_xact_lock(:c, hashtext(:h))"), {"c": _LOCK_CLASS, "h": client})
-    # The per_hour-th most recent message of the window: once it is older than an hour, a slot is free.
-    oldest_counted = conn.execute(
-        text(
-            f"""SELECT EXTRACT(EPOCH FROM created_at + interval '{WINDOW}' - now()) FROM feedback
-                WHERE client_hash = :h AND created_at > now() - interval '{WINDOW}'
-                ORDER BY created_at DESC OFFSET :n LIMIT 1"""
-        ),
-        {"h": client, "n": per_hour - 1},
-    ).scalar()
-    if oldest_counted is not None:
-        wait = max(1, math.ceil(float(oldest_counted)))
-        raise EditRefused(
-            429,
-            f"at most {per_hour} messages per hour from one client; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+    # The shared limiter (app.core.ratelimit): a slot of this hour's window, taken in this transaction,
+    # so a submission refused later (or rolled back) gives its slot back.
+    wait = ratelimit.take_from_window(conn, f"feedback:{client}", per_hour, WINDOW_SECONDS)
+    if wait > 0:
+        limited = ratelimit.Limited(f"at most {per_hour} messages per hour from one client", wait)
+        raise EditRefused(429, limited.message, headers={"Retry-After": str(limited.retry_after)})
 
 
 def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> dict[str, Any]:

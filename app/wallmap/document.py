@@ -19,7 +19,7 @@ from app.wallmap.legend import draw_legend
 from app.wallmap.mapframe import draw_map
 from app.wallmap.markers import MM
 from app.wallmap.projection import Frame
-from app.wallmap.table import draw_table, rows_that_fit
+from app.wallmap.table import draw_table, lines_in, rows_that_fit
 
 PAGE_WIDTH, PAGE_HEIGHT = 420 * MM, 297 * MM  # A3 landscape (ISO 216)
 MARGIN = 10 * MM
@@ -30,6 +30,9 @@ PANEL_X = PAGE_WIDTH - MARGIN - PANEL_WIDTH
 MAP_FRAME = Frame(MARGIN, BODY_BOTTOM, PANEL_X - MARGIN - 8 * MM, BODY_TOP - BODY_BOTTOM)
 CONTINUATION_COLUMNS = 3
 COLUMN_GAP = 8 * MM
+# The most lines one table row may take: what a whole continuation column holds. So every row fits an
+# empty column, and each continuation page takes at least one row: the page count always ends.
+ROW_LINES = lines_in(BODY_TOP, BODY_BOTTOM)
 
 PLAN_NAME = "《连州市国民经济和社会发展第十四个五年规划和2035年远景目标纲要》（2022年修订）"
 SOURCES = (
@@ -89,9 +92,18 @@ def _count_pages(rest: Sequence[MapProject]) -> int:
     pages = 0
     while rest:
         pages += 1
+        before = len(rest)
         for _, width in _continuation_columns():
-            rest = rest[rows_that_fit(rest, BODY_TOP, BODY_BOTTOM, width) :]
+            rest = rest[rows_that_fit(rest, BODY_TOP, BODY_BOTTOM, width, ROW_LINES) :]
+        if len(rest) == before:  # cannot happen while rows are cut to ROW_LINES; never loop if it does
+            raise RuntimeError("a table row does not fit an empty page")
     return pages
+
+
+def prepare_worker() -> None:
+    """Load the font in a new render worker (parsing the TrueType collection takes a while), so that
+    time is not taken from the first map's time limit."""
+    cjk_font()
 
 
 def render_wallmap(data: WallmapData) -> bytes:
@@ -107,18 +119,18 @@ def render_wallmap(data: WallmapData) -> bytes:
     draw_map(c, data, MAP_FRAME)
     legend_bottom = draw_legend(c, data, PANEL_X, BODY_TOP, PANEL_WIDTH)
     table_top = _table_heading(c, PANEL_X, legend_bottom - 2 * MM)
-    fits = rows_that_fit(data.projects, table_top, BODY_BOTTOM, PANEL_WIDTH)
+    fits = rows_that_fit(data.projects, table_top, BODY_BOTTOM, PANEL_WIDTH, ROW_LINES)
     pages = 1 + _count_pages(data.projects[fits:])
-    rest = draw_table(c, data.projects, PANEL_X, table_top, BODY_BOTTOM, PANEL_WIDTH)
+    rest = draw_table(c, data.projects, PANEL_X, table_top, BODY_BOTTOM, PANEL_WIDTH, ROW_LINES)
     _footer(c, 1, pages)
     page = 1
-    while rest:
+    while rest:  # the same layout `_count_pages` just counted through, so this ends too
         c.showPage()
         page += 1
         _header(c, data, continued=True)
         for x, width in _continuation_columns():
             if rest:
-                rest = draw_table(c, rest, x, BODY_TOP, BODY_BOTTOM, width)
+                rest = draw_table(c, rest, x, BODY_TOP, BODY_BOTTOM, width, ROW_LINES)
         _footer(c, page, pages)
     c.showPage()
     c.save()

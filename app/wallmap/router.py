@@ -1,14 +1,14 @@
 """`GET /towns/{slug}/wallmap.pdf`: one town's wall map, made on request from the current data."""
 
-import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.dependencies import get_conn
 from app.wallmap.data import load_wallmap
 from app.wallmap.document import render_wallmap
+from app.wallmap.renderer import RenderBusy, RenderCrashed, RenderPool, RenderTimedOut
 
 router = APIRouter(tags=["maps"])
 
@@ -21,17 +21,32 @@ def wallmap_filename(slug: str, made_on: str) -> str:
     "/towns/{slug}/wallmap.pdf",
     response_class=Response,
     summary="A3 wall map of one town's projects (PDF, in Chinese)",
-    responses={200: {"content": {"application/pdf": {}}}, 404: {"description": "No such town"}},
+    responses={
+        200: {"content": {"application/pdf": {}}},
+        404: {"description": "No such town"},
+        503: {"description": "Too many wall maps being drawn, or this one took too long; see Retry-After"},
+    },
 )
 async def town_wallmap(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     slug: Annotated[str, Path(max_length=40, examples=["xingzi"])],
 ) -> Response:
     data = await conn.run_sync(load_wallmap, slug)
     if data is None:
         raise HTTPException(404, f"no town '{slug}'")
-    # A few hundred milliseconds of pure-Python drawing: off the event loop, so other requests go on.
-    pdf = await asyncio.to_thread(render_wallmap, data)
+    # Pure-Python drawing in a worker process, with a time limit and a cap on renders at once (renderer.py).
+    # TODO(app/core/errors.py): a domain "Unavailable" error once it exists, instead of HTTPException here.
+    renders: RenderPool = request.app.state.wallmap_renders
+    try:
+        pdf = await renders.run_async(render_wallmap, data)
+    except RenderBusy as busy:
+        detail = f"the wall map was not drawn: {busy}; try again shortly"
+        raise HTTPException(503, detail, {"Retry-After": "5"}) from None
+    except (RenderTimedOut, RenderCrashed) as slow:
+        raise HTTPException(
+            503, f"the wall map was not drawn: it {slow} and was stopped; try again later", {"Retry-After": "60"}
+        ) from None
     filename = wallmap_filename(slug, data.made_on.isoformat())
     return Response(
         pdf,

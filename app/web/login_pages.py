@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.auth.cookie_session import load_session
 from app.auth.csrf import CSRF_FORM_FIELD, SESSION_COOKIE, csrf_matches, safe_next
-from app.auth.login import check_credentials
+from app.auth.login import log_in
 from app.auth.tokens import issue_token, revoke_token
 from app.core.dependencies import get_conn, get_engine
-from app.core.ratelimit import check_login_allowed, record_login
+from app.core.ratelimit import Limited
 from app.feedback.queries import staff_feedback
 from app.web.i18n import Translator, get_lang
 from app.web.i18n_editing import EDITOR_JS_KEYS
@@ -73,20 +73,17 @@ async def login_submit(
     next_url = safe_next(next)
     if not _same_origin(request):
         raise HTTPException(403, "a login form must be sent from this site")
+    client = request.client.host if request.client else "unknown"
     try:
-        check_login_allowed(request, username)
-    except HTTPException as limited:
+        user_id = await log_in(engine, username, password, client, request.app.state.settings)
+    except Limited as limited:
         page = _login_page(request, t, next_url=next_url, error=t("login_too_many"), status_code=429, username=username)
-        page.headers.update(limited.headers or {})
+        page.headers["Retry-After"] = str(limited.retry_after)
         return page
+    if user_id is None:
+        return _login_page(request, t, next_url=next_url, error=t("login_failed"), status_code=401, username=username)
+    ttl = request.app.state.settings.token_ttl_minutes
     async with engine.begin() as conn:
-        user_id = await conn.run_sync(check_credentials, username, password)
-        record_login(request, username, user_id is not None)
-        if user_id is None:
-            return _login_page(
-                request, t, next_url=next_url, error=t("login_failed"), status_code=401, username=username
-            )
-        ttl = request.app.state.settings.token_ttl_minutes
         issued = await conn.run_sync(issue_token, user_id, ttl)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from app.core.settings import DEFAULT_DATABASE_URL, REPO_ROOT, Settings
 from app.core.startup_checks import InsecureSettingsError, production_problems
 from app.main import create_app
-from tests.support.reliability import PASSWORD, fresh_database
+from tests.support.reliability import fresh_database
 
 STRONG_URL = "postgresql+psycopg://planmap:x7Vq9-long-random-Password@db.internal:5432/planmap"
 
@@ -137,51 +137,14 @@ def test_cors_allows_only_the_configured_origins(db_url: str) -> None:
         assert "PATCH" in preflight.headers["access-control-allow-methods"]
 
 
-def _login(client: TestClient, username: str, password: str) -> int:
-    return client.post("/api/auth/token", data={"username": username, "password": password}).status_code
-
-
-def test_failed_logins_per_username_are_limited_with_retry_after(db_url: str) -> None:
-    limits = {"login_failures_per_user": 3, "login_failures_per_client": 100, "login_window_seconds": 600}
-    with make_client(db_url, "192.0.2.1", **limits) as first:
-        assert [_login(first, "planner", "wrong password!") for _ in range(3)] == [401, 401, 401]
-        refused = first.post("/api/auth/token", data={"username": "planner", "password": PASSWORD})
-        assert refused.status_code == 429  # even the right password: the username is locked for now
-        assert 500 < int(refused.headers["retry-after"]) <= 600
-        assert "try again" in refused.json()["detail"]
-        # the same username from another address is locked too (a distributed guess must stop) ...
-        first.app.state.login_limiter.clients.clear("192.0.2.1")
-        assert _login(first, "PLANNER ", PASSWORD) == 429  # usernames are compared as the login compares them
-        # ... while other users still log in
-        assert _login(first, "admin", PASSWORD) == 200
-        # an unknown username is limited exactly like a real one: 429 does not reveal who exists
-        assert [_login(first, "nobody-here", "wrong password!") for _ in range(4)] == [401, 401, 401, 429]
-
-
-def test_failed_logins_per_address_are_limited_and_a_success_clears_the_username(db_url: str) -> None:
-    limits = {"login_failures_per_user": 3, "login_failures_per_client": 4, "login_window_seconds": 600}
-    with make_client(db_url, "192.0.2.2", **limits) as sprayer:
-        # two failures, then a success: the username's count starts again
-        assert [_login(sprayer, "admin", "wrong password!") for _ in range(2)] == [401, 401]
-        assert _login(sprayer, "admin", PASSWORD) == 200
-        # one password against many usernames from one address: stopped by the address limit
-        assert [_login(sprayer, f"user{i}", "Summer2024!!") for i in range(2)] == [401, 401]
-        assert _login(sprayer, "user9", "Summer2024!!") == 429
-        assert _login(sprayer, "admin", PASSWORD) == 429
-    with make_client(db_url, "192.0.2.3", **limits) as neighbour:
-        assert _login(neighbour, "admin", PASSWORD) == 200  # another address is unaffected
-
-
 def test_login_does_not_reveal_which_usernames_exist(client: TestClient) -> None:
     def attempt(username: str) -> tuple[float, int, str]:
         started = time.perf_counter()
         response = client.post("/api/auth/token", data={"username": username, "password": "not the password"})
         return time.perf_counter() - started, response.status_code, response.text
 
-    client.app.state.login_limiter.clients.limit = 1000  # type: ignore[attr-defined]
     known = [attempt("planner") for _ in range(5)]
     unknown = [attempt(f"ghost{i}") for i in range(5)]
-    client.app.state.login_limiter.users.clear("planner")  # type: ignore[attr-defined]
     assert (
         {(s, t) for _, s, t in known}
         == {(s, t) for _, s, t in unknown}
