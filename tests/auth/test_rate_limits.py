@@ -239,6 +239,6 @@ def engine_for(url: str) -> Iterator[Engine]:
 
 
 def test_trusted_proxies_must_be_addresses_or_networks() -> None:
-    assert Settings(PLANMAP_TRUSTED_PROXIES=" 127.0.0.1, 10.0.0.0/8 ").trusted_proxies == "127.0.0.1,10.0.0.0/8"
+    assert Settings(trusted_proxies=" 127.0.0.1, 10.0.0.0/8 ").trusted_proxies == "127.0.0.1,10.0.0.0/8"
     with pytest.raises(ValidationError, match="not an IP address or network"):
-        Settings(PLANMAP_TRUSTED_PROXIES="*")  # would let any client name itself anything
+        Settings(trusted_proxies="*")  # would let any client name itself anything
