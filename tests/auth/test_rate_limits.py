@@ -48,7 +48,7 @@ def app(db_url: str) -> Iterator[FastAPI]:
         "login_failures_per_client": FREE_PER_CLIENT,
         "login_failures_per_account": FREE_PER_ACCOUNT,
     }
-    application = create_app(Settings(database_url=db_url).model_copy(update=limits))
+    application = create_app(Settings(database_url=db_url, **limits))
     with TestClient(application):  # runs the lifespan (database engine) once for every client below
         yield application
 

@@ -54,7 +54,7 @@ def test_a_planners_browser_session_reads_the_metrics(world: EditWorld) -> None:
 
 
 def test_metrics_can_be_made_public(world: EditWorld) -> None:
-    settings = Settings(database_url=world.url, db_pool_warm=0).model_copy(update={"metrics_public": True})
+    settings = Settings(database_url=world.url, db_pool_warm=0, metrics_public=True)
     with TestClient(create_app(settings)) as client:
         response = client.get("/metrics")
     assert response.status_code == 200 and "planmap_http_requests_total" in response.text

@@ -171,7 +171,7 @@ def _stuck_render(pool: RenderPool) -> tuple[threading.Thread, list[BaseExceptio
 
 def test_a_wall_map_request_past_the_render_cap_is_503_at_once(world: EditWorld) -> None:
     limits = {"db_pool_warm": 1, "wallmap_max_renders": 1, "wallmap_timeout_seconds": 3.0}
-    settings = Settings(database_url=world.url).model_copy(update=limits)
+    settings = Settings(database_url=world.url, **limits)
     with TestClient(create_app(settings)) as capped:
         renders: RenderPool = capped.app.state.wallmap_renders
         stuck, outcome = _stuck_render(renders)

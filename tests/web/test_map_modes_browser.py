@@ -28,7 +28,7 @@ PAGES = {
 
 @pytest.fixture(scope="module")
 def base_url(settings: Settings, first_seed: SeedResult) -> Iterator[str]:
-    with serve_app(create_app(settings.model_copy(update={"tiles": "none"}))) as url:
+    with serve_app(create_app(settings.with_changes(tiles="none"))) as url:
         yield url
 
 
