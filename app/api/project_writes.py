@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
@@ -22,8 +22,9 @@ from app.auth.principal import Principal
 from app.catalog.schema import GeometryIn
 from app.catalog.vocab import Status
 from app.core.dependencies import get_engine, read_connection
+from app.core.errors import NotFound
 from app.editing import proposals, service
-from app.editing.errors import EditRefused, etag
+from app.editing.current import etag
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature
 
@@ -58,12 +59,9 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T:
-    """Run an editing function in one transaction; a refusal rolls everything back."""
-    try:
-        async with engine.begin() as conn:
-            return await conn.run_sync(work, *args)
-    except EditRefused as refused:
-        raise HTTPException(refused.status_code, refused.detail, refused.headers) from None
+    """Run an editing function in one transaction; a refusal (app.core.errors) rolls everything back."""
+    async with engine.begin() as conn:
+        return await conn.run_sync(work, *args)
 
 
 async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:
@@ -229,7 +227,7 @@ async def project_history(
             )
         ).scalar()
         if sensitive is None:
-            raise HTTPException(404, f"no project '{slug}'")
+            raise NotFound(f"no project '{slug}'")
         rows = await conn.run_sync(service.history, slug)
     if sensitive and principal is None:
         # The public never learns where a sensitive site is, not even where it used to be.

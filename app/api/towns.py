@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.errors import not_found
 from app.api.responses import GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.queries.geojson import (
     COUNTY_FEATURE,
     TOWN_COUNTS_JOIN,
@@ -49,7 +49,7 @@ async def get_town(
         await conn.execute(text(f"SELECT ({TOWN_FEATURE})::text FROM towns t WHERE t.slug = :slug"), {"slug": slug})
     ).scalar_one_or_none()
     if body is None:
-        raise not_found("town", slug)
+        raise NotFound(f"no town '{slug}'")
     return GeoJSONResponse(body)
 
 

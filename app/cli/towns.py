@@ -6,8 +6,8 @@ import typer
 from sqlalchemy import text
 
 from app.core.db import make_sync_engine
+from app.core.errors import DomainError
 from app.core.settings import get_settings
-from app.editing.errors import EditRefused
 from app.editing.proposals import set_town_review
 
 towns_cli = typer.Typer(help="Towns and their settings.", no_args_is_help=True)
@@ -36,8 +36,8 @@ def towns_review(
     try:
         with engine.begin() as conn:
             set_town_review(conn, town, required, actor="cli")
-    except EditRefused as exc:
-        typer.echo(f"refused: {exc.detail}", err=True)
+    except DomainError as exc:
+        typer.echo(f"refused: {exc.message}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()

@@ -18,6 +18,11 @@ _LOCK = text(
 )
 
 
+def etag(version: int) -> str:
+    """The ETag of a project version; any change bumps the version, so it changes the ETag."""
+    return f'"v{version}"'
+
+
 @dataclass
 class CurrentProject:
     id: int

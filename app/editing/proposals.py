@@ -14,8 +14,8 @@ from sqlalchemy import Connection, text
 
 from app.auth.principal import Principal
 from app.catalog.vocab import Status
+from app.core.errors import Conflict, NotFound
 from app.editing import service
-from app.editing.errors import EditRefused
 from app.history import audit
 
 
@@ -84,9 +84,9 @@ def _pending(conn: Connection, proposal_id: int) -> Any:
         {"i": proposal_id},
     ).one_or_none()
     if row is None:
-        raise EditRefused(404, f"no proposal {proposal_id}")
+        raise NotFound(f"no proposal {proposal_id}")
     if row.state != "pending":
-        raise EditRefused(409, f"proposal {proposal_id} is already {row.state}")
+        raise Conflict(f"proposal {proposal_id} is already {row.state}")
     return row
 
 
@@ -94,7 +94,7 @@ def approve(conn: Connection, reviewer: Principal, proposal_id: int) -> tuple[st
     """Apply the proposal as its author's edit, noting who approved it; returns (slug, new version)."""
     row = _pending(conn, proposal_id)
     if row.user_id is None or not row.is_active:
-        raise EditRefused(409, "the proposing account no longer exists or is disabled; reject the proposal")
+        raise Conflict("the proposing account no longer exists or is disabled; reject the proposal")
     author = Principal(row.user_id, row.username, row.display_name, row.role, frozenset(row.towns))
     change = dict(row.patch)
     change["note"] = f"{change.get('note') or ''} (approved by {reviewer.username})".strip()
@@ -173,6 +173,6 @@ def set_town_review(conn: Connection, town: str, required: bool, actor: str) -> 
         text("UPDATE towns SET review_required = :r WHERE slug = :s"), {"r": required, "s": town}
     ).rowcount
     if not done:
-        raise EditRefused(404, f"no town '{town}'")
+        raise NotFound(f"no town '{town}'")
     audit.record(conn, actor=actor, action="set_review", object_type="town", object_key=town,
                  changes={"review_required": required})  # fmt: skip

@@ -2,7 +2,7 @@
 
 Each function runs inside one database transaction (the caller's), so the change, its
 history row and any status event commit together or not at all. The row is locked
-first; a writer holding a stale version gets 412 and the history of what changed since.
+first; a writer holding a stale version is refused (StaleVersion) with the history of what changed since.
 """
 
 from datetime import date
@@ -22,8 +22,8 @@ from app.catalog.projects import (
 )
 from app.catalog.report import LoadReport
 from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
-from app.editing.current import CurrentProject, lock_project
-from app.editing.errors import EditRefused, etag
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StaleVersion, VersionRequired
+from app.editing.current import CurrentProject, etag, lock_project
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
 from app.history import audit
 from app.queries.project_filter import lianzhou_today
@@ -31,8 +31,7 @@ from app.queries.project_filter import lianzhou_today
 
 def _refuse_problems(report: LoadReport) -> None:
     if report.problems:
-        detail = [{"loc": ["body"], "msg": m, "type": "value_error"} for p in report.problems for m in p.messages]
-        raise EditRefused(422, detail)
+        raise Invalid.of(Problem(("body",), m) for p in report.problems for m in p.messages)
 
 
 def _validate(conn: Connection, feature: dict[str, Any], derive_towns: bool) -> tuple[ValidFeature, list[str]]:
@@ -44,21 +43,18 @@ def _validate(conn: Connection, feature: dict[str, Any], derive_towns: bool) -> 
 
 def _require_version(conn: Connection, slug: str, current: CurrentProject, expected: int | None) -> None:
     if expected is None:
-        raise EditRefused(
-            428,
+        raise VersionRequired(
             f"send If-Match with the ETag you read (If-Match: {etag(current.version)}), so that you cannot "
             "overwrite a change you have not seen",
+            current_etag=etag(current.version),
         )
     if expected != current.version:
-        raise EditRefused(
-            412,
-            {
-                "message": f"project '{slug}' changed since you read it (you have version {expected}, "
-                f"it is now at {current.version}); reload it and apply your change again",
-                "current_version": current.version,
-                "changes_since": history(conn, slug, after_version=expected),
-            },
-            headers={"ETag": etag(current.version)},
+        raise StaleVersion(
+            f"project '{slug}' changed since you read it (you have version {expected}, "
+            f"it is now at {current.version}); reload it and apply your change again",
+            current_etag=etag(current.version),
+            current_version=current.version,
+            changes_since=history(conn, slug, after_version=expected),
         )
 
 
@@ -66,7 +62,7 @@ def _locked(conn: Connection, slug: str, *, deleted: bool = False) -> CurrentPro
     current = lock_project(conn, slug)
     if current is None or current.deleted != deleted:
         state = "deleted " if deleted else ""
-        raise EditRefused(404, f"no {state}project '{slug}'")
+        raise NotFound(f"no {state}project '{slug}'")
     return current
 
 
@@ -76,14 +72,12 @@ def _check_official(principal: Principal, before: set[str] | None, after: set[st
         return
     mine = principal.towns
     if before is not None and not mine & before:
-        raise EditRefused(
-            403, f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}"
-        )
+        raise Forbidden(f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}")
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
-        raise EditRefused(
-            403, f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})"
+        raise Forbidden(
+            f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})"
         )
 
 
@@ -133,7 +127,14 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
     slug = props.get("slug")
     # Only a string can name an existing project; anything else is left for validation to name.
     if isinstance(slug, str) and conn.execute(text("SELECT 1 FROM projects WHERE slug = :s"), {"s": slug}).scalar():
-        raise EditRefused(409, f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
+        raise Conflict(f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
+    if props.get("status") in STATUSES_NEEDING_REASON:
+        # The database requires the reason (or the merger's target) these statuses carry; a new
+        # project has no timeline to hold them yet. (Before this check: a 500 from the constraint.)
+        raise Invalid(
+            ("body", "properties", "status"),
+            "postponed, cancelled and merged need a reason: create the project, then use POST …/status",
+        )
     derive = not props.get("towns")
     if derive:
         feature = {**feature, "properties": {**props, "towns": _towns_under(conn, feature.get("geometry"))}}
@@ -181,10 +182,10 @@ def patch_project(
     tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
     catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
     if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
-        raise EditRefused(403, f"only planners may set {', '.join(denied)}")
+        raise Forbidden(f"only planners may set {', '.join(denied)}")
     tracking, problems = merge_tracking(current.tracking, tracking_in, lianzhou_today())
     if problems:
-        raise EditRefused(422, [{"loc": ["body", "properties"], "msg": m, "type": "value_error"} for m in problems])
+        raise Invalid.of(Problem(("body", "properties"), m) for m in problems)
     merged = {**current.properties, **catalog_in}
     moved = geometry is not None
     if moved and "location_precision" not in catalog_in and merged["location_precision"] == Precision.TOWN.value:
@@ -214,7 +215,7 @@ def patch_project(
         else:
             _bump(conn, current, assignments, new_tracking)
     if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
-        raise EditRefused(412, f"project '{slug}' changed during your edit; reload it")
+        raise StaleVersion(f"project '{slug}' changed during your edit; reload it")
     _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
     return current.version + 1, warnings
 
@@ -248,8 +249,8 @@ def restore_project(conn: Connection, principal: Principal, slug: str, expected:
     return version
 
 
-def _bad(field: str, message: str) -> EditRefused:
-    return EditRefused(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
+def _bad(field: str, message: str) -> Invalid:
+    return Invalid(("body", field), message)
 
 
 def _writer_context(

@@ -13,7 +13,7 @@ import orjson
 from sqlalchemy import Connection, text
 
 from app.auth.principal import Principal
-from app.editing.errors import EditRefused
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from app.history import audit
 
 WINDOW = "1 hour"
@@ -31,10 +31,6 @@ class NewFeedback:
     contact: str | None
 
 
-def _field_error(field: str, message: str) -> EditRefused:
-    return EditRefused(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
-
-
 def _enforce_rate_limit(conn: Connection, client: str, per_hour: int) -> None:
     conn.execute(text("SELECT pg_advisory_xact_lock(:c, hashtext(:h))"), {"c": _LOCK_CLASS, "h": client})
     # The per_hour-th most recent message of the window: once it is older than an hour, a slot is free.
@@ -48,11 +44,7 @@ def _enforce_rate_limit(conn: Connection, client: str, per_hour: int) -> None:
     ).scalar()
     if oldest_counted is not None:
         wait = max(1, math.ceil(float(oldest_counted)))
-        raise EditRefused(
-            429,
-            f"at most {per_hour} messages per hour from one client; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+        raise RateLimited(f"at most {per_hour} messages per hour from one client; try again in {wait} seconds", wait)
 
 
 def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> dict[str, Any]:
@@ -61,7 +53,7 @@ def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> d
         text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": item.slug}
     ).scalar()
     if project_id is None:
-        raise EditRefused(404, f"no project '{item.slug}'")
+        raise NotFound(f"no project '{item.slug}'")
     point = None
     if item.point is not None:
         point = orjson.dumps({"type": "Point", "coordinates": list(item.point)}).decode()
@@ -73,7 +65,7 @@ def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> d
             {"g": point},
         ).scalar_one()
         if not inside:
-            raise _field_error("point", "the point lies outside Lianzhou")
+            raise Invalid(("body", "point"), "the point lies outside Lianzhou")
     _enforce_rate_limit(conn, client, per_hour)
     row = conn.execute(
         text(
@@ -111,11 +103,11 @@ def moderate(conn: Connection, principal: Principal, feedback_id: int, approve: 
     """
     row = conn.execute(_FOR_MODERATION, {"id": feedback_id}).one_or_none()
     if row is None:
-        raise EditRefused(404, f"no feedback {feedback_id}")
+        raise NotFound(f"no feedback {feedback_id}")
     if not principal.may_edit_towns(set(row.towns)):
-        raise EditRefused(403, f"feedback {feedback_id} is about a project outside your towns")
+        raise Forbidden(f"feedback {feedback_id} is about a project outside your towns")
     if row.state != "pending":
-        raise EditRefused(409, f"feedback {feedback_id} was already {row.state}")
+        raise Conflict(f"feedback {feedback_id} was already {row.state}")
     state = "approved" if approve else "rejected"
     conn.execute(
         text(

@@ -3,10 +3,11 @@
 import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.wallmap.data import load_wallmap
 from app.wallmap.document import render_wallmap
 
@@ -29,7 +30,7 @@ async def town_wallmap(
 ) -> Response:
     data = await conn.run_sync(load_wallmap, slug)
     if data is None:
-        raise HTTPException(404, f"no town '{slug}'")
+        raise NotFound(f"no town '{slug}'")
     # A few hundred milliseconds of pure-Python drawing: off the event loop, so other requests go on.
     pdf = await asyncio.to_thread(render_wallmap, data)
     filename = wallmap_filename(slug, data.made_on.isoformat())
