@@ -11,7 +11,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.project_writes import SlugPath, run_edit
@@ -143,10 +142,7 @@ async def submit_feedback(slug: SlugPath, item: FeedbackIn, request: Request, en
 )
 async def project_feedback(slug: SlugPath, engine: Engine) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        exists = (
-            await conn.execute(text("SELECT 1 FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug})
-        ).scalar()
-        if not exists:
+        if await conn.run_sync(queries.live_project_id, slug) is None:
             raise NotFound(f"no project '{slug}'")
         return await conn.run_sync(queries.public_feedback, slug)
 

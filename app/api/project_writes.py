@@ -12,7 +12,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Body, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.dates import IsoDate
@@ -24,6 +23,7 @@ from app.catalog.vocab import Status
 from app.core.dependencies import get_engine, read_connection
 from app.core.errors import NotFound
 from app.editing import proposals, service
+from app.editing import queries as editing_queries
 from app.editing.current import etag
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature
@@ -221,11 +221,7 @@ async def project_history(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
-        sensitive = (
-            await conn.execute(
-                text("SELECT sensitive FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug}
-            )
-        ).scalar()
+        sensitive = await conn.run_sync(editing_queries.live_project_sensitivity, slug)
         if sensitive is None:
             raise NotFound(f"no project '{slug}'")
         rows = await conn.run_sync(service.history, slug)

@@ -9,29 +9,19 @@ in `projects`, so the public keeps seeing the last approved version.
 from datetime import date
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.auth.principal import Principal
 from app.catalog.vocab import Status
 from app.core.errors import Conflict, NotFound
-from app.editing import service
+from app.editing import queries, service
 from app.history import audit
 
 
 def review_required(conn: Connection, principal: Principal, slug: str) -> bool:
     if principal.edits_everywhere:
         return False
-    return bool(
-        conn.execute(
-            text(
-                """SELECT EXISTS (SELECT 1 FROM projects p JOIN project_towns pt ON pt.project_id = p.id
-                                  JOIN towns t ON t.id = pt.town_id
-                                  WHERE p.slug = :s AND t.review_required)"""
-            ),
-            {"s": slug},
-        ).scalar()
-    )
+    return queries.project_in_reviewed_town(conn, slug)
 
 
 def _apply(conn: Connection, principal: Principal, slug: str, expected: int | None, change: dict[str, Any]) -> int:
@@ -53,16 +43,7 @@ def propose(conn: Connection, principal: Principal, slug: str, expected: int | N
         _apply(conn, principal, slug, expected, change)
     finally:
         trial.rollback()
-    proposal_id = int(
-        conn.execute(
-            text(
-                """INSERT INTO project_proposals (project_id, base_version, patch, note, proposed_by)
-                   SELECT id, :v, CAST(:patch AS jsonb), :note, :u FROM projects WHERE slug = :s RETURNING id"""
-            ),
-            {"v": expected, "patch": orjson.dumps(change).decode(), "note": change.get("note"), "u": principal.user_id,
-             "s": slug},
-        ).scalar_one()
-    )  # fmt: skip
+    proposal_id = queries.insert_proposal(conn, slug, expected, change, principal.user_id)
     audit.record(
         conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
         object_key=str(proposal_id), changes={"project": slug, **change},
@@ -71,18 +52,7 @@ def propose(conn: Connection, principal: Principal, slug: str, expected: int | N
 
 
 def _pending(conn: Connection, proposal_id: int) -> Any:
-    row = conn.execute(
-        text(
-            """SELECT pr.id, pr.base_version, pr.patch, pr.state, p.slug,
-                      u.id AS user_id, u.username, u.display_name, u.role, u.is_active,
-                      ARRAY(SELECT t.slug FROM user_towns ut JOIN towns t ON t.id = ut.town_id
-                            WHERE ut.user_id = u.id) AS towns
-               FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
-               LEFT JOIN users u ON u.id = pr.proposed_by
-               WHERE pr.id = :i FOR UPDATE OF pr"""
-        ),
-        {"i": proposal_id},
-    ).one_or_none()
+    row = queries.lock_proposal(conn, proposal_id)
     if row is None:
         raise NotFound(f"no proposal {proposal_id}")
     if row.state != "pending":
@@ -109,13 +79,7 @@ def reject(conn: Connection, reviewer: Principal, proposal_id: int, reason: str)
 
 
 def _close(conn: Connection, reviewer: Principal, proposal_id: int, state: str, reason: str | None) -> None:
-    conn.execute(
-        text(
-            """UPDATE project_proposals SET state = :st, reviewed_by = :u, reviewed_at = now(), review_reason = :r
-               WHERE id = :i"""
-        ),
-        {"st": state, "u": reviewer.user_id, "r": reason, "i": proposal_id},
-    )
+    queries.close_proposal(conn, proposal_id, state, reviewer.user_id, reason)
     audit.record(
         conn, actor=reviewer.username, user_id=reviewer.user_id, action=state, object_type="proposal",
         object_key=str(proposal_id), note=reason,
@@ -123,16 +87,7 @@ def _close(conn: Connection, reviewer: Principal, proposal_id: int, state: str, 
 
 
 def list_proposals(conn: Connection, state: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        text(
-            """SELECT pr.id, p.slug, pr.base_version, pr.patch, pr.note, pr.proposed_at, pr.state,
-                      u.username AS proposed_by, r.username AS reviewed_by, pr.reviewed_at, pr.review_reason
-               FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
-               LEFT JOIN users u ON u.id = pr.proposed_by LEFT JOIN users r ON r.id = pr.reviewed_by
-               WHERE pr.state = :st ORDER BY pr.id"""
-        ),
-        {"st": state},
-    ).all()
+    rows = queries.proposals_in_state(conn, state)
     return [
         {**dict(r._mapping), "proposed_at": r.proposed_at.isoformat(),
          "reviewed_at": r.reviewed_at.isoformat() if r.reviewed_at else None}
@@ -169,10 +124,7 @@ def status_or_propose(
 
 
 def set_town_review(conn: Connection, town: str, required: bool, actor: str) -> None:
-    done = conn.execute(
-        text("UPDATE towns SET review_required = :r WHERE slug = :s"), {"r": required, "s": town}
-    ).rowcount
-    if not done:
+    if not queries.set_town_review(conn, town, required):
         raise NotFound(f"no town '{town}'")
     audit.record(conn, actor=actor, action="set_review", object_type="town", object_key=town,
                  changes={"review_required": required})  # fmt: skip

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.auth.principal import Principal
 from app.catalog.projects import (
@@ -23,6 +23,7 @@ from app.catalog.projects import (
 from app.catalog.report import LoadReport
 from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StaleVersion, VersionRequired
+from app.editing import queries
 from app.editing.current import CurrentProject, etag, lock_project
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
 from app.history import audit
@@ -90,11 +91,7 @@ def _changes(conn: Connection, current: CurrentProject, item: ValidFeature) -> d
     }
     if sorted(current.towns) != item.feature.properties.towns:
         changes["towns"] = {"old": sorted(current.towns), "new": item.feature.properties.towns}
-    same = conn.execute(
-        text("SELECT ST_OrderingEquals(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)) FROM projects WHERE id = :i"),
-        {"g": item.geojson, "i": current.id},
-    ).scalar_one()
-    if not same:
+    if not queries.same_geometry(conn, current.id, item.geojson):
         changes["geometry"] = {"old": current.geometry, "new": orjson.loads(item.geojson)}
     return changes
 
@@ -126,7 +123,7 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
     props = feature.get("properties") or {}
     slug = props.get("slug")
     # Only a string can name an existing project; anything else is left for validation to name.
-    if isinstance(slug, str) and conn.execute(text("SELECT 1 FROM projects WHERE slug = :s"), {"s": slug}).scalar():
+    if isinstance(slug, str) and queries.slug_taken(conn, slug):
         raise Conflict(f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
     if props.get("status") in STATUSES_NEEDING_REASON:
         # The database requires the reason (or the merger's target) these statuses carry; a new
@@ -149,15 +146,7 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
 def _towns_under(conn: Connection, geometry: Any) -> list[str]:
     try:
         with conn.begin_nested():
-            return list(
-                conn.execute(
-                    text(
-                        """SELECT slug FROM towns WHERE ST_Intersects(area,
-                               ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)) ORDER BY slug"""
-                    ),
-                    {"g": orjson.dumps(geometry).decode()},
-                ).scalars()
-            )
+            return queries.towns_under(conn, geometry)
     except Exception:  # unreadable geometry: validation names the problem next
         return []
 
@@ -209,11 +198,7 @@ def patch_project(
     if tracking_changes:
         # Written first and without a version bump when the catalog fields change too, so the
         # single new version (and its snapshot in project_versions) holds both.
-        assignments = ", ".join(f"{name} = :{name}" for name in tracking_changes)
-        if changes:
-            conn.execute(text(f"UPDATE projects SET {assignments} WHERE id = :id"), {**new_tracking, "id": current.id})
-        else:
-            _bump(conn, current, assignments, new_tracking)
+        queries.set_tracking(conn, current.id, new_tracking, tracking_changes, bump=not changes)
     if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
         raise StaleVersion(f"project '{slug}' changed during your edit; reload it")
     _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
@@ -224,19 +209,12 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _bump(conn: Connection, current: CurrentProject, assignments: str, params: dict[str, Any]) -> int:
-    conn.execute(
-        text(f"UPDATE projects SET {assignments}, version = version + 1, updated_at = now() WHERE id = :id"),
-        {**params, "id": current.id},
-    )
-    return current.version + 1
-
-
 def delete_project(conn: Connection, principal: Principal, slug: str, expected: int | None, note: str | None) -> int:
     """Soft delete: hidden from every read, restorable by a planner, history kept."""
     current = _locked(conn, slug)
     _require_version(conn, slug, current, expected)
-    version = _bump(conn, current, "deleted_at = now()", {})
+    queries.set_deleted(conn, current.id, deleted=True)
+    version = current.version + 1
     _record(conn, principal, "delete", slug, version, {"deleted": {"old": False, "new": True}}, note)
     return version
 
@@ -244,7 +222,8 @@ def delete_project(conn: Connection, principal: Principal, slug: str, expected: 
 def restore_project(conn: Connection, principal: Principal, slug: str, expected: int | None, note: str | None) -> int:
     current = _locked(conn, slug, deleted=True)
     _require_version(conn, slug, current, expected)
-    version = _bump(conn, current, "deleted_at = NULL", {})
+    queries.set_deleted(conn, current.id, deleted=False)
+    version = current.version + 1
     _record(conn, principal, "restore", slug, version, {"deleted": {"old": True, "new": False}}, note)
     return version
 
@@ -257,14 +236,7 @@ def _writer_context(
     conn: Connection, principal: Principal, effective: date | None = None, note: str | None = None
 ) -> None:
     """Tell the database trigger who writes and, for a status change, when it took effect."""
-    conn.execute(
-        text(
-            """SELECT set_config('planmap.user_id', :u, true),
-                      set_config('planmap.status_effective_date', :d, true),
-                      set_config('planmap.status_note', :n, true)"""
-        ),
-        {"u": str(principal.user_id), "d": effective.isoformat() if effective else "", "n": note or ""},
-    )
+    queries.set_writer_context(conn, principal.user_id, effective, note)
 
 
 def change_status(
@@ -295,21 +267,14 @@ def change_status(
     if status is Status.MERGED:
         if not merged_into:
             raise _bad("merged_into", "name the project this one was merged into")
-        target_id = conn.execute(
-            text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL AND id <> :me"),
-            {"s": merged_into, "me": current.id},
-        ).scalar()
+        target_id = queries.other_live_project_id(conn, merged_into, current.id)
         if target_id is None:
             raise _bad("merged_into", f"no other project '{merged_into}'")
     elif merged_into:
         raise _bad("merged_into", "merged_into applies only to status merged")
     _writer_context(conn, principal, effective, note)
-    version = _bump(
-        conn,
-        current,
-        "status = :status, status_reason = :reason, merged_into_id = :target",
-        {"status": status.value, "reason": reason if status in STATUSES_NEEDING_REASON else None, "target": target_id},
-    )
+    queries.set_status(conn, current.id, status.value, reason if status in STATUSES_NEEDING_REASON else None, target_id)
+    version = current.version + 1
     changes: dict[str, Any] = {
         "status": {"old": current.properties["status"], "new": status.value},
         "effective_date": str(effective),
@@ -323,22 +288,5 @@ def change_status(
 
 
 def history(conn: Connection, slug: str, after_version: int = 0) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        text(
-            """SELECT occurred_at, actor, action, object_version, changes, note FROM audit_log
-               WHERE object_type = 'project' AND object_key = :s AND coalesce(object_version, 1) > :v
-               ORDER BY id"""
-        ),
-        {"s": slug, "v": after_version},
-    ).all()
-    return [
-        {
-            "at": r.occurred_at.isoformat(),
-            "actor": r.actor,
-            "action": r.action,
-            "version": r.object_version,
-            "changes": r.changes,
-            "note": r.note,
-        }
-        for r in rows
-    ]
+    """Every audited change of the project after `after_version`, oldest first."""
+    return queries.project_history(conn, slug, after_version)
