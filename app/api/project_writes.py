@@ -113,7 +113,13 @@ class NoteBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("", status_code=201, response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Add a project")
+@router.post(
+    "",
+    status_code=201,
+    response_class=GeoJSONResponse,
+    responses={**WRITE_ERRORS, 202: {"description": "Held for a planner's review (towns that require review)"}},
+    summary="Add a project",
+)
 async def create_project(
     engine: Annotated[AsyncEngine, Depends(get_engine)],
     principal: Annotated[Principal, Depends(require_principal)],
@@ -123,7 +129,9 @@ async def create_project(
     ],
 ) -> Response:
     note = feature.pop("note", None) if isinstance(feature.get("note"), str | None) else None
-    warnings = await run_edit(engine, service.create_project, principal, feature, note)
+    proposal, warnings = await run_edit(engine, proposals.create_or_propose, principal, feature, note)
+    if proposal is not None:
+        return _held(proposal)
     slug = feature["properties"]["slug"]
     response = await _feature_response(engine, slug, warnings, status_code=201)
     response.headers["Location"] = f"/api/projects/{slug}"

@@ -1,5 +1,9 @@
 """Review before publishing: in towns that require it, an official's edit waits for a planner.
 
+That holds for every write an official may make there: a change, a status change, and a new
+project (which lies in a reviewed town when its geometry does). A proposed new project
+has no row in `projects` until approved, so it is in no read, map, export or feed.
+
 A proposal is checked exactly as a direct edit would be (permissions, validation, the
 version it was based on) by running the edit inside a savepoint and rolling it back, so
 a planner only ever reviews edits that could be applied. Until approved nothing changes
@@ -25,6 +29,9 @@ def review_required(conn: Connection, principal: Principal, slug: str) -> bool:
 
 
 def _apply(conn: Connection, principal: Principal, slug: str, expected: int | None, change: dict[str, Any]) -> int:
+    if change["kind"] == "create":
+        service.create_project(conn, principal, change["feature"], change.get("note"))
+        return 1
     if change["kind"] == "status":
         return service.change_status(
             conn, principal, slug, expected, Status(change["status"]), date.fromisoformat(change["date"]),
@@ -69,6 +76,8 @@ def approve(conn: Connection, reviewer: Principal, proposal_id: int) -> tuple[st
     change = dict(row.patch)
     change["note"] = f"{change.get('note') or ''} (approved by {reviewer.username})".strip()
     version = _apply(conn, author, row.slug, row.base_version, change)
+    if change["kind"] == "create":
+        queries.link_proposal(conn, proposal_id, row.slug)
     _close(conn, reviewer, proposal_id, "approved", None)
     return row.slug, version
 
@@ -93,6 +102,41 @@ def list_proposals(conn: Connection, state: str) -> list[dict[str, Any]]:
          "reviewed_at": r.reviewed_at.isoformat() if r.reviewed_at else None}
         for r in rows
     ]  # fmt: skip
+
+
+def create_or_propose(
+    conn: Connection, principal: Principal, feature: dict[str, Any], note: str | None
+) -> tuple[int | None, list[str]]:
+    """Add the project, or hold it for review when it would lie in a reviewed town.
+
+    Returns (proposal id or None, warnings). The creation is tried in a savepoint, exactly as
+    it would be made: refused as it would be (permissions, validation, a taken slug), and it
+    tells which towns the project lies in; where one requires review it is rolled back and kept
+    as a proposal instead.
+    """
+    if principal.edits_everywhere:
+        return None, service.create_project(conn, principal, feature, note)
+    trial = conn.begin_nested()
+    try:
+        warnings = service.create_project(conn, principal, feature, note)
+        slug = str(feature["properties"]["slug"])
+        held = review_required(conn, principal, slug)
+    except BaseException:
+        trial.rollback()
+        raise
+    if not held:
+        trial.commit()
+        return None, warnings
+    trial.rollback()
+    if queries.pending_creation_exists(conn, slug):
+        raise Conflict(f"a new project '{slug}' is already waiting for review")
+    change = {"kind": "create", "feature": feature, "note": note}
+    proposal_id = queries.insert_creation_proposal(conn, change, principal.user_id)
+    audit.record(
+        conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
+        object_key=str(proposal_id), changes={"project": slug, **change},
+    )  # fmt: skip
+    return proposal_id, []
 
 
 def patch_or_propose(

@@ -169,12 +169,51 @@ def insert_proposal(conn: Connection, slug: str, base_version: int | None, chang
     )  # fmt: skip
 
 
+def insert_creation_proposal(conn: Connection, change: dict[str, Any], user_id: int) -> int:
+    """Keep a proposed new project as pending (no project row exists until it is approved)."""
+    return int(
+        conn.execute(
+            text(
+                """INSERT INTO project_proposals (project_id, base_version, patch, note, proposed_by)
+                   VALUES (NULL, 0, CAST(:patch AS jsonb), :note, :u) RETURNING id"""
+            ),
+            {"patch": orjson.dumps(change).decode(), "note": change.get("note"), "u": user_id},
+        ).scalar_one()
+    )
+
+
+# The slug a proposal is about: its project's, or for a proposed new project the one it would have.
+_PROPOSAL_SLUG = "coalesce(p.slug, pr.patch->'feature'->'properties'->>'slug')"
+
+
+def pending_creation_exists(conn: Connection, slug: str) -> bool:
+    """Whether a new project with this slug already waits for review."""
+    return bool(
+        conn.execute(
+            text(
+                """SELECT EXISTS (SELECT 1 FROM project_proposals pr
+                                  WHERE pr.project_id IS NULL AND pr.state = 'pending'
+                                    AND pr.patch->'feature'->'properties'->>'slug' = :s)"""
+            ),
+            {"s": slug},
+        ).scalar()
+    )
+
+
+def link_proposal(conn: Connection, proposal_id: int, slug: str) -> None:
+    """Tie an approved proposal for a new project to the project it created."""
+    conn.execute(
+        text("UPDATE project_proposals SET project_id = (SELECT id FROM projects WHERE slug = :s) WHERE id = :i"),
+        {"s": slug, "i": proposal_id},
+    )
+
+
 PENDING_PROPOSAL = text(
-    """SELECT pr.id, pr.base_version, pr.patch, pr.state, p.slug,
+    f"""SELECT pr.id, pr.base_version, pr.patch, pr.state, {_PROPOSAL_SLUG} AS slug,
               u.id AS user_id, u.username, u.display_name, u.role, u.is_active,
               ARRAY(SELECT t.slug FROM user_towns ut JOIN towns t ON t.id = ut.town_id
                     WHERE ut.user_id = u.id) AS towns
-       FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
+       FROM project_proposals pr LEFT JOIN projects p ON p.id = pr.project_id
        LEFT JOIN users u ON u.id = pr.proposed_by
        WHERE pr.id = :i FOR UPDATE OF pr"""
 )
@@ -199,9 +238,10 @@ def proposals_in_state(conn: Connection, state: str) -> list[Row[Any]]:
     return list(
         conn.execute(
             text(
-                """SELECT pr.id, p.slug, pr.base_version, pr.patch, pr.note, pr.proposed_at, pr.state,
-                          u.username AS proposed_by, r.username AS reviewed_by, pr.reviewed_at, pr.review_reason
-                   FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
+                f"""SELECT pr.id, {_PROPOSAL_SLUG} AS slug, pr.base_version, pr.patch, pr.note, pr.proposed_at,
+                          pr.state, u.username AS proposed_by, r.username AS reviewed_by, pr.reviewed_at,
+                          pr.review_reason
+                   FROM project_proposals pr LEFT JOIN projects p ON p.id = pr.project_id
                    LEFT JOIN users u ON u.id = pr.proposed_by LEFT JOIN users r ON r.id = pr.reviewed_by
                    WHERE pr.state = :st ORDER BY pr.id"""
             ),

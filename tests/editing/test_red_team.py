@@ -6,10 +6,13 @@ database enforces gave a 500 instead of a 422 naming the field.
 """
 
 import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
+from app.editing.proposals import set_town_review
 from tests.support.editing import EditWorld, etag_of, new_feature, world
 
 __all__ = ["world"]
@@ -56,3 +59,67 @@ def test_creating_a_project_that_needs_a_reason_is_422_not_500(world: EditWorld,
     assert response.json()["detail"][0]["loc"] == ["body", "properties", "status"]
     assert "reason" in response.text
     assert world.client.get(f"/api/projects/{slug}").status_code == 404
+
+
+@contextmanager
+def review_in(world: EditWorld, town: str) -> Iterator[None]:
+    """`planmap towns review <town> --on` for the length of a test."""
+    with world.engine.begin() as conn:
+        set_town_review(conn, town, True, actor="test")
+    try:
+        yield
+    finally:
+        with world.engine.begin() as conn:
+            set_town_review(conn, town, False, actor="test")
+
+
+def _public_everywhere(world: EditWorld, slug: str) -> list[str]:
+    """Where the public can see the project: the API, its town's list, the town's feed."""
+    seen = []
+    if world.client.get(f"/api/projects/{slug}").status_code == 200:
+        seen.append("api")
+    if slug in [f["id"] for f in world.client.get("/api/projects", params={"town": "xingzi"}).json()["features"]]:
+        seen.append("list")
+    if slug in world.client.get("/feeds/towns/xingzi.atom").text:
+        seen.append("feed")
+    return seen
+
+
+def test_an_officials_new_project_in_a_reviewed_town_waits_for_a_planner(world: EditWorld) -> None:
+    """Issue 15 item 1: it was 201 and public at once, while a PATCH by the same official was held (202)."""
+    slug, second = f"reviewed-new-{next(_ids)}", f"reviewed-new-{next(_ids)}"
+    official = world.auth("official_xingzi")
+    with review_in(world, "xingzi"):
+        held = world.client.post("/api/projects", json=new_feature(slug), headers=official)
+        assert held.status_code == 202, held.text
+        assert held.json()["state"] == "pending"
+        assert _public_everywhere(world, slug) == []
+        again = world.client.post("/api/projects", json=new_feature(slug), headers=official)
+        assert again.status_code == 409  # the same new project is already waiting
+        invalid = world.client.post("/api/projects", json=new_feature(second, category="spaceport"), headers=official)
+        assert invalid.status_code == 422  # checked as if it were created
+
+        pending = world.client.get("/api/proposals", headers=world.auth("planner")).json()
+        mine = [p for p in pending if p["slug"] == slug]
+        assert [p["id"] for p in mine] == [held.json()["proposal"]]
+        assert mine[0]["patch"]["kind"] == "create" and mine[0]["proposed_by"] == "official_xingzi"
+
+        approved = world.client.post(f"/api/proposals/{held.json()['proposal']}/approve", headers=world.auth("planner"))
+        assert approved.status_code == 200, approved.text
+        assert approved.json()["version"] == 1
+        assert _public_everywhere(world, slug) == ["api", "list", "feed"]
+        created = world.client.get(f"/api/projects/{slug}/history").json()[0]
+        assert created["action"] == "create" and created["actor"] == "official_xingzi"
+        assert "approved by planner" in created["note"]
+
+        rejected_id = world.client.post("/api/projects", json=new_feature(second), headers=official).json()["proposal"]
+        refused = world.client.post(
+            f"/api/proposals/{rejected_id}/reject", json={"reason": "not in the plan"}, headers=world.auth("planner")
+        )
+        assert refused.status_code == 200
+        assert _public_everywhere(world, second) == []
+        # Planners still publish directly in a reviewed town.
+        assert (
+            world.client.post("/api/projects", json=new_feature(second), headers=world.auth("planner")).status_code
+            == 201
+        )
