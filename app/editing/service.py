@@ -5,6 +5,7 @@ history row and any status event commit together or not at all. The row is locke
 first; a writer holding a stale version is refused (StaleVersion) with the history of what changed since.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -67,18 +68,42 @@ def _locked(conn: Connection, slug: str, *, deleted: bool = False) -> CurrentPro
     return current
 
 
+def _names(towns: Iterable[str]) -> str:
+    return ", ".join(sorted(towns))
+
+
 def _check_official(principal: Principal, before: set[str] | None, after: set[str]) -> None:
-    """Officials edit only projects in their towns, and may not move one into another town."""
+    """Officials edit only projects in their towns, may not move one into another town, nor take
+    it out of another town: a project on a route through four towns stays each town's project."""
     if principal.edits_everywhere:
         return
     mine = principal.towns
     if before is not None and not mine & before:
-        raise Forbidden(f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}")
+        raise Forbidden(f"this project lies in {_names(before)}; you edit only {_names(mine)}")
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
+        raise Forbidden(f"the project would lie in {', '.join(outside)}, outside your towns ({_names(mine)})")
+    dropped = (before or set()) - after - mine
+    if dropped:
         raise Forbidden(
-            f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})"
+            f"the change would take the project out of {_names(dropped)}, which only a planner or that town's "
+            f"official may do (your towns: {_names(mine)})"
+        )
+
+
+def _towns_follow_geometry(declared: Any, item: ValidFeature) -> None:
+    """For an official, a project's towns are where its geometry lies (PostGIS, from the town areas).
+
+    Declaring others was only a warning, and let an official file a project under their own town
+    wherever it lay (issue 15 item 3); now it is refused, naming both lists.
+    """
+    derived = item.feature.properties.towns
+    if declared is not None and sorted(set(declared)) != derived:
+        raise Invalid(
+            ("body", "properties", "towns"),
+            f"the geometry lies in {', '.join(derived)}, not {', '.join(sorted(set(declared)))}: an official's "
+            "project is in the towns its geometry meets (leave towns out to have them derived)",
         )
 
 
@@ -132,11 +157,14 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
             ("body", "properties", "status"),
             "postponed, cancelled and merged need a reason: create the project, then use POST …/status",
         )
-    derive = not props.get("towns")
-    if derive:
+    declared = props.get("towns")
+    derive = not declared or not principal.edits_everywhere
+    if not declared:
         feature = {**feature, "properties": {**props, "towns": _towns_under(conn, feature.get("geometry"))}}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, None, set(item.feature.properties.towns))
+    if not principal.edits_everywhere:
+        _towns_follow_geometry(declared or None, item)
     _writer_context(conn, principal)
     insert_project(conn, item, seed_owned=False)
     _record(conn, principal, "create", item.slug, 1, creation_changes(item), note)
@@ -181,10 +209,17 @@ def patch_project(
         # A project moved off its town seat is no longer "known only to its town"; it never
         # becomes `surveyed` unless someone says so explicitly.
         merged["location_precision"] = Precision.APPROXIMATE.value
-    derive = moved and "towns" not in catalog_in
+    declared = catalog_in.get("towns")
+    if principal.edits_everywhere:
+        derive = moved and declared is None
+    else:  # an official's project is where its geometry is, once the geometry or its towns change
+        same_towns = declared is None or (isinstance(declared, list) and set(declared) == current.towns)
+        derive = moved or not same_towns
     feature = {"type": "Feature", "properties": merged, "geometry": geometry or current.geometry}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, current.towns, set(item.feature.properties.towns))
+    if derive and not principal.edits_everywhere:
+        _towns_follow_geometry(declared, item)
     changes = _changes(conn, current, item)
     new_tracking = tracking.model_dump()
     tracking_changes = {

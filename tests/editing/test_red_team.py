@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
+from app.auth.accounts import add_user
 from app.editing.proposals import set_town_review
-from tests.support.editing import EditWorld, etag_of, new_feature, world
+from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
 
 __all__ = ["world"]
 
@@ -123,3 +124,75 @@ def test_an_officials_new_project_in_a_reviewed_town_waits_for_a_planner(world: 
             world.client.post("/api/projects", json=new_feature(second), headers=world.auth("planner")).status_code
             == 201
         )
+
+
+XIAN_SEAT = [112.28844, 24.92056]
+ROUTE = "g537-lianzhou-fengyang-section"  # a road through dongbei, fengyang, lianzhou and xian
+
+
+@pytest.fixture(scope="module")
+def official_xian(world: EditWorld) -> dict[str, str]:
+    with world.engine.begin() as conn:
+        add_user(conn, "official_xian", PASSWORD, "official", "Xi'an official", ["xian"], actor="test")
+    return world.auth("official_xian")
+
+
+def _patch(world: EditWorld, slug: str, headers: dict[str, str], body: dict[str, Any]) -> Any:
+    return world.client.patch(
+        f"/api/projects/{slug}", json=body, headers={**headers, "If-Match": etag_of(world.client, slug)}
+    )
+
+
+def test_an_official_cannot_file_a_project_under_their_town_wherever_it_lies(
+    world: EditWorld, official_xian: dict[str, str]
+) -> None:
+    """Issue 15 item 3: declared towns differing from the geometry were only a Warning header."""
+    slug = _create(world)
+    before = world.snapshot(slug)
+    moved = _patch(
+        world, slug, world.auth("official_xingzi"),
+        {"geometry": {"type": "Point", "coordinates": XIAN_SEAT}, "properties": {"towns": ["xingzi"]}},
+    )  # fmt: skip
+    assert moved.status_code == 403, moved.text
+    assert "xian" in moved.json()["detail"]
+    assert world.snapshot(slug) == before
+    assert _patch(world, slug, official_xian, {"properties": {"name_en": "Mine now"}}).status_code == 403
+
+    elsewhere = new_feature(f"filed-{next(_ids)}", XIAN_SEAT, towns=["xingzi"])
+    created = world.client.post("/api/projects", json=elsewhere, headers=world.auth("official_xingzi"))
+    assert created.status_code == 403 and "xian" in created.json()["detail"]
+    claimed = new_feature(f"filed-{next(_ids)}", towns=["lianzhou", "xingzi"])  # at the Xingzi seat only
+    created = world.client.post("/api/projects", json=claimed, headers=world.auth("official_xingzi"))
+    assert created.status_code == 422, created.text
+    assert created.json()["detail"][0]["loc"] == ["body", "properties", "towns"]
+    assert "lies in xingzi" in created.json()["detail"][0]["msg"]
+
+
+def test_an_official_cannot_take_a_route_away_from_the_other_towns(
+    world: EditWorld, official_xian: dict[str, str]
+) -> None:
+    before = world.snapshot(ROUTE)
+    declared = _patch(world, ROUTE, official_xian, {"properties": {"towns": ["xian"]}})
+    assert declared.status_code == 422, declared.text
+    assert "dongbei, fengyang, lianzhou, xian" in declared.json()["detail"][0]["msg"]
+    shortened = _patch(
+        world, ROUTE, official_xian,
+        {"geometry": {"type": "LineString", "coordinates": [[112.285, 24.918], [112.292, 24.923]]}},
+    )  # fmt: skip
+    assert shortened.status_code == 403, shortened.text
+    assert "out of dongbei, fengyang, lianzhou" in shortened.json()["detail"]
+    assert world.snapshot(ROUTE) == before
+    # Each town's official still edits it, and declaring the towns the route really crosses is fine.
+    same = _patch(world, ROUTE, official_xian, {"properties": {"towns": ["dongbei", "fengyang", "lianzhou", "xian"]}})
+    assert same.status_code == 200, same.text
+    assert _patch(world, ROUTE, world.auth("official_lianzhou"), {"note": "checked"}).status_code == 200
+
+
+def test_an_officials_move_within_their_town_derives_the_towns(world: EditWorld) -> None:
+    slug = _create(world)
+    moved = _patch(
+        world, slug, world.auth("official_xingzi"),
+        {"geometry": {"type": "Point", "coordinates": [112.56, 25.01]}, "properties": {"towns": ["xingzi"]}},
+    )  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["properties"]["towns"] == ["xingzi"] and "warning" not in moved.headers
