@@ -130,7 +130,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
 def _non_finite_note(error: dict[str, Any]) -> dict[str, Any]:
     """FastAPI's error with its input made JSON-safe; a non-finite number is called what it is."""
     value = error.get("input")
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value) and error.get("type") != "finite_number":
         error = {**error, "msg": f"{error['msg']} (got {value}: only finite numbers are accepted)"}
     return json_safe(error)  # type: ignore[no-any-return]
 

@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy import Engine, text
 
 from app.core import error_responses, errors
 from app.core.errors import (
@@ -136,3 +137,31 @@ def test_an_unreadable_body_is_a_422_like_any_bad_body(client: TestClient) -> No
     assert response.json()["detail"] == [
         {"loc": ["body"], "msg": error_responses.UNREADABLE_BODY, "type": "json_invalid"}
     ]
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "words"),
+    [
+        ("-1", 422, "the rule h3_probe_x_check of h3_probe"),
+        ("NULL", 422, "x is required"),
+        ("1", 409, "duplicate an existing h3_probe (h3_probe_x_key)"),
+        ("1e400", 422, "a value cannot be stored"),
+    ],
+    ids=["check", "not-null", "unique", "out-of-range"],
+)
+def test_a_database_refusal_of_input_is_named_never_a_500(engine: Engine, value: str, status: int, words: str) -> None:
+    """PostgreSQL's own refusals (constraints, values out of range) reach the client as 422/409, not 500."""
+    app = FastAPI()
+    error_responses.install(app)
+
+    @app.post("/api/probe")
+    def probe() -> None:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TEMP TABLE h3_probe (x numeric(6) NOT NULL UNIQUE CHECK (x > 0))"))
+            conn.execute(text("INSERT INTO h3_probe VALUES (1)"))
+            conn.execute(text(f"INSERT INTO h3_probe VALUES ({value})"))
+
+    response = TestClient(app, raise_server_exceptions=False).post("/api/probe")
+    assert response.status_code == status, response.text
+    assert words in response.text
+    assert "INSERT" not in response.text  # the statement is never echoed
