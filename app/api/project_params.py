@@ -11,12 +11,12 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.dates import IsoDate
-from app.api.errors import bad_parameter
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
 from app.catalog.vocab import Category, Status, WarningKind
 from app.core import clock
 from app.core.dependencies import get_conn
+from app.core.errors import Invalid
 from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
 
@@ -28,21 +28,21 @@ DEFAULT_RADIUS_M = 5000.0
 def _numbers(name: str, raw: str, count: int, what: str) -> list[float]:
     parts = raw.split(",")
     if len(parts) != count:
-        raise bad_parameter(name, f"{name} must be {count} comma-separated numbers ({what}), got {len(parts)}")
+        raise Invalid(("query", name), f"{name} must be {count} comma-separated numbers ({what}), got {len(parts)}")
     try:
         values = [float(p) for p in parts]
     except ValueError:
-        raise bad_parameter(name, f"{name} must be numbers ({what}), got {raw!r}") from None
+        raise Invalid(("query", name), f"{name} must be numbers ({what}), got {raw!r}") from None
     if not all(math.isfinite(v) for v in values):
-        raise bad_parameter(name, f"{name} must be finite numbers")
+        raise Invalid(("query", name), f"{name} must be finite numbers")
     return values
 
 
 def _check_lon_lat(name: str, lon: float, lat: float) -> None:
     if not -180 <= lon <= 180:
-        raise bad_parameter(name, f"{name}: longitude {lon} is outside -180..180 (order is longitude,latitude)")
+        raise Invalid(("query", name), f"{name}: longitude {lon} is outside -180..180 (order is longitude,latitude)")
     if not -90 <= lat <= 90:
-        raise bad_parameter(name, f"{name}: latitude {lat} is outside -90..90 (order is longitude,latitude)")
+        raise Invalid(("query", name), f"{name}: latitude {lat} is outside -90..90 (order is longitude,latitude)")
 
 
 def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float, float] | None:
@@ -52,26 +52,26 @@ def parse_bbox(raw: str | None, name: str = "bbox") -> tuple[float, float, float
     _check_lon_lat(name, minx, miny)
     _check_lon_lat(name, maxx, maxy)
     if minx > maxx or miny > maxy:
-        raise bad_parameter(name, f"{name}: the minimum must not exceed the maximum (minLon,minLat,maxLon,maxLat)")
+        raise Invalid(("query", name), f"{name}: the minimum must not exceed the maximum (minLon,minLat,maxLon,maxLat)")
     return (minx, miny, maxx, maxy)
 
 
 def parse_near(raw: str | None, radius_m: float | None) -> Near | None:
     if raw is None:
         if radius_m is not None:
-            raise bad_parameter("radius_m", "radius_m needs near=lon,lat")
+            raise Invalid(("query", "radius_m"), "radius_m needs near=lon,lat")
         return None
     lon, lat = _numbers("near", raw, 2, "lon,lat")
     _check_lon_lat("near", lon, lat)
     radius = DEFAULT_RADIUS_M if radius_m is None else radius_m
     if not math.isfinite(radius) or radius <= 0 or radius > MAX_RADIUS_M:
-        raise bad_parameter("radius_m", f"radius_m must be more than 0 and at most {MAX_RADIUS_M:.0f} metres")
+        raise Invalid(("query", "radius_m"), f"radius_m must be more than 0 and at most {MAX_RADIUS_M:.0f} metres")
     return Near(lon, lat, radius)
 
 
 async def check_towns(conn: AsyncConnection, towns: list[str], name: str = "town") -> None:
     if unknown := await unknown_towns(conn, towns):
-        raise bad_parameter(name, f"unknown town slug(s): {', '.join(unknown)}")
+        raise Invalid(("query", name), f"unknown town slug(s): {', '.join(unknown)}")
 
 
 async def read_context(
@@ -98,9 +98,9 @@ async def read_context(
 ) -> ProjectFilter:
     """Who reads, as of when and in which plan: staff see sensitive sites precisely, the public a generalized place."""
     if as_of is not None and as_of > clock.today():
-        raise bad_parameter("as_of", "as_of cannot be in the future")
+        raise Invalid(("query", "as_of"), "as_of cannot be in the future")
     if plan is not None and not await plan_exists(conn, plan):
-        raise bad_parameter("plan", f"unknown plan slug: {plan[:60]}")
+        raise Invalid(("query", "plan"), f"unknown plan slug: {plan[:60]}")
     return ProjectFilter(
         as_of=as_of, staff=principal is not None, stale_days=request.app.state.settings.stale_days, plan=plan
     )

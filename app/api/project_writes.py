@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Path, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,8 +21,9 @@ from app.auth.principal import Principal
 from app.catalog.schema import GeometryIn
 from app.catalog.vocab import Status
 from app.core.dependencies import get_engine, read_connection
+from app.core.errors import NotFound
 from app.editing import proposals, service
-from app.editing.errors import EditRefused, etag
+from app.editing.current import etag
 from app.history import timeline
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature
@@ -58,12 +59,9 @@ def parse_if_match(value: str | None) -> int | None:
 
 
 async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T:
-    """Run an editing function in one transaction; a refusal rolls everything back."""
-    try:
-        async with engine.begin() as conn:
-            return await conn.run_sync(work, *args)
-    except EditRefused as refused:
-        raise HTTPException(refused.status_code, refused.detail, refused.headers) from None
+    """Run an editing function in one transaction; a refusal (app.core.errors) rolls everything back."""
+    async with engine.begin() as conn:
+        return await conn.run_sync(work, *args)
 
 
 async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:
@@ -115,7 +113,13 @@ class NoteBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("", status_code=201, response_class=GeoJSONResponse, responses=WRITE_ERRORS, summary="Add a project")
+@router.post(
+    "",
+    status_code=201,
+    response_class=GeoJSONResponse,
+    responses={**WRITE_ERRORS, 202: {"description": "Held for a planner's review (towns that require review)"}},
+    summary="Add a project",
+)
 async def create_project(
     engine: Annotated[AsyncEngine, Depends(get_engine)],
     principal: Annotated[Principal, Depends(require_principal)],
@@ -125,7 +129,9 @@ async def create_project(
     ],
 ) -> Response:
     note = feature.pop("note", None) if isinstance(feature.get("note"), str | None) else None
-    warnings = await run_edit(engine, service.create_project, principal, feature, note)
+    proposal, warnings = await run_edit(engine, proposals.create_or_propose, principal, feature, note)
+    if proposal is not None:
+        return _held(proposal)
     slug = feature["properties"]["slug"]
     response = await _feature_response(engine, slug, warnings, status_code=201)
     response.headers["Location"] = f"/api/projects/{slug}"
@@ -226,6 +232,6 @@ async def project_history(
 ) -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         if not await conn.run_sync(timeline.is_live, slug):
-            raise HTTPException(404, f"no project '{slug}'")  # TODO: NotFound from app/core/errors.py
+            raise NotFound(f"no project '{slug}'")
         entries = await conn.run_sync(timeline.project_history, slug, timeline.Viewer(principal))
     return [entry.as_json() for entry in entries]

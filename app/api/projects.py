@@ -7,13 +7,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.errors import not_found
 from app.api.export import bounded_download, take_export_slot
 from app.api.paging import collection_bytes, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn, get_engine
-from app.editing.errors import etag
+from app.core.errors import NotFound
+from app.editing.current import etag
 from app.exports.streams import csv_chunks, csv_text
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import fetch_feature, fetch_page, rows_sql
@@ -75,7 +75,7 @@ async def get_project(
 ) -> GeoJSONResponse:
     found = await fetch_feature(conn, context, slug)
     if found is None:
-        raise not_found("project", slug)
+        raise NotFound(f"no project '{slug}'")
     version, body = found
     # The ETag names the live version: only a current, staff read is a basis for an edit.
     headers = {"ETag": etag(version)} if context.as_of is None else {}

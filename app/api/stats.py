@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.dates import IsoDate
-from app.api.errors import bad_parameter
 from app.api.project_params import project_filter, read_context
 from app.core import clock
 from app.core.dependencies import get_conn
+from app.core.errors import Invalid
 from app.queries.facets import facet_counts
 from app.queries.project_filter import ProjectFilter
 from app.queries.stats import plan_stats, status_changes
@@ -47,9 +47,9 @@ async def compare_stats(
     date_to: Annotated[IsoDate, Query(alias="to", examples=["2024-12-31"])],
 ) -> dict[str, Any]:
     if date_from > date_to:
-        raise bad_parameter("from", "`from` must not be after `to`")
+        raise Invalid(("query", "from"), "`from` must not be after `to`")
     if date_to > clock.today():
-        raise bad_parameter("to", "`to` cannot be in the future")
+        raise Invalid(("query", "to"), "`to` cannot be in the future")
     before, after = replace(context, as_of=date_from), replace(context, as_of=date_to)
     first, second = await plan_stats(conn, before), await plan_stats(conn, after)
     towns = {t["town"]: t for t in first["by_town"]}

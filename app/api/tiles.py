@@ -32,9 +32,9 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.errors import bad_parameter
 from app.api.project_params import project_filter
 from app.core.dependencies import get_conn
+from app.core.errors import Invalid
 from app.queries.driver import fetch_one
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
 
@@ -171,7 +171,7 @@ async def tile(
     size = 1 << z
     for name, value in (("x", x), ("y", y)):
         if value >= size:
-            raise bad_parameter(name, f"{name} must be below 2^z = {size} at zoom {z}, got {value}", where="path")
+            raise Invalid(("path", name), f"{name} must be below 2^z = {size} at zoom {z}, got {value}")
     cache = _cache(request)
     # Staff and the public see different tiles (sensitive sites), so they never share a cached one.
     key = (z, x, y, f"{'staff' if flt.staff else 'public'}?{request.url.query}")

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.errors import not_found
 from app.api.responses import GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.queries.towns import county_collection, town_feature, towns_collection
 
 router = APIRouter(prefix="/api/towns", tags=["towns"])
@@ -34,7 +34,7 @@ async def get_town(
 ) -> GeoJSONResponse:
     body = await town_feature(conn, slug)
     if body is None:
-        raise not_found("town", slug)
+        raise NotFound(f"no town '{slug}'")
     return GeoJSONResponse(body)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from app.cli.engine import cli_engine
-from app.editing.errors import EditRefused
+from app.core.errors import DomainError
 from app.editing.proposals import set_town_review
 from app.queries.towns import town_review_settings
 
@@ -30,7 +30,7 @@ def towns_review(
     try:
         with cli_engine() as engine, engine.begin() as conn:
             set_town_review(conn, town, required, actor="cli")
-    except EditRefused as exc:
-        typer.echo(f"refused: {exc.detail}", err=True)
+    except DomainError as exc:
+        typer.echo(f"refused: {exc.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{town}: officials' edits {'now wait for review' if required else 'now publish directly'}")

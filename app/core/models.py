@@ -279,15 +279,19 @@ class ProjectVersion(Base):
 
 
 class ProjectProposal(Base):
-    """An official's edit held for a planner's review, in towns that require review."""
+    """An official's edit held for a planner's review, in towns that require review.
+
+    A proposed new project has no `project_id` until it is approved (migration 0011).
+    """
 
     __tablename__ = "project_proposals"
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="project_proposals_state_check"),
+        CheckConstraint("project_id IS NOT NULL OR patch->>'kind' = 'create'", name="project_proposals_target_check"),
         Index("project_proposals_pending_idx", "project_id", postgresql_where=text("state = 'pending'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     base_version: Mapped[int] = mapped_column(Integer)
     patch: Mapped[dict[str, Any]] = mapped_column(JSONB)
     note: Mapped[str | None] = mapped_column(Text)

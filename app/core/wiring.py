@@ -11,19 +11,21 @@ Middleware order, outermost first, and why:
 5. CORS (only when PLANMAP_CORS_ORIGINS is set) — preflights answered before any work;
 6. NulGuard, BodyLimit — cheap refusals before the app reads anything;
 7. AllowHeader — a 405 names every method of the URL, not just the first route's;
-then the app's own GZip and FastAPI's exception handling (where the 503 handlers live).
+then the app's own GZip and FastAPI's exception handling, where app/core/error_responses.py answers
+every refusal (domain errors, invalid bodies, database trouble) from one table.
 """
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
-from app.core import db_errors, request_errors
+from app.api import feedback as feedback_api
+from app.core import error_responses
 from app.core.logging_setup import configure_logging
 from app.core.settings import Settings
 from app.core.startup_checks import refuse_insecure_settings, refuse_unknown_settings
 from app.middleware import metrics
 from app.middleware.allow_header import AllowHeaderMiddleware
-from app.middleware.body_limit import BodyLimitMiddleware
+from app.middleware.body_limit import BodyLimitMiddleware, RouteLimit
 from app.middleware.errors import ErrorShieldMiddleware
 from app.middleware.nul_guard import NulGuardMiddleware
 from app.middleware.request_id import RequestIdMiddleware
@@ -45,14 +47,16 @@ def prepare(settings: Settings) -> None:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add middleware (innermost first: Starlette wraps each new one around the previous), handlers, routes."""
     app.state.metrics = metrics.Metrics(app.state)
-    db_errors.install(app)
-    request_errors.install(app)
+    error_responses.install(app)
     app.include_router(metrics.router)
     app.include_router(api_docs.router)
 
     app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+        route_limits=[RouteLimit("POST", feedback_api.SUBMIT_PATH, settings.feedback_max_bytes)],
     )
     app.add_middleware(NulGuardMiddleware)
     if settings.cors_origins:

@@ -4,18 +4,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.catalog.projects import SCALAR_FIELDS
+from app.editing.queries import lock_project_row
 from app.editing.tracking import TRACKING_FIELDS
 
-_LOCK = text(
-    f"""SELECT p.id, p.slug, p.version, p.deleted_at, {", ".join("p." + f for f in SCALAR_FIELDS)},
-               ST_AsGeoJSON(p.geom)::json AS geometry, {", ".join("p." + f for f in sorted(TRACKING_FIELDS))},
-               ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                     WHERE pt.project_id = p.id ORDER BY t.slug) AS towns
-        FROM projects p WHERE p.slug = :slug FOR UPDATE"""
-)
+
+def etag(version: int) -> str:
+    """The ETag of a project version; any change bumps the version, so it changes the ETag."""
+    return f'"v{version}"'
 
 
 @dataclass
@@ -37,7 +35,7 @@ class CurrentProject:
 
 def lock_project(conn: Connection, slug: str) -> CurrentProject | None:
     """Read and row-lock the project, so concurrent editors queue and then see the new version."""
-    row = conn.execute(_LOCK, {"slug": slug}).one_or_none()
+    row = lock_project_row(conn, slug)
     if row is None:
         return None
     props = {name: getattr(row, name) for name in SCALAR_FIELDS}

@@ -1,5 +1,9 @@
 """Review before publishing: in towns that require it, an official's edit waits for a planner.
 
+That holds for every write an official may make there: a change, a status change, and a new
+project (which lies in a reviewed town when its geometry does). A proposed new project
+has no row in `projects` until approved, so it is in no read, map, export or feed.
+
 A proposal is checked exactly as a direct edit would be (permissions, validation, the
 version it was based on) by running the edit inside a savepoint and rolling it back, so
 a planner only ever reviews edits that could be applied. Until approved nothing changes
@@ -9,32 +13,25 @@ in `projects`, so the public keeps seeing the last approved version.
 from datetime import date
 from typing import Any
 
-import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.auth.principal import Principal
 from app.catalog.vocab import Status
-from app.editing import service
-from app.editing.errors import EditRefused
+from app.core.errors import Conflict, NotFound
+from app.editing import queries, service
 from app.history import audit
 
 
 def review_required(conn: Connection, principal: Principal, slug: str) -> bool:
     if principal.edits_everywhere:
         return False
-    return bool(
-        conn.execute(
-            text(
-                """SELECT EXISTS (SELECT 1 FROM projects p JOIN project_towns pt ON pt.project_id = p.id
-                                  JOIN towns t ON t.id = pt.town_id
-                                  WHERE p.slug = :s AND t.review_required)"""
-            ),
-            {"s": slug},
-        ).scalar()
-    )
+    return queries.project_in_reviewed_town(conn, slug)
 
 
 def _apply(conn: Connection, principal: Principal, slug: str, expected: int | None, change: dict[str, Any]) -> int:
+    if change["kind"] == "create":
+        service.create_project(conn, principal, change["feature"], change.get("note"))
+        return 1
     if change["kind"] == "status":
         return service.change_status(
             conn, principal, slug, expected, Status(change["status"]), date.fromisoformat(change["date"]),
@@ -53,16 +50,7 @@ def propose(conn: Connection, principal: Principal, slug: str, expected: int | N
         _apply(conn, principal, slug, expected, change)
     finally:
         trial.rollback()
-    proposal_id = int(
-        conn.execute(
-            text(
-                """INSERT INTO project_proposals (project_id, base_version, patch, note, proposed_by)
-                   SELECT id, :v, CAST(:patch AS jsonb), :note, :u FROM projects WHERE slug = :s RETURNING id"""
-            ),
-            {"v": expected, "patch": orjson.dumps(change).decode(), "note": change.get("note"), "u": principal.user_id,
-             "s": slug},
-        ).scalar_one()
-    )  # fmt: skip
+    proposal_id = queries.insert_proposal(conn, slug, expected, change, principal.user_id)
     audit.record(
         conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
         object_key=str(proposal_id), changes={"project": slug, **change},
@@ -71,22 +59,11 @@ def propose(conn: Connection, principal: Principal, slug: str, expected: int | N
 
 
 def _pending(conn: Connection, proposal_id: int) -> Any:
-    row = conn.execute(
-        text(
-            """SELECT pr.id, pr.base_version, pr.patch, pr.state, p.slug,
-                      u.id AS user_id, u.username, u.display_name, u.role, u.is_active,
-                      ARRAY(SELECT t.slug FROM user_towns ut JOIN towns t ON t.id = ut.town_id
-                            WHERE ut.user_id = u.id) AS towns
-               FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
-               LEFT JOIN users u ON u.id = pr.proposed_by
-               WHERE pr.id = :i FOR UPDATE OF pr"""
-        ),
-        {"i": proposal_id},
-    ).one_or_none()
+    row = queries.lock_proposal(conn, proposal_id)
     if row is None:
-        raise EditRefused(404, f"no proposal {proposal_id}")
+        raise NotFound(f"no proposal {proposal_id}")
     if row.state != "pending":
-        raise EditRefused(409, f"proposal {proposal_id} is already {row.state}")
+        raise Conflict(f"proposal {proposal_id} is already {row.state}")
     return row
 
 
@@ -94,11 +71,13 @@ def approve(conn: Connection, reviewer: Principal, proposal_id: int) -> tuple[st
     """Apply the proposal as its author's edit, noting who approved it; returns (slug, new version)."""
     row = _pending(conn, proposal_id)
     if row.user_id is None or not row.is_active:
-        raise EditRefused(409, "the proposing account no longer exists or is disabled; reject the proposal")
+        raise Conflict("the proposing account no longer exists or is disabled; reject the proposal")
     author = Principal(row.user_id, row.username, row.display_name, row.role, frozenset(row.towns))
     change = dict(row.patch)
     change["note"] = f"{change.get('note') or ''} (approved by {reviewer.username})".strip()
     version = _apply(conn, author, row.slug, row.base_version, change)
+    if change["kind"] == "create":
+        queries.link_proposal(conn, proposal_id, row.slug)
     _close(conn, reviewer, proposal_id, "approved", None)
     return row.slug, version
 
@@ -109,13 +88,7 @@ def reject(conn: Connection, reviewer: Principal, proposal_id: int, reason: str)
 
 
 def _close(conn: Connection, reviewer: Principal, proposal_id: int, state: str, reason: str | None) -> None:
-    conn.execute(
-        text(
-            """UPDATE project_proposals SET state = :st, reviewed_by = :u, reviewed_at = now(), review_reason = :r
-               WHERE id = :i"""
-        ),
-        {"st": state, "u": reviewer.user_id, "r": reason, "i": proposal_id},
-    )
+    queries.close_proposal(conn, proposal_id, state, reviewer.user_id, reason)
     audit.record(
         conn, actor=reviewer.username, user_id=reviewer.user_id, action=state, object_type="proposal",
         object_key=str(proposal_id), note=reason,
@@ -123,21 +96,47 @@ def _close(conn: Connection, reviewer: Principal, proposal_id: int, state: str, 
 
 
 def list_proposals(conn: Connection, state: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        text(
-            """SELECT pr.id, p.slug, pr.base_version, pr.patch, pr.note, pr.proposed_at, pr.state,
-                      u.username AS proposed_by, r.username AS reviewed_by, pr.reviewed_at, pr.review_reason
-               FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
-               LEFT JOIN users u ON u.id = pr.proposed_by LEFT JOIN users r ON r.id = pr.reviewed_by
-               WHERE pr.state = :st ORDER BY pr.id"""
-        ),
-        {"st": state},
-    ).all()
+    rows = queries.proposals_in_state(conn, state)
     return [
         {**dict(r._mapping), "proposed_at": r.proposed_at.isoformat(),
          "reviewed_at": r.reviewed_at.isoformat() if r.reviewed_at else None}
         for r in rows
     ]  # fmt: skip
+
+
+def create_or_propose(
+    conn: Connection, principal: Principal, feature: dict[str, Any], note: str | None
+) -> tuple[int | None, list[str]]:
+    """Add the project, or hold it for review when it would lie in a reviewed town.
+
+    Returns (proposal id or None, warnings). The creation is tried in a savepoint, exactly as
+    it would be made: refused as it would be (permissions, validation, a taken slug), and it
+    tells which towns the project lies in; where one requires review it is rolled back and kept
+    as a proposal instead.
+    """
+    if principal.edits_everywhere:
+        return None, service.create_project(conn, principal, feature, note)
+    trial = conn.begin_nested()
+    try:
+        warnings = service.create_project(conn, principal, feature, note)
+        slug = str(feature["properties"]["slug"])
+        held = review_required(conn, principal, slug)
+    except BaseException:
+        trial.rollback()
+        raise
+    if not held:
+        trial.commit()
+        return None, warnings
+    trial.rollback()
+    if queries.pending_creation_exists(conn, slug):
+        raise Conflict(f"a new project '{slug}' is already waiting for review")
+    change = {"kind": "create", "feature": feature, "note": note}
+    proposal_id = queries.insert_creation_proposal(conn, change, principal.user_id)
+    audit.record(
+        conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
+        object_key=str(proposal_id), changes={"project": slug, **change},
+    )  # fmt: skip
+    return proposal_id, []
 
 
 def patch_or_propose(
@@ -169,10 +168,7 @@ def status_or_propose(
 
 
 def set_town_review(conn: Connection, town: str, required: bool, actor: str) -> None:
-    done = conn.execute(
-        text("UPDATE towns SET review_required = :r WHERE slug = :s"), {"r": required, "s": town}
-    ).rowcount
-    if not done:
-        raise EditRefused(404, f"no town '{town}'")
+    if not queries.set_town_review(conn, town, required):
+        raise NotFound(f"no town '{town}'")
     audit.record(conn, actor=actor, action="set_review", object_type="town", object_key=town,
                  changes={"review_required": required})  # fmt: skip

@@ -2,14 +2,15 @@
 
 Each function runs inside one database transaction (the caller's), so the change, its
 history row and any status event commit together or not at all. The row is locked
-first; a writer holding a stale version gets 412 and the history of what changed since.
+first; a writer holding a stale version is refused (StaleVersion) with the history of what changed since.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.auth.principal import Principal
 from app.catalog.projects import (
@@ -23,8 +24,9 @@ from app.catalog.projects import (
 from app.catalog.report import LoadReport
 from app.catalog.vocab import STATUSES_NEEDING_REASON, Precision, Status
 from app.core.clock import today as lianzhou_today
-from app.editing.current import CurrentProject, lock_project
-from app.editing.errors import EditRefused, etag
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound, Problem, StaleVersion, VersionRequired
+from app.editing import queries
+from app.editing.current import CurrentProject, etag, lock_project
 from app.editing.tracking import PLANNER_ONLY, TRACKING_FIELDS, merge_tracking
 from app.history import audit, timeline
 from app.plans.revisions import RevisionReasonRequired, record_planned_changes
@@ -32,8 +34,7 @@ from app.plans.revisions import RevisionReasonRequired, record_planned_changes
 
 def _refuse_problems(report: LoadReport) -> None:
     if report.problems:
-        detail = [{"loc": ["body"], "msg": m, "type": "value_error"} for p in report.problems for m in p.messages]
-        raise EditRefused(422, detail)
+        raise Invalid.of(Problem(("body",), m) for p in report.problems for m in p.messages)
 
 
 def _validate(conn: Connection, feature: dict[str, Any], derive_towns: bool) -> tuple[ValidFeature, list[str]]:
@@ -45,21 +46,18 @@ def _validate(conn: Connection, feature: dict[str, Any], derive_towns: bool) -> 
 
 def _require_version(conn: Connection, slug: str, current: CurrentProject, expected: int | None) -> None:
     if expected is None:
-        raise EditRefused(
-            428,
+        raise VersionRequired(
             f"send If-Match with the ETag you read (If-Match: {etag(current.version)}), so that you cannot "
             "overwrite a change you have not seen",
+            current_etag=etag(current.version),
         )
     if expected != current.version:
-        raise EditRefused(
-            412,
-            {
-                "message": f"project '{slug}' changed since you read it (you have version {expected}, "
-                f"it is now at {current.version}); reload it and apply your change again",
-                "current_version": current.version,
-                "changes_since": history(conn, slug, after_version=expected),
-            },
-            headers={"ETag": etag(current.version)},
+        raise StaleVersion(
+            f"project '{slug}' changed since you read it (you have version {expected}, "
+            f"it is now at {current.version}); reload it and apply your change again",
+            current_etag=etag(current.version),
+            current_version=current.version,
+            changes_since=history(conn, slug, after_version=expected),
         )
 
 
@@ -67,24 +65,46 @@ def _locked(conn: Connection, slug: str, *, deleted: bool = False) -> CurrentPro
     current = lock_project(conn, slug)
     if current is None or current.deleted != deleted:
         state = "deleted " if deleted else ""
-        raise EditRefused(404, f"no {state}project '{slug}'")
+        raise NotFound(f"no {state}project '{slug}'")
     return current
 
 
+def _names(towns: Iterable[str]) -> str:
+    return ", ".join(sorted(towns))
+
+
 def _check_official(principal: Principal, before: set[str] | None, after: set[str]) -> None:
-    """Officials edit only projects in their towns, and may not move one into another town."""
+    """Officials edit only projects in their towns, may not move one into another town, nor take
+    it out of another town: a project on a route through four towns stays each town's project."""
     if principal.edits_everywhere:
         return
     mine = principal.towns
     if before is not None and not mine & before:
-        raise EditRefused(
-            403, f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}"
-        )
+        raise Forbidden(f"this project lies in {_names(before)}; you edit only {_names(mine)}")
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
-        raise EditRefused(
-            403, f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})"
+        raise Forbidden(f"the project would lie in {', '.join(outside)}, outside your towns ({_names(mine)})")
+    dropped = (before or set()) - after - mine
+    if dropped:
+        raise Forbidden(
+            f"the change would take the project out of {_names(dropped)}, which only a planner or that town's "
+            f"official may do (your towns: {_names(mine)})"
+        )
+
+
+def _towns_follow_geometry(declared: Any, item: ValidFeature) -> None:
+    """For an official, a project's towns are where its geometry lies (PostGIS, from the town areas).
+
+    Declaring others was only a warning, and let an official file a project under their own town
+    wherever it lay (issue 15 item 3); now it is refused, naming both lists.
+    """
+    derived = item.feature.properties.towns
+    if declared is not None and sorted(set(declared)) != derived:
+        raise Invalid(
+            ("body", "properties", "towns"),
+            f"the geometry lies in {', '.join(derived)}, not {', '.join(sorted(set(declared)))}: an official's "
+            "project is in the towns its geometry meets (leave towns out to have them derived)",
         )
 
 
@@ -97,11 +117,7 @@ def _changes(conn: Connection, current: CurrentProject, item: ValidFeature) -> d
     }
     if sorted(current.towns) != item.feature.properties.towns:
         changes["towns"] = {"old": sorted(current.towns), "new": item.feature.properties.towns}
-    same = conn.execute(
-        text("SELECT ST_OrderingEquals(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)) FROM projects WHERE id = :i"),
-        {"g": item.geojson, "i": current.id},
-    ).scalar_one()
-    if not same:
+    if not queries.same_geometry(conn, current.id, item.geojson):
         changes["geometry"] = {"old": current.geometry, "new": orjson.loads(item.geojson)}
     return changes
 
@@ -133,13 +149,23 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
     props = feature.get("properties") or {}
     slug = props.get("slug")
     # Only a string can name an existing project; anything else is left for validation to name.
-    if isinstance(slug, str) and conn.execute(text("SELECT 1 FROM projects WHERE slug = :s"), {"s": slug}).scalar():
-        raise EditRefused(409, f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
-    derive = not props.get("towns")
-    if derive:
+    if isinstance(slug, str) and queries.slug_taken(conn, slug):
+        raise Conflict(f"a project with slug '{slug}' already exists (perhaps deleted: restore it instead)")
+    if props.get("status") in STATUSES_NEEDING_REASON:
+        # The database requires the reason (or the merger's target) these statuses carry; a new
+        # project has no timeline to hold them yet. (Before this check: a 500 from the constraint.)
+        raise Invalid(
+            ("body", "properties", "status"),
+            "postponed, cancelled and merged need a reason: create the project, then use POST …/status",
+        )
+    declared = props.get("towns")
+    derive = not declared or not principal.edits_everywhere
+    if not declared:
         feature = {**feature, "properties": {**props, "towns": _towns_under(conn, feature.get("geometry"))}}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, None, set(item.feature.properties.towns))
+    if not principal.edits_everywhere:
+        _towns_follow_geometry(declared or None, item)
     _writer_context(conn, principal)
     insert_project(conn, item, seed_owned=False)
     _record(conn, principal, "create", item.slug, 1, creation_changes(item), note)
@@ -149,15 +175,7 @@ def create_project(conn: Connection, principal: Principal, feature: dict[str, An
 def _towns_under(conn: Connection, geometry: Any) -> list[str]:
     try:
         with conn.begin_nested():
-            return list(
-                conn.execute(
-                    text(
-                        """SELECT slug FROM towns WHERE ST_Intersects(area,
-                               ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)) ORDER BY slug"""
-                    ),
-                    {"g": orjson.dumps(geometry).decode()},
-                ).scalars()
-            )
+            return queries.towns_under(conn, geometry)
     except Exception:  # unreadable geometry: validation names the problem next
         return []
 
@@ -187,20 +205,27 @@ def patch_project(
     tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
     catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
     if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
-        raise EditRefused(403, f"only planners may set {', '.join(denied)}")
+        raise Forbidden(f"only planners may set {', '.join(denied)}")
     tracking, problems = merge_tracking(current.tracking, tracking_in, lianzhou_today())
     if problems:
-        raise EditRefused(422, [{"loc": ["body", "properties"], "msg": m, "type": "value_error"} for m in problems])
+        raise Invalid.of(Problem(("body", "properties"), m) for m in problems)
     merged = {**current.properties, **catalog_in}
     moved = geometry is not None
     if moved and "location_precision" not in catalog_in and merged["location_precision"] == Precision.TOWN.value:
         # A project moved off its town seat is no longer "known only to its town"; it never
         # becomes `surveyed` unless someone says so explicitly.
         merged["location_precision"] = Precision.APPROXIMATE.value
-    derive = moved and "towns" not in catalog_in
+    declared = catalog_in.get("towns")
+    if principal.edits_everywhere:
+        derive = moved and declared is None
+    else:  # an official's project is where its geometry is, once the geometry or its towns change
+        same_towns = declared is None or (isinstance(declared, list) and set(declared) == current.towns)
+        derive = moved or not same_towns
     feature = {"type": "Feature", "properties": merged, "geometry": geometry or current.geometry}
     item, warnings = _validate(conn, feature, derive_towns=derive)
     _check_official(principal, current.towns, set(item.feature.properties.towns))
+    if derive and not principal.edits_everywhere:
+        _towns_follow_geometry(declared, item)
     changes = _changes(conn, current, item)
     new_tracking = tracking.model_dump()
     tracking_changes = {
@@ -218,13 +243,9 @@ def patch_project(
     if tracking_changes:
         # Written first and without a version bump when the catalog fields change too, so the
         # single new version (and its snapshot in project_versions) holds both.
-        assignments = ", ".join(f"{name} = :{name}" for name in tracking_changes)
-        if changes:
-            conn.execute(text(f"UPDATE projects SET {assignments} WHERE id = :id"), {**new_tracking, "id": current.id})
-        else:
-            _bump(conn, current, assignments, new_tracking)
+        queries.set_tracking(conn, current.id, new_tracking, tracking_changes, bump=not changes)
     if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
-        raise EditRefused(412, f"project '{slug}' changed during your edit; reload it")
+        raise StaleVersion(f"project '{slug}' changed during your edit; reload it")
     _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
     return current.version + 1, warnings
 
@@ -233,19 +254,12 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _bump(conn: Connection, current: CurrentProject, assignments: str, params: dict[str, Any]) -> int:
-    conn.execute(
-        text(f"UPDATE projects SET {assignments}, version = version + 1, updated_at = now() WHERE id = :id"),
-        {**params, "id": current.id},
-    )
-    return current.version + 1
-
-
 def delete_project(conn: Connection, principal: Principal, slug: str, expected: int | None, note: str | None) -> int:
     """Soft delete: hidden from every read, restorable by a planner, history kept."""
     current = _locked(conn, slug)
     _require_version(conn, slug, current, expected)
-    version = _bump(conn, current, "deleted_at = now()", {})
+    queries.set_deleted(conn, current.id, deleted=True)
+    version = current.version + 1
     _record(conn, principal, "delete", slug, version, {"deleted": {"old": False, "new": True}}, note)
     return version
 
@@ -253,27 +267,21 @@ def delete_project(conn: Connection, principal: Principal, slug: str, expected: 
 def restore_project(conn: Connection, principal: Principal, slug: str, expected: int | None, note: str | None) -> int:
     current = _locked(conn, slug, deleted=True)
     _require_version(conn, slug, current, expected)
-    version = _bump(conn, current, "deleted_at = NULL", {})
+    queries.set_deleted(conn, current.id, deleted=False)
+    version = current.version + 1
     _record(conn, principal, "restore", slug, version, {"deleted": {"old": True, "new": False}}, note)
     return version
 
 
-def _bad(field: str, message: str) -> EditRefused:
-    return EditRefused(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
+def _bad(field: str, message: str) -> Invalid:
+    return Invalid(("body", field), message)
 
 
 def _writer_context(
     conn: Connection, principal: Principal, effective: date | None = None, note: str | None = None
 ) -> None:
     """Tell the database trigger who writes and, for a status change, when it took effect."""
-    conn.execute(
-        text(
-            """SELECT set_config('planmap.user_id', :u, true),
-                      set_config('planmap.status_effective_date', :d, true),
-                      set_config('planmap.status_note', :n, true)"""
-        ),
-        {"u": str(principal.user_id), "d": effective.isoformat() if effective else "", "n": note or ""},
-    )
+    queries.set_writer_context(conn, principal.user_id, effective, note)
 
 
 def change_status(
@@ -304,10 +312,7 @@ def change_status(
     if status is Status.MERGED:
         if not merged_into:
             raise _bad("merged_into", "name the project this one was merged into")
-        target_id = conn.execute(
-            text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL AND id <> :me"),
-            {"s": merged_into, "me": current.id},
-        ).scalar()
+        target_id = queries.other_live_project_id(conn, merged_into, current.id)
         if target_id is None:
             raise _bad("merged_into", f"no other project '{merged_into}'")
     elif merged_into:
@@ -315,18 +320,15 @@ def change_status(
     _writer_context(conn, principal, effective, note)
     # A person saying work began on a day records the start (so `no_recorded_start` no longer applies).
     started = effective if status is Status.UNDER_CONSTRUCTION and current.tracking["actual_start"] is None else None
-    version = _bump(
+    queries.set_status(
         conn,
-        current,
-        "status = :status, status_reason = :reason, merged_into_id = :target, "
-        "actual_start = coalesce(actual_start, :started)",
-        {
-            "status": status.value,
-            "reason": reason if status in STATUSES_NEEDING_REASON else None,
-            "target": target_id,
-            "started": started,
-        },
+        current.id,
+        status.value,
+        reason if status in STATUSES_NEEDING_REASON else None,
+        target_id,
+        started,
     )
+    version = current.version + 1
     changes: dict[str, Any] = {
         "status": {"old": current.properties["status"], "new": status.value},
         "effective_date": str(effective),

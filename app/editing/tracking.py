@@ -18,10 +18,10 @@ class Tracking(BaseModel):
 
     planned_start: date | None = None
     planned_end: date | None = None
-    planned_investment_cny_100m: float | None = Field(default=None, ge=0, le=1e6)
+    planned_investment_cny_100m: float | None = Field(default=None, ge=0, le=1e6, allow_inf_nan=False)
     actual_start: date | None = None
     actual_end: date | None = None
-    actual_spend_cny_100m: float | None = Field(default=None, ge=0, le=1e6)
+    actual_spend_cny_100m: float | None = Field(default=None, ge=0, le=1e6, allow_inf_nan=False)
     sensitive: bool = False
 
     @model_validator(mode="after")

@@ -1,4 +1,4 @@
-"""Reading feedback: the public list of a project (approved, never the contact) and the staff queue.
+"""Feedback's SQL: the public list of a project (approved, never the contact), the staff queue, and writes.
 
 Two separate queries with separate column lists, on purpose: the public one does not
 select `contact` at all, so no later change to a template or serializer can leak it.
@@ -100,3 +100,88 @@ def pending_count(conn: Connection, principal: Principal) -> int:
         _scope_params(principal),
     ).scalar_one()
     return int(count)
+
+
+# Writing: submissions and moderation (the rules are in app/feedback/service.py) ----------------
+
+# The first key of PostgreSQL's two-key advisory locks: keeps ours apart from anyone else's.
+_LOCK_CLASS = 7_020_701
+WINDOW = "1 hour"
+
+
+def live_project_id(conn: Connection, slug: str) -> int | None:
+    """The id of the project with this slug, unless there is none or it is deleted."""
+    found = conn.execute(text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": slug}).scalar()
+    return None if found is None else int(found)
+
+
+def point_in_county(conn: Connection, point_geojson: str) -> bool:
+    return bool(
+        conn.execute(
+            text(
+                """SELECT EXISTS (SELECT 1 FROM county_boundary
+                                  WHERE ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)))"""
+            ),
+            {"g": point_geojson},
+        ).scalar_one()
+    )
+
+
+def lock_client(conn: Connection, client: str) -> None:
+    """Serialise one client's submissions until the transaction ends (two at once cannot both pass)."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(:c, hashtext(:h))"), {"c": _LOCK_CLASS, "h": client})
+
+
+def seconds_until_free_slot(conn: Connection, client: str, per_hour: int) -> float | None:
+    """None while the client has sent fewer than `per_hour` messages in the window; else the wait."""
+    # The per_hour-th most recent message of the window: once it is older than an hour, a slot is free.
+    wait = conn.execute(
+        text(
+            f"""SELECT EXTRACT(EPOCH FROM created_at + interval '{WINDOW}' - now()) FROM feedback
+                WHERE client_hash = :h AND created_at > now() - interval '{WINDOW}'
+                ORDER BY created_at DESC OFFSET :n LIMIT 1"""
+        ),
+        {"h": client, "n": per_hour - 1},
+    ).scalar()
+    return None if wait is None else float(wait)
+
+
+def insert_feedback(
+    conn: Connection, project_id: int, body: str, point_geojson: str | None, contact: str | None, client: str
+) -> Any:
+    """Store a pending message; returns its (id, created_at)."""
+    return conn.execute(
+        text(
+            """INSERT INTO feedback (project_id, body, geom, contact, client_hash)
+               VALUES (:p, :b, ST_SetSRID(ST_GeomFromGeoJSON(CAST(:g AS text)), 4326), :c, :h)
+               RETURNING id, created_at"""
+        ),
+        {"p": project_id, "b": body, "g": point_geojson, "c": contact, "h": client},
+    ).one()
+
+
+_FOR_MODERATION = text(
+    """SELECT f.id, f.state, p.slug,
+              ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                    WHERE pt.project_id = p.id) AS towns
+       FROM feedback f JOIN projects p ON p.id = f.project_id
+       WHERE f.id = :id FOR UPDATE OF f"""
+)
+
+
+def lock_for_moderation(conn: Connection, feedback_id: int) -> Any:
+    """The message's state, project and the project's towns, locked; None when there is no such message."""
+    return conn.execute(_FOR_MODERATION, {"id": feedback_id}).one_or_none()
+
+
+def set_moderation(
+    conn: Connection, feedback_id: int, state: str, user_id: int, reply: str | None, reason: str | None
+) -> None:
+    conn.execute(
+        text(
+            """UPDATE feedback SET state = :s, moderated_at = now(), moderated_by = :u,
+                                   reply = :reply, reject_reason = :reason
+               WHERE id = :id"""
+        ),
+        {"s": state, "u": user_id, "reply": reply, "reason": reason, "id": feedback_id},
+    )

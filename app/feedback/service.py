@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.auth.principal import Principal
 from app.core import ratelimit
-from app.editing.errors import EditRefused
+from app.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
+from app.feedback import queries
 from app.history import audit
 
 WINDOW_SECONDS = 3600.0
@@ -29,47 +30,27 @@ class NewFeedback:
     contact: str | None
 
 
-def _field_error(field: str, message: str) -> EditRefused:
-    return EditRefused(422, [{"loc": ["body", field], "msg": message, "type": "value_error"}])
-
-
 def _enforce_rate_limit(conn: Connection, client: str, per_hour: int) -> None:
     # The shared limiter (app.core.ratelimit): a slot of this hour's window, taken in this transaction,
     # so a submission refused later (or rolled back) gives its slot back.
     wait = ratelimit.take_from_window(conn, f"feedback:{client}", per_hour, WINDOW_SECONDS)
     if wait > 0:
         limited = ratelimit.Limited(f"at most {per_hour} messages per hour from one client", wait)
-        raise EditRefused(429, limited.message, headers={"Retry-After": str(limited.retry_after)})
+        raise RateLimited(limited.message, limited.retry_after)
 
 
 def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> dict[str, Any]:
     """Store a submission as pending; refuses an unknown project, a point outside the county, a flood."""
-    project_id = conn.execute(
-        text("SELECT id FROM projects WHERE slug = :s AND deleted_at IS NULL"), {"s": item.slug}
-    ).scalar()
+    project_id = queries.live_project_id(conn, item.slug)
     if project_id is None:
-        raise EditRefused(404, f"no project '{item.slug}'")
+        raise NotFound(f"no project '{item.slug}'")
     point = None
     if item.point is not None:
         point = orjson.dumps({"type": "Point", "coordinates": list(item.point)}).decode()
-        inside = conn.execute(
-            text(
-                """SELECT EXISTS (SELECT 1 FROM county_boundary
-                                  WHERE ST_Intersects(geom, ST_SetSRID(ST_GeomFromGeoJSON(:g), 4326)))"""
-            ),
-            {"g": point},
-        ).scalar_one()
-        if not inside:
-            raise _field_error("point", "the point lies outside Lianzhou")
+        if not queries.point_in_county(conn, point):
+            raise Invalid(("body", "point"), "the point lies outside Lianzhou")
     _enforce_rate_limit(conn, client, per_hour)
-    row = conn.execute(
-        text(
-            """INSERT INTO feedback (project_id, body, geom, contact, client_hash)
-               VALUES (:p, :b, ST_SetSRID(ST_GeomFromGeoJSON(CAST(:g AS text)), 4326), :c, :h)
-               RETURNING id, created_at"""
-        ),
-        {"p": project_id, "b": item.body, "g": point, "c": item.contact, "h": client},
-    ).one()
+    row = queries.insert_feedback(conn, project_id, item.body, point, item.contact, client)
     audit.record(
         conn,
         actor="public",
@@ -81,42 +62,22 @@ def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> d
     return {"id": row.id, "status": "pending", "created_at": row.created_at.isoformat()}
 
 
-_FOR_MODERATION = text(
-    """SELECT f.id, f.state, p.slug,
-              ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                    WHERE pt.project_id = p.id) AS towns
-       FROM feedback f JOIN projects p ON p.id = f.project_id
-       WHERE f.id = :id FOR UPDATE OF f"""
-)
-
-
 def moderate(conn: Connection, principal: Principal, feedback_id: int, approve: bool, words: str | None) -> str:
     """Approve (with an optional public reply) or reject (with a required reason) a pending message.
 
     Planners and admins moderate everywhere; an official only feedback on projects in their
     towns. Returns the new state.
     """
-    row = conn.execute(_FOR_MODERATION, {"id": feedback_id}).one_or_none()
+    row = queries.lock_for_moderation(conn, feedback_id)
     if row is None:
-        raise EditRefused(404, f"no feedback {feedback_id}")
+        raise NotFound(f"no feedback {feedback_id}")
     if not principal.may_edit_towns(set(row.towns)):
-        raise EditRefused(403, f"feedback {feedback_id} is about a project outside your towns")
+        raise Forbidden(f"feedback {feedback_id} is about a project outside your towns")
     if row.state != "pending":
-        raise EditRefused(409, f"feedback {feedback_id} was already {row.state}")
+        raise Conflict(f"feedback {feedback_id} was already {row.state}")
     state = "approved" if approve else "rejected"
-    conn.execute(
-        text(
-            """UPDATE feedback SET state = :s, moderated_at = now(), moderated_by = :u,
-                                   reply = :reply, reject_reason = :reason
-               WHERE id = :id"""
-        ),
-        {
-            "s": state,
-            "u": principal.user_id,
-            "reply": words if approve else None,
-            "reason": None if approve else words,
-            "id": feedback_id,
-        },
+    queries.set_moderation(
+        conn, feedback_id, state, principal.user_id, words if approve else None, None if approve else words
     )
     changes: dict[str, Any] = {"status": {"old": "pending", "new": state}, "project": row.slug}
     changes["reply" if approve else "reason"] = words

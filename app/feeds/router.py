@@ -7,11 +7,12 @@ lookups, and `Cache-Control` lets a proxy answer repeated polls for a minute.
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Lang
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.feeds import atom
 from app.feeds.describe import Labels, summary, title
 from app.feeds.queries import Scope, ScopeKind, find_scope, load_changes, load_labels
@@ -71,7 +72,7 @@ def _entry(change: Entry, labels: Labels, base: str) -> atom.Entry:
 async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: str, limit: int) -> Response:
     scope = await find_scope(conn, kind, key)
     if scope is None:
-        raise HTTPException(404, f"no {kind} '{key}'")
+        raise NotFound(f"no {kind} '{key}'")
     lang = get_lang(request)
     labels = await load_labels(conn, lang)
     changes = await load_changes(conn, scope, limit)

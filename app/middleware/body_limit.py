@@ -11,16 +11,40 @@ for as long as it likes. The time for the whole body is bounded here; past it th
 408 and the connection is closed. (Slow *headers* are a reverse proxy's job, e.g. nginx's
 `client_header_timeout`: the app only sees a request once its headers are complete.)
 
+Some routes take far less than the global limit (public feedback: a few kB), and they get their
+own, smaller limit (`RouteLimit`), enforced the same way: one mechanism for every body. The path
+is matched with Starlette's own path compiler, so a route limit is written like the route.
+
 When the middleware answers itself, the app's own reading of the body is told the client
 went away (`http.disconnect`), and whatever the app then tries to send is dropped.
 """
 
 import math
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from re import Pattern
 
 import anyio
 import orjson
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+@dataclass(frozen=True)
+class RouteLimit:
+    """A smaller body limit for one route: `RouteLimit("POST", "/api/projects/{slug}/feedback", 16384)`."""
+
+    method: str
+    path: str
+    max_bytes: int
+    pattern: Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "pattern", compile_path(self.path)[0])
+
+    def applies(self, scope: Scope) -> bool:
+        return bool(scope["method"] == self.method and self.pattern.match(scope["path"]))
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -34,10 +58,17 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, timeout_seconds: float, route_limits: Sequence[RouteLimit] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout_seconds = timeout_seconds
+        self.route_limits = tuple(route_limits)
+
+    def _limit(self, scope: Scope) -> int:
+        """The smallest limit that applies: a route's own, if it has one below the global limit."""
+        return min([self.max_bytes, *(r.max_bytes for r in self.route_limits if r.applies(scope))])
 
     def _refusal(self, status: int, detail: str) -> tuple[Message, Message]:
         body = orjson.dumps({"detail": detail})
@@ -56,9 +87,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        max_bytes = self._limit(scope)
+        too_large = f"the request body is larger than {max_bytes} bytes"
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > max_bytes:
             for message in self._refusal(413, too_large):
                 await send(message)
             return
@@ -89,7 +121,7 @@ class BodyLimitMiddleware:
                 return await refuse(408, f"the request body was not received within {self.timeout_seconds:g} s")
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     return await refuse(413, too_large)
                 if not message.get("more_body", False):
                     # The body is complete: no deadline for the rest (a long download listens for a disconnect).

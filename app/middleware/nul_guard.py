@@ -10,6 +10,9 @@ from urllib.parse import unquote_to_bytes
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.core.error_responses import validation_detail
+from app.core.errors import Problem
+
 MESSAGE = "the NUL character (U+0000) is not allowed"
 
 
@@ -31,7 +34,7 @@ class NulGuardMiddleware:
         if where is None:
             await self.app(scope, receive, send)
             return
-        body = orjson.dumps({"detail": [{"loc": [where], "msg": MESSAGE, "type": "value_error"}]})
+        body = orjson.dumps({"detail": validation_detail([Problem((where,), MESSAGE)])})
         await send(
             {
                 "type": "http.response.start",

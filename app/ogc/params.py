@@ -1,10 +1,10 @@
-"""OGC request parameters: `bbox`, `datetime`, `limit`, `offset`, with OGC-style 400 errors."""
+"""OGC request parameters: `bbox`, `datetime`, `limit`, `offset`; a bad one is `Invalid` (OGC answers 400)."""
 
 import math
 import re
 from datetime import date
 
-from fastapi import HTTPException
+from app.core.errors import Invalid
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
@@ -12,15 +12,9 @@ MAX_LIMIT = 10_000
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([Tt ].*)?$")
 
 
-class OGCError(HTTPException):
-    """An OGC API exception: HTTP status plus `{"code", "description"}`."""
-
-    def __init__(self, status_code: int, code: str, description: str) -> None:
-        super().__init__(status_code=status_code, detail={"code": code, "description": description})
-
-
-def bad_request(description: str) -> OGCError:
-    return OGCError(400, "InvalidParameterValue", description)
+def bad_request(description: str) -> Invalid:
+    """An invalid query parameter; under /ogc the error table answers 400 InvalidParameterValue."""
+    return Invalid(("query",), description)
 
 
 def parse_int(name: str, raw: str | None, default: int, lo: int, hi: int) -> int:

@@ -17,10 +17,10 @@ from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
 from app.core import clock
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.ogc.params import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    OGCError,
     bad_request,
     parse_bbox,
     parse_datetime_years,
@@ -52,13 +52,13 @@ def _base(request: Request) -> str:
 def _check_format(request: Request) -> None:
     fmt = request.query_params.get("f")
     if fmt not in (None, "json", "geojson"):
-        raise OGCError(400, "InvalidParameterValue", f"f={fmt!r} is not served; use f=json")
+        raise bad_request(f"f={fmt!r} is not served; use f=json")
 
 
 def _provider(collection_id: str) -> Provider:
     provider = PROVIDERS.get(collection_id)
     if provider is None:
-        raise OGCError(404, "NotFound", f"no collection '{collection_id}'; see /ogc/collections")
+        raise NotFound(f"no collection '{collection_id}'; see /ogc/collections")
     return provider
 
 
@@ -205,7 +205,7 @@ async def item(
     _check_format(request)
     body = await provider.item(conn, feature_id, staff=principal is not None)
     if body is None:
-        raise OGCError(404, "NotFound", f"no feature '{feature_id}' in '{collection_id}'")
+        raise NotFound(f"no feature '{feature_id}' in '{collection_id}'")
     feature = orjson.loads(body)
     base = _base(request)
     feature["links"] = [

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound, Unavailable
 from app.wallmap.data import load_wallmap
 from app.wallmap.document import render_wallmap
 from app.wallmap.renderer import RenderBusy, RenderCrashed, RenderPool, RenderTimedOut
@@ -34,19 +35,15 @@ async def town_wallmap(
 ) -> Response:
     data = await conn.run_sync(load_wallmap, slug)
     if data is None:
-        raise HTTPException(404, f"no town '{slug}'")
+        raise NotFound(f"no town '{slug}'")
     # Pure-Python drawing in a worker process, with a time limit and a cap on renders at once (renderer.py).
-    # TODO(app/core/errors.py): a domain "Unavailable" error once it exists, instead of HTTPException here.
     renders: RenderPool = request.app.state.wallmap_renders
     try:
         pdf = await renders.run_async(render_wallmap, data)
     except RenderBusy as busy:
-        detail = f"the wall map was not drawn: {busy}; try again shortly"
-        raise HTTPException(503, detail, {"Retry-After": "5"}) from None
+        raise Unavailable(f"the wall map was not drawn: {busy}; try again shortly", 5) from None
     except (RenderTimedOut, RenderCrashed) as slow:
-        raise HTTPException(
-            503, f"the wall map was not drawn: it {slow} and was stopped; try again later", {"Retry-After": "60"}
-        ) from None
+        raise Unavailable(f"the wall map was not drawn: it {slow} and was stopped; try again later", 60) from None
     filename = wallmap_filename(slug, data.made_on.isoformat())
     return Response(
         pdf,

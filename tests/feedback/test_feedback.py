@@ -198,3 +198,26 @@ def test_moderation_is_audited(fb: EditWorld) -> None:
     rejected = by_action[(str(reject_id), "reject")]
     assert rejected.changes["status"]["new"] == "rejected" and rejected.changes["reason"] == "重复"
     assert rejected.changes["project"] == PROJECT
+
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e400"]
+
+
+@pytest.mark.parametrize("literal", NON_FINITE)
+def test_non_finite_numbers_are_422_naming_the_field_never_500(fb: EditWorld, literal: str) -> None:
+    """Issue 15 item 8: `NaN`, `Infinity` or `1e400` crashed the 422 answer itself (500, connection reset)."""
+    fid = _pending(fb)
+    planner = {**fb.auth("planner"), "Content-Type": "application/json"}
+    before = count(fb)
+    cases = [
+        (f"/api/projects/{PROJECT}/feedback", f'{{"text": "ok", "point": {{"type": "Point", '
+         f'"coordinates": [{literal}, 24.78]}}}}', {"Content-Type": "application/json"}, "point"),
+        (f"/api/feedback/{fid}/approve", f'{{"reply": {literal}}}', planner, "reply"),
+        (f"/api/feedback/{fid}/reject", f'{{"reason": {literal}}}', planner, "reason"),
+    ]  # fmt: skip
+    for url, body, headers, field in cases:
+        response = visitor(fb).post(url, content=body, headers=headers)
+        assert response.status_code == 422, (url, response.text)
+        assert field in str(response.json()["detail"][0]["loc"])
+    assert count(fb) == before
+    assert count(fb, "SELECT count(*) FROM feedback WHERE id = :i AND state = 'pending'", i=fid) == 1
