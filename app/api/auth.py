@@ -10,9 +10,9 @@ from app.auth.cookie_session import session_token
 from app.auth.dependencies import UNAUTHORIZED, oauth2_scheme, require_principal
 from app.auth.login import log_in
 from app.auth.principal import Principal
+from app.auth.ratelimit import Limited
 from app.auth.tokens import issue_token, revoke_token
 from app.core.dependencies import get_engine
-from app.core.ratelimit import Limited
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.errors import not_found
 from app.core.dependencies import get_conn
+from app.core.errors import NotFound
 from app.plans import queries as q
 
 router = APIRouter(tags=["plans"])
@@ -34,6 +34,6 @@ async def project_plans(
 ) -> dict[str, Any]:
     plans = [_plain(r) for r in (await conn.execute(q.PROJECT_PLANS, {"slug": slug})).all()]
     if not plans:
-        raise not_found("project", slug)
+        raise NotFound(f"no project '{slug}'")
     revisions = [_plain(r) for r in (await conn.execute(q.PROJECT_REVISIONS, {"slug": slug})).all()]
     return {"project": slug, "plans": plans, "revisions": revisions}

@@ -28,7 +28,7 @@ def check_credentials(conn: Connection, username: str, password: str) -> int | N
 async def log_in(engine: AsyncEngine, username: str, password: str, client: str, settings: Settings) -> int | None:
     """`check_credentials` behind the failed-login backoff (`login_throttle`), for every login form of the app.
 
-    Raises `app.core.ratelimit.Limited` (before any password is checked) when this attempt must wait.
+    Raises `app.auth.ratelimit.Limited` (before any password is checked) when this attempt must wait.
     The attempt is counted in a transaction of its own, committed before the slow password check,
     so the counters are not held locked while Argon2 runs.
     """

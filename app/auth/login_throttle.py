@@ -3,7 +3,7 @@
 The old rule locked a *username* for 15 minutes after 10 failures from anywhere, and an *address*
 after 30: anybody could lock the admin out by typing wrong passwords at their username, and one
 noisy machine behind an office's NAT locked out everyone behind it. Now failures are counted per
-key with exponential backoff (`app.core.ratelimit.Backoff`), and the keys are chosen so that the
+key with exponential backoff (`app.auth.ratelimit.Backoff`), and the keys are chosen so that the
 person who owns an account is not the one who pays for someone else's guesses:
 
 1. *(username, client address)* — the main brake, `login_failures_per_user` free failures, then
@@ -23,7 +23,7 @@ to about a hundred a day. What remains: a guesser behind the *same* address, at 
 account, does slow its owner there; nothing can tell those two apart.
 
 Failures are counted before the password is checked and taken back on success, so parallel
-guesses cannot all get in before the first failure is recorded (see `app.core.ratelimit`).
+guesses cannot all get in before the first failure is recorded (see `app.auth.ratelimit`).
 Unknown usernames are counted exactly like real ones, so a 429 says nothing about who exists.
 """
 
@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from app.core import ratelimit
-from app.core.ratelimit import Backoff, Limited
+from app.auth import ratelimit
+from app.auth.ratelimit import Backoff, Limited
 from app.core.settings import Settings
 
 BASE_SECONDS = 5.0  # the first wait after the free failures; doubles with each failure after it

@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
+from app.auth import ratelimit
 from app.auth.principal import Principal
-from app.core import ratelimit
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from app.feedback import queries
 from app.history import audit
@@ -31,7 +31,7 @@ class NewFeedback:
 
 
 def _enforce_rate_limit(conn: Connection, client: str, per_hour: int) -> None:
-    # The shared limiter (app.core.ratelimit): a slot of this hour's window, taken in this transaction,
+    # The shared limiter (app.auth.ratelimit): a slot of this hour's window, taken in this transaction,
     # so a submission refused later (or rolled back) gives its slot back.
     wait = ratelimit.take_from_window(conn, f"feedback:{client}", per_hour, WINDOW_SECONDS)
     if wait > 0:

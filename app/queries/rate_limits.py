@@ -1,4 +1,4 @@
-"""The SQL of the shared rate limiter (`app.core.ratelimit`): one row per limited key in `rate_limits`.
+"""The SQL of the shared rate limiter (`app.auth.ratelimit`): one row per limited key in `rate_limits`.
 
 Every statement is atomic on its own or runs under the row locks the caller took, so two server
 processes (or two requests of one) can never both slip under a limit.

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.auth.cookie_session import load_session
 from app.auth.csrf import CSRF_FORM_FIELD, SESSION_COOKIE, csrf_matches, safe_next
 from app.auth.login import log_in
+from app.auth.ratelimit import Limited
 from app.auth.tokens import issue_token, revoke_token
 from app.core.dependencies import get_conn, get_engine
-from app.core.ratelimit import Limited
 from app.feedback.queries import staff_feedback
 from app.web.i18n import Translator, get_lang
 from app.web.i18n_editing import EDITOR_JS_KEYS

@@ -1,78 +1,169 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0007), in one
--- place to read. The migrations remain what creates and changes them; this file is their current
--- text, and tests/queries/test_sql_files.py fails when the two drift apart (it runs this file over
--- a migrated database inside a transaction and compares PostgreSQL's own definitions before and
--- after). A migration that changes a function must change it here too.
+-- The SQL functions and triggers of planmap as they stand after the last migration (0011), in one place to
+-- read. The migrations create and change them; this file is their current text, written by
+-- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
+
+-- When a project's information dates from (资料截至): a person's write sets Lianzhou's today; a
+-- catalog load that inserts a project takes its plan's revision date; loads and migrations that
+-- only update leave it alone, so "stale" never restarts from a machine's write. (0010)
+CREATE OR REPLACE FUNCTION planmap_information_date()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    DECLARE
+      person boolean := coalesce(current_setting('planmap.user_id', true), '') <> '';
+      plan_slug text := nullif(current_setting('planmap.plan', true), '');
+    BEGIN
+      IF person AND (TG_OP = 'INSERT' OR NEW.version IS DISTINCT FROM OLD.version) THEN
+        -- A person recorded something: the information is as of today.
+        NEW.info_date := (now() AT TIME ZONE INTERVAL '+08:00')::date;
+        NEW.info_precision := 'day';
+      ELSIF TG_OP = 'INSERT' AND NEW.info_date IS NULL THEN
+        -- A load: the information is as old as the plan it comes from.
+        SELECT coalesce(pl.revised_on, pl.adopted_on), CASE WHEN pl.revised_on IS NOT NULL
+               THEN pl.revised_precision ELSE pl.adopted_precision END
+          INTO NEW.info_date, NEW.info_precision
+          FROM plans pl WHERE pl.id = coalesce((SELECT id FROM plans WHERE slug = plan_slug), (SELECT pl.id FROM plans pl
+                    WHERE pl.period_start <= extract(year FROM (now() AT TIME ZONE INTERVAL '+08:00')::date)
+                    ORDER BY pl.period_start DESC, pl.id DESC LIMIT 1));
+        IF NEW.info_date IS NULL THEN
+          NEW.info_date := (now() AT TIME ZONE INTERVAL '+08:00')::date;
+          NEW.info_precision := 'day';
+        END IF;
+      ELSIF TG_OP = 'UPDATE' THEN
+        -- Loads and migrations never move it.
+        NEW.info_date := OLD.info_date;
+        NEW.info_precision := OLD.info_precision;
+      END IF;
+      RETURN NEW;
+    END $function$;
+
+-- Every new project joins the plan its loader names (SET LOCAL planmap.plan) or else the plan in
+-- force, so no project exists outside a plan. (0010)
+CREATE OR REPLACE FUNCTION planmap_join_plan()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+    DECLARE
+      plan_slug text := nullif(current_setting('planmap.plan', true), '');
+      catalog boolean := coalesce(current_setting('planmap.loading_catalog', true), '') = 'on';
+      target int := coalesce((SELECT id FROM plans WHERE slug = plan_slug), (SELECT pl.id FROM plans pl
+                    WHERE pl.period_start <= extract(year FROM (now() AT TIME ZONE INTERVAL '+08:00')::date)
+                    ORDER BY pl.period_start DESC, pl.id DESC LIMIT 1));
+    BEGIN
+      -- Every project belongs to a plan: the one being loaded (planmap.plan) or the one in force.
+      IF target IS NOT NULL THEN
+        INSERT INTO plan_projects (plan_id, project_id, role, chapter, section, quote,
+                                   baseline_start_year, baseline_end_year, baseline_planned_start,
+                                   baseline_planned_end, baseline_investment_cny_100m, baseline_scope, added_at)
+        SELECT target, NEW.id, coalesce(nullif(current_setting('planmap.plan_role', true), ''), 'new'),
+               NEW.plan_chapter, NEW.plan_section, NEW.source_quote,
+               NEW.start_year, NEW.end_year, NEW.planned_start, NEW.planned_end,
+               coalesce(NEW.planned_investment_cny_100m, (NEW.figures->>'investment_cny_100m')::numeric),
+               NEW.figures, CASE WHEN catalog THEN pl.recorded_at ELSE now() END
+        FROM plans pl WHERE pl.id = target
+        ON CONFLICT DO NOTHING;
+      END IF;
+      RETURN NEW;
+    END $function$;
+
+-- Every version of every project, kept whatever path writes it (seed, import, API): the row as
+-- it was and the span of time it was the record (`?as_of=` reads project_versions), plus a
+-- status event whenever the status changes, dated by the writer (SET LOCAL
+-- planmap.status_effective_date) or today. (0004; column list 0010)
+CREATE OR REPLACE FUNCTION planmap_record_version()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+        DECLARE
+          effective date := nullif(current_setting('planmap.status_effective_date', true), '')::date;
+          catalog boolean := coalesce(current_setting('planmap.loading_catalog', true), '') = 'on';
+        BEGIN
+          IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
+            RETURN NEW;
+          END IF;
+          UPDATE project_versions SET valid_to = now() WHERE id = NEW.id AND valid_to IS NULL;
+          INSERT INTO project_versions (id, slug, name_zh, name_en, aliases, category, status, status_basis, geom, location_precision, location_note, plan_chapter, plan_section, source_quote, figures, start_year, end_year, created_at, updated_at, version, seeded_version, deleted_at, status_reason, merged_into_id, planned_start, planned_end, planned_investment_cny_100m, actual_start, actual_end, actual_spend_cny_100m, sensitive, info_date, info_precision, valid_from)
+          VALUES (NEW.id, NEW.slug, NEW.name_zh, NEW.name_en, NEW.aliases, NEW.category, NEW.status, NEW.status_basis, NEW.geom, NEW.location_precision, NEW.location_note, NEW.plan_chapter, NEW.plan_section, NEW.source_quote, NEW.figures, NEW.start_year, NEW.end_year, NEW.created_at, NEW.updated_at, NEW.version, NEW.seeded_version, NEW.deleted_at, NEW.status_reason, NEW.merged_into_id, NEW.planned_start, NEW.planned_end, NEW.planned_investment_cny_100m, NEW.actual_start, NEW.actual_end, NEW.actual_spend_cny_100m, NEW.sensitive, NEW.info_date, NEW.info_precision,
+                  CASE WHEN TG_OP = 'INSERT' AND catalog THEN TIMESTAMPTZ '2021-04-01' ELSE now() END);
+          IF (TG_OP = 'INSERT' AND catalog) OR (TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status) THEN
+            INSERT INTO status_events (project_id, status, effective_date, note, reason, user_id)
+            VALUES (NEW.id, NEW.status,
+                    coalesce(effective, CASE WHEN catalog THEN DATE '2021-04-01' ELSE current_date END),
+                    CASE WHEN catalog THEN 'status as stated in the plan'
+                         ELSE nullif(current_setting('planmap.status_note', true), '') END,
+                    NEW.status_reason,
+                    nullif(current_setting('planmap.user_id', true), '')::int);
+          END IF;
+          RETURN NEW;
+        END $function$;
 
 -- The warnings of one project on a reference date: computed from dates, money and activity,
--- never typed in. Created by 0004; made inlinable and truly immutable by 0007:
--- * `stale`: the last update came before the start of day `ref_date - stale_days` in Lianzhou
---   (UTC+8, fixed: China has no daylight saving), whatever the session's time zone;
--- * `over_budget`: `actual_spend > planned_investment` is false-or-NULL when either is missing,
---   so the (costly, jsonb-reading) argument is used once and the function can be inlined.
+-- never typed in. Created by 0004; made inlinable by 0007; the plan's period and the information
+-- date since 0010:
+-- * `plan_period_ended`: the plan's period is over, the project is neither finished nor dropped, and
+--   it has no date of its own (explicit planned dates win);
+-- * `no_recorded_start`: the plan's wording (or a later status) says work is under way, but no start
+--   is recorded;
+-- * `stale`: the information dates from before `ref_date - stale_days` (a person's last update, or
+--   the source document's date for the seeded catalog; never a load or a migration);
+-- * `over_budget`: false-or-NULL when either amount is missing, so the function can be inlined.
 -- Called through app.queries.project_filter.WARNINGS_SQL.
-CREATE OR REPLACE FUNCTION project_warnings(
-    status text, start_year int, end_year int, planned_start date, planned_end date,
-    planned_investment numeric, actual_start date, actual_end date, actual_spend numeric,
-    last_update timestamptz, ref_date date, stale_days int
-) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT array_remove(ARRAY[
+CREATE OR REPLACE FUNCTION project_warnings(status text, start_year integer, end_year integer, planned_start date, planned_end date, planned_investment numeric, actual_start date, actual_end date, actual_spend numeric, info_date date, info_precision text, plan_end date, ref_date date, stale_days integer)
+ RETURNS text[]
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$ SELECT array_remove(ARRAY[
     CASE WHEN status IN ('planned', 'preparing', 'postponed') AND actual_start IS NULL
               AND coalesce(planned_start, make_date(start_year, 1, 1)) < ref_date
          THEN 'late_start' END,
     CASE WHEN status NOT IN ('completed', 'existing', 'cancelled', 'merged') AND actual_end IS NULL
               AND coalesce(planned_end, make_date(end_year, 12, 31)) < ref_date
          THEN 'late_completion' END,
+    CASE WHEN status NOT IN ('completed', 'existing', 'cancelled', 'merged') AND actual_end IS NULL
+              AND planned_end IS NULL AND end_year IS NULL AND plan_end < ref_date
+         THEN 'plan_period_ended' END,
+    CASE WHEN status = 'under_construction' AND actual_start IS NULL
+         THEN 'no_recorded_start' END,
     CASE WHEN actual_spend > planned_investment THEN 'over_budget' END,
     CASE WHEN status IN ('planned', 'preparing', 'under_construction', 'postponed', 'suspended')
-              AND last_update < (ref_date - stale_days)::timestamp AT TIME ZONE INTERVAL '+08:00'
-         THEN 'stale' END
-  ], NULL)
-$$;
+              AND CASE info_precision
+                    WHEN 'year' THEN make_date(extract(year FROM info_date)::int, 12, 31)
+                    WHEN 'month' THEN (info_date + interval '1 month')::date - 1
+                    ELSE info_date END < ref_date - stale_days
+         THEN 'stale' END], NULL) $function$;
 
+-- A past day as staff may read it: each project's version at the end of that day, its status
+-- from the dated events, seen through *today's* sensitivity and deletions. (0008; 0010)
+CREATE OR REPLACE FUNCTION projects_as_of(as_of_day date)
+ RETURNS SETOF project_versions
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+          SELECT v.id AS id, v.slug AS slug, v.name_zh AS name_zh, v.name_en AS name_en, v.aliases AS aliases, v.category AS category, coalesce((SELECT e.status FROM status_events e WHERE e.project_id = v.id
+                            AND e.effective_date <= as_of_day ORDER BY e.effective_date DESC, e.id DESC LIMIT 1),
+                           (SELECT f.status FROM project_versions f WHERE f.id = v.id ORDER BY f.version LIMIT 1)) AS status, v.status_basis AS status_basis, v.geom AS geom, v.location_precision AS location_precision, v.location_note AS location_note, v.plan_chapter AS plan_chapter, v.plan_section AS plan_section, v.source_quote AS source_quote, v.figures AS figures, v.start_year AS start_year, v.end_year AS end_year, v.created_at AS created_at, v.updated_at AS updated_at, v.version AS version, v.seeded_version AS seeded_version, v.deleted_at AS deleted_at, v.status_reason AS status_reason, v.merged_into_id AS merged_into_id, v.planned_start AS planned_start, v.planned_end AS planned_end, v.planned_investment_cny_100m AS planned_investment_cny_100m, v.actual_start AS actual_start, v.actual_end AS actual_end, v.actual_spend_cny_100m AS actual_spend_cny_100m, v.sensitive OR today.sensitive AS sensitive, v.valid_from AS valid_from, v.valid_to AS valid_to, v.info_date AS info_date, v.info_precision AS info_precision
+          FROM (SELECT DISTINCT ON (id) * FROM project_versions
+                WHERE valid_from < as_of_day + 1 ORDER BY id, valid_from DESC) v
+          JOIN projects today ON today.id = v.id
+          WHERE today.deleted_at IS NULL
+        $function$;
 
--- Every version of every project, kept whatever path writes it (seed, import, API): the row as
--- it was and the span of time it was the record (`?as_of=` reads project_versions), plus a
--- status event whenever the status changes, dated by the writer (SET LOCAL
--- planmap.status_effective_date) or today. The catalog's first versions and statuses are dated
--- to the plan's publication (2021-04-01), because that is when the plan stated them. (0004)
-CREATE OR REPLACE FUNCTION planmap_record_version() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  effective date := nullif(current_setting('planmap.status_effective_date', true), '')::date;
-  -- Set by `planmap seed`: the catalog states the plan as published, so its first
-  -- versions and its statuses are dated to the plan, not to the day of loading.
-  catalog boolean := coalesce(current_setting('planmap.loading_catalog', true), '') = 'on';
-BEGIN
-  IF TG_OP = 'UPDATE' AND NEW.version = OLD.version THEN
-    RETURN NEW;
-  END IF;
-  UPDATE project_versions SET valid_to = now() WHERE id = NEW.id AND valid_to IS NULL;
-  INSERT INTO project_versions (id, slug, name_zh, name_en, aliases, category, status, status_basis, geom,
-    location_precision, location_note, plan_chapter, plan_section, source_quote, figures, start_year,
-    end_year, created_at, updated_at, version, seeded_version, deleted_at, status_reason, merged_into_id,
-    planned_start, planned_end, planned_investment_cny_100m, actual_start, actual_end,
-    actual_spend_cny_100m, sensitive, valid_from)
-  VALUES (NEW.id, NEW.slug, NEW.name_zh, NEW.name_en, NEW.aliases, NEW.category, NEW.status,
-    NEW.status_basis, NEW.geom, NEW.location_precision, NEW.location_note, NEW.plan_chapter,
-    NEW.plan_section, NEW.source_quote, NEW.figures, NEW.start_year, NEW.end_year, NEW.created_at,
-    NEW.updated_at, NEW.version, NEW.seeded_version, NEW.deleted_at, NEW.status_reason,
-    NEW.merged_into_id, NEW.planned_start, NEW.planned_end, NEW.planned_investment_cny_100m,
-    NEW.actual_start, NEW.actual_end, NEW.actual_spend_cny_100m, NEW.sensitive,
-    CASE WHEN TG_OP = 'INSERT' AND catalog THEN TIMESTAMPTZ '2021-04-01' ELSE now() END);
-  -- A project added by a person or an import has no status event until one is
-  -- recorded (as_of then falls back to the status it was first recorded with).
-  IF (TG_OP = 'INSERT' AND catalog) OR (TG_OP = 'UPDATE' AND NEW.status IS DISTINCT FROM OLD.status) THEN
-    INSERT INTO status_events (project_id, status, effective_date, note, reason, user_id)
-    VALUES (NEW.id, NEW.status,
-            coalesce(effective, CASE WHEN catalog THEN DATE '2021-04-01' ELSE current_date END),
-            CASE WHEN catalog THEN 'status as stated in the plan'
-                 ELSE nullif(current_setting('planmap.status_note', true), '') END,
-            NEW.status_reason,
-            nullif(current_setting('planmap.user_id', true), '')::int);
-  END IF;
-  RETURN NEW;
-END $$;
+-- projects_as_of() as the public may see it: a sensitive site at its town seat, like
+-- projects_public. (0008; 0010)
+CREATE OR REPLACE FUNCTION projects_public_as_of(as_of_day date)
+ RETURNS SETOF project_versions
+ LANGUAGE sql
+ STABLE PARALLEL SAFE
+AS $function$
+          SELECT p.id AS id, p.slug AS slug, p.name_zh AS name_zh, p.name_en AS name_en, p.aliases AS aliases, p.category AS category, p.status AS status, p.status_basis AS status_basis, CASE WHEN p.sensitive THEN (SELECT t.seat FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                                            WHERE pt.project_id = p.id ORDER BY t.slug LIMIT 1)
+                    ELSE p.geom END AS geom, CASE WHEN p.sensitive THEN 'town'::varchar(16) ELSE p.location_precision END AS location_precision, CASE WHEN p.sensitive THEN 'Sensitive site: shown to the public at its town seat only.'::text
+                             ELSE p.location_note END AS location_note, p.plan_chapter AS plan_chapter, p.plan_section AS plan_section, p.source_quote AS source_quote, p.figures AS figures, p.start_year AS start_year, p.end_year AS end_year, p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, p.seeded_version AS seeded_version, p.deleted_at AS deleted_at, p.status_reason AS status_reason, p.merged_into_id AS merged_into_id, p.planned_start AS planned_start, p.planned_end AS planned_end, p.planned_investment_cny_100m AS planned_investment_cny_100m, p.actual_start AS actual_start, p.actual_end AS actual_end, p.actual_spend_cny_100m AS actual_spend_cny_100m, p.sensitive AS sensitive, p.valid_from AS valid_from, p.valid_to AS valid_to, p.info_date AS info_date, p.info_precision AS info_precision FROM projects_as_of(as_of_day) p
+        $function$;
 
-CREATE OR REPLACE TRIGGER projects_record_version AFTER INSERT OR UPDATE ON projects
-  FOR EACH ROW EXECUTE FUNCTION planmap_record_version();
+CREATE OR REPLACE TRIGGER projects_information_date BEFORE INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_information_date();
+
+CREATE OR REPLACE TRIGGER projects_join_plan AFTER INSERT ON projects FOR EACH ROW EXECUTE FUNCTION planmap_join_plan();
+
+CREATE OR REPLACE TRIGGER projects_record_version AFTER INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_record_version();

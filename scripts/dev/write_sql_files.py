@@ -1,0 +1,125 @@
+"""Rewrite app/queries/sql/{functions,views}.sql from a database migrated to head.
+
+    .venv/bin/python scripts/dev/write_sql_files.py
+
+The migrations create and change planmap's SQL functions, triggers and views; the two files are
+their current text in one place to read. A migration that changes one runs this, keeps or edits
+the comment of each object below, and commits the result; tests/queries/test_sql_files.py fails
+while the files and the migrations disagree.
+"""
+
+import os
+import re
+import secrets
+import sys
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from app.core import dbadmin, migrate
+from app.core.db import make_sync_engine
+from app.core.settings import DEFAULT_DATABASE_URL, REPO_ROOT
+
+SQL_DIR = REPO_ROOT / "app" / "queries" / "sql"
+
+# Why each object exists, shown above its definition. An object without an entry gets a reminder.
+ABOUT = {
+    "project_warnings": """The warnings of one project on a reference date: computed from dates, money and activity,
+never typed in. Created by 0004; made inlinable by 0007; the plan's period and the information
+date since 0010:
+* `plan_period_ended`: the plan's period is over, the project is neither finished nor dropped, and
+  it has no date of its own (explicit planned dates win);
+* `no_recorded_start`: the plan's wording (or a later status) says work is under way, but no start
+  is recorded;
+* `stale`: the information dates from before `ref_date - stale_days` (a person's last update, or
+  the source document's date for the seeded catalog; never a load or a migration);
+* `over_budget`: false-or-NULL when either amount is missing, so the function can be inlined.
+Called through app.queries.project_filter.WARNINGS_SQL.""",
+    "planmap_record_version": """Every version of every project, kept whatever path writes it (seed, import, API): the row as
+it was and the span of time it was the record (`?as_of=` reads project_versions), plus a
+status event whenever the status changes, dated by the writer (SET LOCAL
+planmap.status_effective_date) or today. (0004; column list 0010)""",
+    "projects_as_of": """A past day as staff may read it: each project's version at the end of that day, its status
+from the dated events, seen through *today's* sensitivity and deletions. (0008; 0010)""",
+    "projects_public_as_of": """projects_as_of() as the public may see it: a sensitive site at its town seat, like
+projects_public. (0008; 0010)""",
+    "planmap_information_date": """When a project's information dates from (资料截至): a person's write sets Lianzhou's today; a
+catalog load that inserts a project takes its plan's revision date; loads and migrations that
+only update leave it alone, so "stale" never restarts from a machine's write. (0010)""",
+    "planmap_join_plan": """Every new project joins the plan its loader names (SET LOCAL planmap.plan) or else the plan in
+force, so no project exists outside a plan. (0010)""",
+    "projects_public": """What the public may read of projects: every project, but a sensitive one only at its town's
+seat (the first of its towns by slug), with `town` precision and a note saying so, so that no
+public read (API, OGC, tiles, exports, pages, feeds, wall maps) can reach the precise geometry.
+Staff reads use `projects` itself (app.queries.sources). Created by 0004; columns since 0010.""",
+}
+
+
+def _about(name: str) -> str:
+    lines = ABOUT.get(name, f"{name}: say why it exists (scripts/dev/write_sql_files.py, ABOUT).").splitlines()
+    return "\n".join(f"-- {line}".rstrip() for line in lines)
+
+
+def _unqualified(definition: str) -> str:
+    return re.sub(r"FUNCTION public\.", "FUNCTION ", definition)
+
+
+def _definitions(url: str) -> tuple[list[str], list[str]]:
+    engine = make_sync_engine(url)
+    not_extension = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
+    with engine.connect() as conn:
+        functions = conn.execute(
+            text(
+                f"""SELECT p.proname, pg_get_functiondef(p.oid) FROM pg_proc p
+                    JOIN pg_namespace n ON n.oid = p.pronamespace
+                    WHERE n.nspname = 'public' AND {not_extension.format(oid="p.oid")} ORDER BY p.proname"""
+            )
+        ).all()
+        triggers = conn.execute(
+            text("SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY tgname")
+        ).all()
+        views = conn.execute(
+            text(
+                f"""SELECT c.relname, pg_get_viewdef(c.oid, true) FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'public' AND c.relkind = 'v' AND {not_extension.format(oid="c.oid")}
+                    ORDER BY c.relname"""
+            )
+        ).all()
+    engine.dispose()
+    function_sql = [f"{_about(name)}\n{_unqualified(body.strip())};" for name, body in functions]
+    function_sql += [
+        f"{re.sub(r'^CREATE TRIGGER', 'CREATE OR REPLACE TRIGGER', body)};".replace(" ON public.", " ON ")
+        for _, body in triggers
+    ]
+    view_sql = [f"{_about(name)}\nCREATE OR REPLACE VIEW {name} AS\n{body.strip()}" for name, body in views]
+    return function_sql, view_sql
+
+
+def main() -> None:
+    base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = make_url(base).set(database=f"planmap_sqlfiles_{secrets.token_hex(4)}").render_as_string(False)
+    dbadmin.create_database(url)
+    try:
+        migrate.upgrade(url, "head")
+        functions, views = _definitions(url)
+    finally:
+        dbadmin.drop_database(url)
+    head = migrate.head_revision()
+    header = (
+        f"-- The SQL {{what}} of planmap as they stand after the last migration ({head}), in one place to\n"
+        "-- read. The migrations create and change them; this file is their current text, written by\n"
+        "-- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.\n"
+    )
+    (SQL_DIR / "functions.sql").write_text(
+        header.format(what="functions and triggers") + "\n\n" + "\n\n".join(functions) + "\n", encoding="utf-8"
+    )
+    (SQL_DIR / "views.sql").write_text(header.format(what="views") + "\n\n" + "\n\n".join(views) + "\n", "utf-8")
+    print(f"{len(functions)} functions and triggers, {len(views)} views at {head} -> {SQL_DIR}")
+
+
+if __name__ == "__main__":
+    main()
