@@ -27,7 +27,8 @@ SQL_DIR = REPO_ROOT / "app" / "queries" / "sql"
 
 # Why each object exists, shown above its definition. An object without an entry gets a reminder.
 ABOUT = {
-    "project_warnings": """The warnings of one project on a reference date: computed from dates, money and activity,
+    "project_warnings": """
+The warnings of one project on a reference date: computed from dates, money and activity,
 never typed in. Created by 0004; made inlinable by 0007; the plan's period and the information
 date since 0010:
 * `plan_period_ended`: the plan's period is over, the project is neither finished nor dropped, and
@@ -38,20 +39,26 @@ date since 0010:
   the source document's date for the seeded catalog; never a load or a migration);
 * `over_budget`: false-or-NULL when either amount is missing, so the function can be inlined.
 Called through app.queries.project_filter.WARNINGS_SQL.""",
-    "planmap_record_version": """Every version of every project, kept whatever path writes it (seed, import, API): the row as
+    "planmap_record_version": """
+Every version of every project, kept whatever path writes it (seed, import, API): the row as
 it was and the span of time it was the record (`?as_of=` reads project_versions), plus a
 status event whenever the status changes, dated by the writer (SET LOCAL
 planmap.status_effective_date) or today. (0004; column list 0010)""",
-    "projects_as_of": """A past day as staff may read it: each project's version at the end of that day, its status
+    "projects_as_of": """
+A past day as staff may read it: each project's version at the end of that day, its status
 from the dated events, seen through *today's* sensitivity and deletions. (0008; 0010)""",
-    "projects_public_as_of": """projects_as_of() as the public may see it: a sensitive site at its town seat, like
+    "projects_public_as_of": """
+projects_as_of() as the public may see it: a sensitive site at its town seat, like
 projects_public. (0008; 0010)""",
-    "planmap_information_date": """When a project's information dates from (资料截至): a person's write sets Lianzhou's today; a
+    "planmap_information_date": """
+When a project's information dates from (资料截至): a person's write sets Lianzhou's today; a
 catalog load that inserts a project takes its plan's revision date; loads and migrations that
 only update leave it alone, so "stale" never restarts from a machine's write. (0010)""",
-    "planmap_join_plan": """Every new project joins the plan its loader names (SET LOCAL planmap.plan) or else the plan in
+    "planmap_join_plan": """
+Every new project joins the plan its loader names (SET LOCAL planmap.plan) or else the plan in
 force, so no project exists outside a plan. (0010)""",
-    "projects_public": """What the public may read of projects: every project, but a sensitive one only at its town's
+    "projects_public": """
+What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no
 public read (API, OGC, tiles, exports, pages, feeds, wall maps) can reach the precise geometry.
 Staff reads use `projects` itself (app.queries.sources). Created by 0004; columns since 0010.""",
@@ -59,7 +66,7 @@ Staff reads use `projects` itself (app.queries.sources). Created by 0004; column
 
 
 def _about(name: str) -> str:
-    lines = ABOUT.get(name, f"{name}: say why it exists (scripts/dev/write_sql_files.py, ABOUT).").splitlines()
+    lines = ABOUT.get(name, f"{name}: say why it exists (scripts/dev/write_sql_files.py, ABOUT).").strip().splitlines()
     return "\n".join(f"-- {line}".rstrip() for line in lines)
 
 
