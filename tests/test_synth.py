@@ -16,7 +16,7 @@ from app.synth import GUANGDONG_BBOX, synthesize
 from app.vocab import Category, Status
 from tests.conftest import GEODATA
 
-CATALOG_SIZE = 167
+CATALOG_SIZE = 180
 
 
 @pytest.fixture
