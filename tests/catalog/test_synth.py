@@ -16,7 +16,7 @@ from app.core import migrate
 from app.core.db import make_sync_engine
 from tests.conftest import GEODATA
 
-CATALOG_SIZE = 167
+CATALOG_SIZE = 180
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ the plan's 2022 revision, so it is at the latest 2022-12-31):
 - plan_period_ended: not completed/existing, no end year of its own, period over (2025-12-31 < ref);
 - no_recorded_start: stated under construction (在建/加快建设), no actual start recorded;
 - stale: in progress or to come, information older than 180 days;
-- late_completion: its own end year has passed (one project).
+- late_completion: its own end year has passed (two projects).
 """
 
 from collections.abc import Iterator
@@ -19,37 +19,37 @@ from tests.support.editing import EditWorld, open_world
 
 TOWNS_2026 = {
     "baoan": {"plan_period_ended": 6, "no_recorded_start": 3, "stale": 6},
-    "dalubian": {"plan_period_ended": 11, "no_recorded_start": 5, "stale": 11},
-    "dongbei": {"plan_period_ended": 11, "no_recorded_start": 5, "stale": 11},
-    "fengyang": {"plan_period_ended": 9, "no_recorded_start": 5, "stale": 9},
-    "jiubei": {"plan_period_ended": 7, "no_recorded_start": 3, "stale": 7},
-    "lianzhou": {"plan_period_ended": 82, "no_recorded_start": 53, "stale": 83, "late_completion": 1},
-    "longping": {"plan_period_ended": 13, "no_recorded_start": 5, "stale": 13},
-    "sanshui": {"plan_period_ended": 7, "no_recorded_start": 3, "stale": 7},
+    "dalubian": {"plan_period_ended": 12, "no_recorded_start": 5, "stale": 12},
+    "dongbei": {"plan_period_ended": 13, "no_recorded_start": 5, "stale": 13},
+    "fengyang": {"plan_period_ended": 10, "no_recorded_start": 5, "stale": 10},
+    "jiubei": {"plan_period_ended": 9, "no_recorded_start": 4, "stale": 9},
+    "lianzhou": {"plan_period_ended": 91, "no_recorded_start": 58, "stale": 93, "late_completion": 2},
+    "longping": {"plan_period_ended": 12, "no_recorded_start": 4, "stale": 12},
+    "sanshui": {"plan_period_ended": 8, "no_recorded_start": 3, "stale": 8},
     "xian": {"plan_period_ended": 7, "no_recorded_start": 3, "stale": 7},
     "xijiang": {"plan_period_ended": 8, "no_recorded_start": 3, "stale": 8},
     "xingzi": {"plan_period_ended": 18, "no_recorded_start": 8, "stale": 18},
-    "yaoan": {"plan_period_ended": 6, "no_recorded_start": 4, "stale": 6},
+    "yaoan": {"plan_period_ended": 7, "no_recorded_start": 5, "stale": 7},
 }
 CHAPTERS_2026 = {
     "第一章": {"plan_period_ended": 2, "no_recorded_start": 1, "stale": 2},
     "第三章": {"plan_period_ended": 4, "no_recorded_start": 2, "stale": 4},
-    "第四章": {"plan_period_ended": 2, "stale": 2},
+    "第四章": {"plan_period_ended": 3, "stale": 3},
     "第六章": {"plan_period_ended": 21, "no_recorded_start": 9, "stale": 21},
     "第七章": {"plan_period_ended": 2, "no_recorded_start": 2, "stale": 2},
-    "第八章": {"plan_period_ended": 26, "no_recorded_start": 13, "stale": 27, "late_completion": 1},
-    "第九章": {"plan_period_ended": 32, "no_recorded_start": 21, "stale": 32},
-    "第十章": {"plan_period_ended": 14, "no_recorded_start": 4, "stale": 14},
-    "第十一章": {"plan_period_ended": 17, "no_recorded_start": 17, "stale": 17},
-    "第十二章": {"plan_period_ended": 14, "no_recorded_start": 10, "stale": 14},
-    "第十三章": {"plan_period_ended": 5, "no_recorded_start": 4, "stale": 5},
+    "第八章": {"plan_period_ended": 28, "no_recorded_start": 15, "stale": 29, "late_completion": 1},
+    "第九章": {"plan_period_ended": 36, "no_recorded_start": 23, "stale": 36},
+    "第十章": {"plan_period_ended": 15, "no_recorded_start": 4, "stale": 15},
+    "第十一章": {"plan_period_ended": 19, "no_recorded_start": 19, "stale": 20, "late_completion": 1},
+    "第十二章": {"plan_period_ended": 15, "no_recorded_start": 11, "stale": 15},
+    "第十三章": {"plan_period_ended": 6, "no_recorded_start": 4, "stale": 6},
 }
 # On 2022-12-31 only the missing starts show: the period runs, the information is under 180 days old.
 TOWNS_2022 = {town: {"no_recorded_start": w["no_recorded_start"]} for town, w in TOWNS_2026.items()}
 CHAPTERS_2022 = {
     ch: {"no_recorded_start": w["no_recorded_start"]} for ch, w in CHAPTERS_2026.items() if "no_recorded_start" in w
 }
-TOTALS_2026 = {"plan_period_ended": 139, "no_recorded_start": 83, "stale": 140, "late_completion": 1}
+TOTALS_2026 = {"plan_period_ended": 151, "no_recorded_start": 90, "stale": 153, "late_completion": 2}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_warnings_by_town_and_chapter(
     stats = _stats(world, as_of=as_of, plan="lianzhou-14th")
     assert {t["town"]: t["warnings"] for t in stats["by_town"]} == towns
     assert {c["chapter"]: c["warnings"] for c in stats["by_chapter"] if c["warnings"]} == chapters
-    assert stats["total"] == 167
+    assert stats["total"] == 180
     # The default plan on both days is the 14th: the only plan whose period has begun.
     assert _stats(world, as_of=as_of) == stats
 
