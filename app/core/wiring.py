@@ -17,6 +17,7 @@ then the app's own GZip and FastAPI's exception handling (where the 503 handlers
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from app.api import photos as photos_api
 from app.core import db_errors, metrics, request_errors
 from app.core.logging_setup import configure_logging
 from app.core.ratelimit import LoginRateLimiter
@@ -54,7 +55,10 @@ def install(app: FastAPI, settings: Settings) -> None:
 
     app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
     app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.max_body_bytes, timeout_seconds=settings.body_timeout_seconds
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+        larger=[(photos_api.UPLOAD_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE)],
     )
     app.add_middleware(NulGuardMiddleware)
     if settings.cors_origins:

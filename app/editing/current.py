@@ -13,7 +13,9 @@ _LOCK = text(
     f"""SELECT p.id, p.slug, p.version, p.deleted_at, {", ".join("p." + f for f in SCALAR_FIELDS)},
                ST_AsGeoJSON(p.geom)::json AS geometry, {", ".join("p." + f for f in sorted(TRACKING_FIELDS))},
                ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                     WHERE pt.project_id = p.id ORDER BY t.slug) AS towns
+                     WHERE pt.project_id = p.id ORDER BY t.slug) AS towns,
+               ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                     WHERE pu.project_id = p.id ORDER BY n.slug) AS units
         FROM projects p WHERE p.slug = :slug FOR UPDATE"""
 )
 
@@ -26,6 +28,7 @@ class CurrentProject:
     properties: dict[str, Any]
     geometry: dict[str, Any]
     tracking: dict[str, Any]
+    units: frozenset[str] = frozenset()  # the responsible units (lead and others), not an editable property
 
     @property
     def towns(self) -> set[str]:
@@ -47,4 +50,6 @@ def lock_project(conn: Connection, slug: str) -> CurrentProject | None:
     props["slug"] = row.slug
     tracking = {name: getattr(row, name) for name in TRACKING_FIELDS}
     tracking = {k: float(v) if isinstance(v, Decimal) else v for k, v in tracking.items()}
-    return CurrentProject(row.id, row.version, row.deleted_at is not None, props, row.geometry, tracking)
+    return CurrentProject(
+        row.id, row.version, row.deleted_at is not None, props, row.geometry, tracking, frozenset(row.units)
+    )

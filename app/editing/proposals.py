@@ -27,7 +27,10 @@ def review_required(conn: Connection, principal: Principal, slug: str) -> bool:
             text(
                 """SELECT EXISTS (SELECT 1 FROM projects p JOIN project_towns pt ON pt.project_id = p.id
                                   JOIN towns t ON t.id = pt.town_id
-                                  WHERE p.slug = :s AND t.review_required)"""
+                                  WHERE p.slug = :s AND t.review_required)
+                       OR EXISTS (SELECT 1 FROM projects p JOIN project_units pu ON pu.project_id = p.id
+                                  JOIN units n ON n.id = pu.unit_id
+                                  WHERE p.slug = :s AND n.review_required)"""
             ),
             {"s": slug},
         ).scalar()
@@ -76,7 +79,9 @@ def _pending(conn: Connection, proposal_id: int) -> Any:
             """SELECT pr.id, pr.base_version, pr.patch, pr.state, p.slug,
                       u.id AS user_id, u.username, u.display_name, u.role, u.is_active,
                       ARRAY(SELECT t.slug FROM user_towns ut JOIN towns t ON t.id = ut.town_id
-                            WHERE ut.user_id = u.id) AS towns
+                            WHERE ut.user_id = u.id) AS towns,
+                      ARRAY(SELECT n.slug FROM user_units uu JOIN units n ON n.id = uu.unit_id
+                            WHERE uu.user_id = u.id AND n.kind = 'department') AS departments
                FROM project_proposals pr JOIN projects p ON p.id = pr.project_id
                LEFT JOIN users u ON u.id = pr.proposed_by
                WHERE pr.id = :i FOR UPDATE OF pr"""
@@ -95,7 +100,9 @@ def approve(conn: Connection, reviewer: Principal, proposal_id: int) -> tuple[st
     row = _pending(conn, proposal_id)
     if row.user_id is None or not row.is_active:
         raise EditRefused(409, "the proposing account no longer exists or is disabled; reject the proposal")
-    author = Principal(row.user_id, row.username, row.display_name, row.role, frozenset(row.towns))
+    author = Principal(
+        row.user_id, row.username, row.display_name, row.role, frozenset(row.towns), frozenset(row.departments)
+    )
     change = dict(row.patch)
     change["note"] = f"{change.get('note') or ''} (approved by {reviewer.username})".strip()
     version = _apply(conn, author, row.slug, row.base_version, change)

@@ -71,14 +71,21 @@ def _locked(conn: Connection, slug: str, *, deleted: bool = False) -> CurrentPro
     return current
 
 
-def _check_official(principal: Principal, before: set[str] | None, after: set[str]) -> None:
-    """Officials edit only projects in their towns, and may not move one into another town."""
+def _check_official(
+    principal: Principal, before: set[str] | None, after: set[str], units: frozenset[str] = frozenset()
+) -> None:
+    """Officials edit only projects in their towns, and may not move one into another town; a
+    department's officials edit the projects their department is responsible for, wherever they lie."""
     if principal.edits_everywhere:
+        return
+    if before is not None and principal.departments & units:
         return
     mine = principal.towns
     if before is not None and not mine & before:
         raise EditRefused(
-            403, f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}"
+            403,
+            f"this project lies in {', '.join(sorted(before))} and is not one of your units' projects; you edit "
+            f"only {', '.join(sorted(principal.units)) or 'nothing'}",
         )
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
@@ -173,7 +180,7 @@ def patch_project(
 ) -> tuple[int, list[str]]:
     """Apply a partial change; returns the new version (unchanged when nothing differs) and warnings."""
     current = _locked(conn, slug)
-    _check_official(principal, current.towns, current.towns)
+    _check_official(principal, current.towns, current.towns, current.units)
     _require_version(conn, slug, current, expected_version)
     if "slug" in properties and properties["slug"] != slug:
         raise _bad("properties.slug", "a slug cannot change")
@@ -200,7 +207,7 @@ def patch_project(
     derive = moved and "towns" not in catalog_in
     feature = {"type": "Feature", "properties": merged, "geometry": geometry or current.geometry}
     item, warnings = _validate(conn, feature, derive_towns=derive)
-    _check_official(principal, current.towns, set(item.feature.properties.towns))
+    _check_official(principal, current.towns, set(item.feature.properties.towns), current.units)
     changes = _changes(conn, current, item)
     new_tracking = tracking.model_dump()
     tracking_changes = {
@@ -294,7 +301,7 @@ def change_status(
     on projects (migration 0004), dated by `effective`.
     """
     current = _locked(conn, slug)
-    _check_official(principal, current.towns, current.towns)
+    _check_official(principal, current.towns, current.towns, current.units)
     _require_version(conn, slug, current, expected)
     if effective > lianzhou_today():
         raise _bad("date", "the date cannot be in the future")

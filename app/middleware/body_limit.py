@@ -11,12 +11,18 @@ for as long as it likes. The time for the whole body is bounded here; past it th
 408 and the connection is closed. (Slow *headers* are a reverse proxy's job, e.g. nginx's
 `client_header_timeout`: the app only sees a request once its headers are complete.)
 
+A few routes need more (a phone photo is several MB): `larger` lists (path pattern, limit) pairs, and
+only a request whose path matches gets that limit; the route itself then checks its own, exact limit.
+Raising the global limit instead would let every JSON route buffer megabytes.
+
 When the middleware answers itself, the app's own reading of the body is told the client
 went away (`http.disconnect`), and whatever the app then tries to send is dropped.
 """
 
 import math
+import re
 import time
+from collections.abc import Sequence
 
 import anyio
 import orjson
@@ -34,10 +40,21 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout_seconds: float,
+        larger: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.timeout_seconds = timeout_seconds
+        self.larger = tuple(larger)
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        return next((limit for pattern, limit in self.larger if pattern.match(path)), self.max_bytes)
 
     def _refusal(self, status: int, detail: str) -> tuple[Message, Message]:
         body = orjson.dumps({"detail": detail})
@@ -56,9 +73,10 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        max_bytes = self._limit(scope)
+        too_large = f"the request body is larger than {max_bytes} bytes"
         declared = _declared_length(scope)
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > max_bytes:
             for message in self._refusal(413, too_large):
                 await send(message)
             return
@@ -89,7 +107,7 @@ class BodyLimitMiddleware:
                 return await refuse(408, f"the request body was not received within {self.timeout_seconds:g} s")
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     return await refuse(413, too_large)
                 if not message.get("more_body", False):
                     # The body is complete: no deadline for the rest (a long download listens for a disconnect).
