@@ -128,8 +128,8 @@ def set_items(conn: Connection, principal: Principal, year: int, plan: str | Non
     programme_id, plan_id = _programme_for_write(conn, principal, year, plan)
     members = dict(conn.execute(q.PLAN_MEMBER_SLUGS, {"plan_id": plan_id}).tuples().all())
     problems = [
-        {"loc": ["file", f"row {row}"], "msg": f"no project '{item.slug}' in the plan of the {year} programme",
-         "type": "value_error"}
+        {"loc": ["file", f"row {row}"], "type": "value_error",
+         "msg": f"row {row}: no project '{item.slug}' in the plan of the {year} programme"}
         for row, item in items if item.slug not in members
     ]  # fmt: skip
     if problems:
