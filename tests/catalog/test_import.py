@@ -25,6 +25,7 @@ from app.core import migrate
 from app.core.db import make_sync_engine
 from app.core.settings import REPO_ROOT
 from app.queries.geojson import PROJECT_FEATURE
+from app.queries.project_filter import ProjectFilter
 from tests.conftest import GEODATA, write_collection
 
 VOLATILE = ("created_at", "updated_at", "version")
@@ -43,9 +44,11 @@ def empty_db(scratch_database: str, tmp_path: Path) -> Iterator[Engine]:
 def _projects(engine: Engine) -> dict[str, dict[str, Any]]:
     """Every project as the API serves it, less what differs between databases by nature."""
     with engine.connect() as conn:
+        # Read as the API does: through the plan-scoped source (every read is of one plan, migration 0010).
+        source, params = ProjectFilter(staff=True).source()
         rows = conn.execute(
-            text(f"SELECT ({PROJECT_FEATURE})::text FROM projects p ORDER BY p.slug"),
-            {"f_ref_date": date.today(), "f_stale_days": 180},
+            text(f"SELECT ({PROJECT_FEATURE})::text FROM {source} p ORDER BY p.slug"),
+            {**params, "f_ref_date": date.today(), "f_stale_days": 180},
         ).scalars()
         features = [orjson.loads(r) for r in rows]
     for feature in features:
