@@ -26,6 +26,7 @@ from app.ogc.params import OGCError
 from app.wallmap import router as wallmap
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
+from app.web import report_page
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(wallmap.router)
     app.include_router(web_pages.router)
+    app.include_router(report_page.router)
     app.include_router(session_pages.router)
     reliability.install(app, settings)  # middleware, 503/422 handlers, /metrics, /docs
     return app

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 LIANZHOU_DATE = "(({col}) AT TIME ZONE INTERVAL '+08:00')::date"
 
-_PROJECT = """SELECT p.id, p.slug, p.sensitive,
+_PROJECT = """SELECT p.id, p.slug, p.sensitive, p.name_zh, p.name_en,
               ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                     WHERE pt.project_id = p.id) AS towns,
               ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
