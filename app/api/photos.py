@@ -25,12 +25,16 @@ UPLOAD_PATH = re.compile(r"^/api/projects/[^/]+/photos$")
 MULTIPART_ALLOWANCE = 64 << 10
 PhotoId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 CACHE = "private, max-age=300"
+NO_PHOTO: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such photo, or not one the caller may see (not yet approved)"}
+}
 
 
 @router.post(
     "/api/projects/{slug}/photos",
     status_code=201,
-    responses={**UNAUTHORIZED, **FORBIDDEN, 413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
+    responses={**UNAUTHORIZED, **FORBIDDEN, 404: {"description": "No such project"},
+               413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
                422: {"description": "Not a JPEG/PNG/WebP photo, too many pixels, or a bad place"}},
     summary="Upload a progress photo (re-encoded on the server: no EXIF survives)",
 )  # fmt: skip
@@ -79,7 +83,9 @@ async def _file(request: Request, engine: AsyncEngine, principal: Principal | No
     return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": CACHE})
 
 
-@router.get("/api/photos/{photo_id}.jpg", response_class=FileResponse, summary="A photo (JPEG, no EXIF)")
+@router.get(
+    "/api/photos/{photo_id}.jpg", response_class=FileResponse, responses=NO_PHOTO, summary="A photo (JPEG, no EXIF)"
+)
 async def photo_jpeg(
     photo_id: PhotoId,
     request: Request,
@@ -89,7 +95,9 @@ async def photo_jpeg(
     return await _file(request, engine, principal, photo_id, thumb=False)
 
 
-@router.get("/api/photos/{photo_id}/thumb.jpg", response_class=FileResponse, summary="A photo's thumbnail")
+@router.get(
+    "/api/photos/{photo_id}/thumb.jpg", response_class=FileResponse, responses=NO_PHOTO, summary="A photo's thumbnail"
+)
 async def photo_thumb(
     photo_id: PhotoId,
     request: Request,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import check_as_of, run_read, settings_of
@@ -50,7 +50,9 @@ class ReportBody(BaseModel):
     work_done: str = Field(default="", max_length=TEXT, description="What was done (形象进度).")
     problems: str = Field(default="", max_length=TEXT, description="存在问题.")
     coordination: str = Field(default="", max_length=TEXT, description="需协调事项: what others must do.")
-    photo_ids: list[int] = Field(default_factory=list, max_length=20, description="Photos uploaded for the project.")
+    photo_ids: list[StrictInt] = Field(
+        default_factory=list, max_length=20, description="Photos uploaded for the project."
+    )
     correction_reason: str | None = Field(
         default=None, max_length=2000, description="Required to correct a month already reported: why."
     )

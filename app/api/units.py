@@ -3,7 +3,7 @@
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import run_read
@@ -32,7 +32,9 @@ class NewDepartment(BaseModel):
         max_length=2000,
         description="Where the unit comes from: a document and its words, or who said so.",
     )
-    review_required: bool = Field(default=False, description="Its officials' edits and reports wait for a planner.")
+    review_required: StrictBool = Field(
+        default=False, description="Its officials' edits and reports wait for a planner."
+    )
 
 
 class DepartmentChange(BaseModel):
@@ -40,7 +42,7 @@ class DepartmentChange(BaseModel):
 
     name_zh: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)
-    review_required: bool | None = None
+    review_required: StrictBool | None = None
 
 
 class ProjectUnits(BaseModel):
