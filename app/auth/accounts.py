@@ -37,15 +37,30 @@ def _check_towns(conn: Connection, towns: list[str]) -> None:
 
 
 def add_user(
-    conn: Connection, username: str, password: str, role: str, display_name: str, towns: list[str], actor: str
+    conn: Connection,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str,
+    towns: list[str],
+    actor: str,
+    departments: list[str] | None = None,
 ) -> None:
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if conn.execute(text("SELECT 1 FROM users WHERE username = :u"), {"u": username}).scalar():
         raise AccountError(f"user '{username}' already exists")
-    if role == "official" and not towns:
-        raise AccountError("an official needs at least one town (--town)")
+    departments = departments or []
+    if role == "official" and not towns and not departments:
+        raise AccountError("an official needs at least one town (--town) or department (--department)")
     _check_towns(conn, towns)
+    known = set(
+        conn.execute(
+            text("SELECT slug FROM units WHERE kind = 'department' AND slug = ANY(:d)"), {"d": departments}
+        ).scalars()
+    )
+    if unknown := [d for d in departments if d not in known]:
+        raise AccountError(f"unknown department slug(s): {', '.join(unknown)}")
     try:
         password_hash = hash_password(password)
     except ValueError as exc:
@@ -58,14 +73,14 @@ def add_user(
         {"u": username, "d": display_name or username, "r": role, "p": password_hash},
     ).scalar_one()
     _add_towns(conn, user_id, towns)
-    audit.record(
-        conn,
-        actor=actor,
-        action="create",
-        object_type="user",
-        object_key=username,
-        changes={"role": role, "towns": sorted(towns)},
+    conn.execute(
+        text("INSERT INTO user_units (user_id, unit_id) SELECT :u, id FROM units WHERE slug = ANY(:d)"),
+        {"u": user_id, "d": departments},
     )
+    changes: dict[str, object] = {"role": role, "towns": sorted(towns)}
+    if departments:
+        changes["departments"] = sorted(departments)
+    audit.record(conn, actor=actor, action="create", object_type="user", object_key=username, changes=changes)
 
 
 def _add_towns(conn: Connection, user_id: int, towns: list[str]) -> None:

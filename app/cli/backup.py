@@ -5,17 +5,17 @@ from typing import Annotated
 
 import typer
 
-from app.core.backup import BackupError
-from app.core.backup import backup as run_backup
-from app.core.backup import restore as run_restore
 from app.core.settings import get_settings
+from app.ops.backup import BackupError
+from app.ops.backup import backup as run_backup
+from app.ops.backup import restore as run_restore
 
 
 def backup(file: Annotated[Path, typer.Argument(help="Where to write the backup (pg_dump custom format).")]) -> None:
-    """Back up the app's tables, data, views and functions to FILE (pg_dump -Fc)."""
+    """Back up the app's tables, data, views and functions to FILE (pg_dump -Fc), photos to FILE.photos.tar."""
     settings = get_settings()
     try:
-        report = run_backup(settings.database_url, file, settings.pg_bin_dir)
+        report = run_backup(settings.database_url, file, settings.pg_bin_dir, settings.data_dir)
     except BackupError as exc:
         typer.echo(f"backup failed: {exc}", err=True)
         raise typer.Exit(1) from None
@@ -29,7 +29,7 @@ def restore(
     """Restore FILE into DATABASE_URL's database, replacing the app's tables (one transaction; --clean --if-exists)."""
     settings = get_settings()
     try:
-        report = run_restore(settings.database_url, file, settings.pg_bin_dir)
+        report = run_restore(settings.database_url, file, settings.pg_bin_dir, settings.data_dir)
     except BackupError as exc:
         typer.echo(f"restore failed (nothing was changed): {exc}", err=True)
         raise typer.Exit(1) from None

@@ -41,12 +41,16 @@ def users_add(
     town: Annotated[list[str] | None, typer.Option(help="Town slug an official edits; repeat for several.")] = None,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     password_stdin: PasswordStdin = False,
+    department: Annotated[
+        list[str] | None, typer.Option(help="Department (unit slug) an official belongs to; repeat for several.")
+    ] = None,
 ) -> None:
     """Create an account."""
     password = _password(password_stdin)
     towns = town or []
-    _in_transaction(lambda c: add_user(c, username.lower(), password, role, name, towns, CLI_ACTOR))
-    scope = f" for {', '.join(towns)}" if towns else ""
+    departments = department or []
+    _in_transaction(lambda c: add_user(c, username.lower(), password, role, name, towns, CLI_ACTOR, departments))
+    scope = f" for {', '.join(towns + departments)}" if towns or departments else ""
     typer.echo(f"user {username.lower()} added as {role}{scope}")
 
 

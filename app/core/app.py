@@ -9,7 +9,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app import __version__
 from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
 from app.api import feedback as feedback_api
+from app.api import photos as photos_api
 from app.api import plans as plans_api
+from app.api import programmes as programmes_api
+from app.api import progress as progress_api
+from app.api import units as units_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
 from app.core.gc_policy import freeze_startup_heap, thaw_heap
@@ -21,6 +25,7 @@ from app.wallmap.document import prepare_worker
 from app.wallmap.renderer import RenderPool
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
+from app.web import report_page
 from app.web.static_urls import HashedStaticFiles, app_manifest
 
 
@@ -61,6 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(projects.router)
     app.include_router(project_writes.router)
     app.include_router(proposals.router)
+    app.include_router(units_api.router)
+    app.include_router(programmes_api.router)
+    app.include_router(progress_api.router)
+    app.include_router(photos_api.router)
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
     app.include_router(export.router)
@@ -76,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feeds.router)
     app.include_router(wallmap.router)
     app.include_router(web_pages.router)
+    app.include_router(report_page.router)
     app.include_router(session_pages.router)
     reliability.install(app, settings)  # middleware, the error table's handlers, /metrics, /docs
     return app

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
     func,
     text,
@@ -450,3 +452,144 @@ class RateLimit(Base):
     )
     last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Unit(Base):
+    """A responsible unit: a town (kept in step with `towns` by a trigger) or a department a planner added."""
+
+    __tablename__ = "units"
+    __table_args__ = (
+        CheckConstraint("slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'", name="units_slug_check"),
+        CheckConstraint("kind IN ('town', 'department')", name="units_kind_check"),
+        CheckConstraint("(kind = 'town') = (town_id IS NOT NULL)", name="units_town_check"),
+        CheckConstraint("kind = 'department' OR NOT review_required", name="units_review_check"),
+        CheckConstraint("btrim(source) <> ''", name="units_source_check"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(Text)
+    name_en: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id", ondelete="CASCADE"), unique=True)
+    review_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+project_units = Table(
+    "project_units",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="RESTRICT"), primary_key=True),
+    Column("is_lead", Boolean, nullable=False, server_default=false()),
+    Index("project_units_unit_idx", "unit_id"),
+    Index("project_units_one_lead_idx", "project_id", unique=True, postgresql_where=text("is_lead")),
+)
+
+user_units = Table(
+    "user_units",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class AnnualProgramme(Base):
+    """年度计划: the projects the county pushes in one year; one per year, belonging to a plan."""
+
+    __tablename__ = "annual_programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"))
+    year: Mapped[int] = mapped_column(SmallInteger, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ProgrammeItem(Base):
+    """A project in a year's programme: its class, the year's planned investment (万元) and target in words."""
+
+    __tablename__ = "programme_items"
+    __table_args__ = (
+        CheckConstraint(
+            "class IN ('new_start', 'continuing', 'completion', 'preparatory')", name="programme_items_class_check"
+        ),
+        CheckConstraint("coalesce(planned_investment_cny_10k, 0) >= 0", name="programme_items_investment_check"),
+        Index("programme_items_project_idx", "project_id"),
+    )
+    programme_id: Mapped[int] = mapped_column(ForeignKey("annual_programmes.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
+    item_class: Mapped[str] = mapped_column("class", String(16))
+    planned_investment_cny_10k: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    target: Mapped[str] = mapped_column(Text, server_default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class ProgressReport(Base):
+    """One version of a project's monthly report; corrections are new versions, cumulative sums are computed."""
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        UniqueConstraint("project_id", "month", "version", name="progress_reports_version_key"),
+        CheckConstraint("extract(day FROM month) = 1", name="progress_reports_month_check"),
+        CheckConstraint("version >= 1", name="progress_reports_version_check"),
+        CheckConstraint("invested_cny_10k >= 0", name="progress_reports_investment_check"),
+        CheckConstraint("progress_pct BETWEEN 0 AND 100", name="progress_reports_progress_check"),
+        CheckConstraint(
+            "(version = 1) = (correction_reason IS NULL) AND coalesce(btrim(correction_reason), 'x') <> ''",
+            name="progress_reports_correction_check",
+        ),
+        CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="progress_reports_state_check"),
+        CheckConstraint(
+            "state <> 'rejected' OR coalesce(btrim(review_reason), '') <> ''", name="progress_reports_reject_check"
+        ),
+        Index("progress_reports_pending_idx", "submitted_at", postgresql_where=text("state = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    programme_id: Mapped[int] = mapped_column(ForeignKey("annual_programmes.id", ondelete="RESTRICT"))
+    month: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(SmallInteger)
+    invested_cny_10k: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    progress_pct: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    milestones: Mapped[str] = mapped_column(Text, server_default="")
+    work_done: Mapped[str] = mapped_column(Text, server_default="")
+    problems: Mapped[str] = mapped_column(Text, server_default="")
+    coordination: Mapped[str] = mapped_column(Text, server_default="")
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    review_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ProgressPhoto(Base):
+    """A re-encoded, EXIF-free photo file under PLANMAP_DATA_DIR, named by its SHA-256."""
+
+    __tablename__ = "progress_photos"
+    __table_args__ = (
+        CheckConstraint("sha256 ~ '^[0-9a-f]{64}$'", name="progress_photos_sha256_check"),
+        CheckConstraint("location_accuracy_m IS NULL OR location_accuracy_m >= 0", name="progress_photos_acc_check"),
+        Index("progress_photos_project_idx", "project_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    caption: Mapped[str] = mapped_column(Text, server_default="")
+    location: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    location_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+report_photos = Table(
+    "report_photos",
+    Base.metadata,
+    Column("report_id", ForeignKey("progress_reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
+    Index("report_photos_photo_idx", "photo_id"),
+)

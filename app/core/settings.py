@@ -235,6 +235,34 @@ class Settings(BaseSettings):
         description="Where pg_dump and pg_restore live (for `planmap backup` / `planmap restore`).",
     )
 
+    # The implementation cycle (issue 17): monthly reports and their photos.
+    data_dir: Path = Field(
+        default=REPO_ROOT / "var",
+        description="Where uploaded files live (photos/ and their thumbnails); `planmap backup` and `restore` "
+        "carry them next to the database dump.",
+    )
+    report_deadline_day: int = Field(
+        default=5,
+        ge=1,
+        le=28,
+        description="A month's progress report is due by this day of the next month (Lianzhou's date); later "
+        "reports are flagged late, and none by then is flagged missing.",
+    )
+    photo_max_bytes: int = Field(
+        default=12 << 20,
+        ge=64 << 10,
+        le=64 << 20,
+        description="Largest photo upload accepted (413 above); only the photo upload route allows bodies above "
+        "PLANMAP_MAX_BODY_BYTES.",
+    )
+    photo_max_pixels: int = Field(
+        default=40_000_000,
+        ge=1_000_000,
+        le=200_000_000,
+        description="Largest photo accepted in pixels (width x height), checked before decoding: a small file "
+        "that would decode to gigabytes (a decompression bomb) is refused.",
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:

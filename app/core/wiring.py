@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from app.api import feedback as feedback_api
+from app.api import photos as photos_api
 from app.core import error_responses
 from app.core.logging_setup import configure_logging
 from app.core.settings import Settings
@@ -56,7 +57,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         timeout_seconds=settings.body_timeout_seconds,
-        route_limits=[RouteLimit("POST", feedback_api.SUBMIT_PATH, settings.feedback_max_bytes)],
+        route_limits=[
+            RouteLimit("POST", feedback_api.SUBMIT_PATH, settings.feedback_max_bytes),
+            RouteLimit("POST", photos_api.UPLOAD_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE),
+        ],
     )
     app.add_middleware(NulGuardMiddleware)
     if settings.cors_origins:

@@ -24,6 +24,7 @@ class CurrentProject:
     properties: dict[str, Any]
     geometry: dict[str, Any]
     tracking: dict[str, Any]
+    units: frozenset[str] = frozenset()  # the responsible units (lead and others), not an editable property
 
     @property
     def towns(self) -> set[str]:
@@ -45,4 +46,6 @@ def lock_project(conn: Connection, slug: str) -> CurrentProject | None:
     props["slug"] = row.slug
     tracking = {name: getattr(row, name) for name in TRACKING_FIELDS}
     tracking = {k: float(v) if isinstance(v, Decimal) else v for k, v in tracking.items()}
-    return CurrentProject(row.id, row.version, row.deleted_at is not None, props, row.geometry, tracking)
+    return CurrentProject(
+        row.id, row.version, row.deleted_at is not None, props, row.geometry, tracking, frozenset(row.units)
+    )

@@ -72,7 +72,9 @@ def approve(conn: Connection, reviewer: Principal, proposal_id: int) -> tuple[st
     row = _pending(conn, proposal_id)
     if row.user_id is None or not row.is_active:
         raise Conflict("the proposing account no longer exists or is disabled; reject the proposal")
-    author = Principal(row.user_id, row.username, row.display_name, row.role, frozenset(row.towns))
+    author = Principal(
+        row.user_id, row.username, row.display_name, row.role, frozenset(row.towns), frozenset(row.departments)
+    )
     change = dict(row.patch)
     change["note"] = f"{change.get('note') or ''} (approved by {reviewer.username})".strip()
     version = _apply(conn, author, row.slug, row.base_version, change)

@@ -19,7 +19,9 @@ LOCK_PROJECT = text(
     f"""SELECT p.id, p.slug, p.version, p.deleted_at, {", ".join("p." + f for f in SCALAR_FIELDS)},
                ST_AsGeoJSON(p.geom)::json AS geometry, {", ".join("p." + f for f in sorted(TRACKING_FIELDS))},
                ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                     WHERE pt.project_id = p.id ORDER BY t.slug) AS towns
+                     WHERE pt.project_id = p.id ORDER BY t.slug) AS towns,
+               ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                     WHERE pu.project_id = p.id ORDER BY n.slug) AS units
         FROM projects p WHERE p.slug = :slug FOR UPDATE"""
 )
 
@@ -151,13 +153,16 @@ def project_history(conn: Connection, slug: str, after_version: int = 0) -> list
 
 
 def project_in_reviewed_town(conn: Connection, slug: str) -> bool:
-    """Whether the project lies in a town whose officials' edits wait for review."""
+    """Whether the project lies in a town, or belongs to a department, whose officials' edits wait for review."""
     return bool(
         conn.execute(
             text(
                 """SELECT EXISTS (SELECT 1 FROM projects p JOIN project_towns pt ON pt.project_id = p.id
                                   JOIN towns t ON t.id = pt.town_id
-                                  WHERE p.slug = :s AND t.review_required)"""
+                                  WHERE p.slug = :s AND t.review_required)
+                       OR EXISTS (SELECT 1 FROM projects p JOIN project_units pu ON pu.project_id = p.id
+                                  JOIN units n ON n.id = pu.unit_id
+                                  WHERE p.slug = :s AND n.review_required)"""
             ),
             {"s": slug},
         ).scalar()
@@ -221,7 +226,9 @@ PENDING_PROPOSAL = text(
     f"""SELECT pr.id, pr.base_version, pr.patch, pr.state, {_PROPOSAL_SLUG} AS slug,
               u.id AS user_id, u.username, u.display_name, u.role, u.is_active,
               ARRAY(SELECT t.slug FROM user_towns ut JOIN towns t ON t.id = ut.town_id
-                    WHERE ut.user_id = u.id) AS towns
+                    WHERE ut.user_id = u.id) AS towns,
+              ARRAY(SELECT n.slug FROM user_units uu JOIN units n ON n.id = uu.unit_id
+                    WHERE uu.user_id = u.id AND n.kind = 'department') AS departments
        FROM project_proposals pr LEFT JOIN projects p ON p.id = pr.project_id
        LEFT JOIN users u ON u.id = pr.proposed_by
        WHERE pr.id = :i FOR UPDATE OF pr"""

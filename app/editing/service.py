@@ -73,14 +73,22 @@ def _names(towns: Iterable[str]) -> str:
     return ", ".join(sorted(towns))
 
 
-def _check_official(principal: Principal, before: set[str] | None, after: set[str]) -> None:
-    """Officials edit only projects in their towns, may not move one into another town, nor take
-    it out of another town: a project on a route through four towns stays each town's project."""
+def _check_official(
+    principal: Principal, before: set[str] | None, after: set[str], units: frozenset[str] = frozenset()
+) -> None:
+    """Officials edit only projects in their towns, may not move one into another town, nor take it
+    out of another town (a project on a route through four towns stays each town's project); a
+    department's officials edit the projects their department is responsible for, wherever they lie."""
     if principal.edits_everywhere:
+        return
+    if before is not None and principal.departments & units:
         return
     mine = principal.towns
     if before is not None and not mine & before:
-        raise Forbidden(f"this project lies in {_names(before)}; you edit only {_names(mine)}")
+        raise Forbidden(
+            f"this project lies in {_names(before)} and is not one of your units' projects; you edit only "
+            f"{_names(principal.units) or 'nothing'}"
+        )
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
@@ -191,7 +199,7 @@ def patch_project(
 ) -> tuple[int, list[str]]:
     """Apply a partial change; returns the new version (unchanged when nothing differs) and warnings."""
     current = _locked(conn, slug)
-    _check_official(principal, current.towns, current.towns)
+    _check_official(principal, current.towns, current.towns, current.units)
     _require_version(conn, slug, current, expected_version)
     if "slug" in properties and properties["slug"] != slug:
         raise _bad("properties.slug", "a slug cannot change")
@@ -223,7 +231,7 @@ def patch_project(
         derive = moved or not same_towns
     feature = {"type": "Feature", "properties": merged, "geometry": geometry or current.geometry}
     item, warnings = _validate(conn, feature, derive_towns=derive)
-    _check_official(principal, current.towns, set(item.feature.properties.towns))
+    _check_official(principal, current.towns, set(item.feature.properties.towns), current.units)
     if derive and not principal.edits_everywhere:
         _towns_follow_geometry(declared, item)
     changes = _changes(conn, current, item)
@@ -302,7 +310,7 @@ def change_status(
     on projects (migration 0004), dated by `effective`.
     """
     current = _locked(conn, slug)
-    _check_official(principal, current.towns, current.towns)
+    _check_official(principal, current.towns, current.towns, current.units)
     _require_version(conn, slug, current, expected)
     if effective > lianzhou_today():
         raise _bad("date", "the date cannot be in the future")

@@ -11,9 +11,11 @@ for as long as it likes. The time for the whole body is bounded here; past it th
 408 and the connection is closed. (Slow *headers* are a reverse proxy's job, e.g. nginx's
 `client_header_timeout`: the app only sees a request once its headers are complete.)
 
-Some routes take far less than the global limit (public feedback: a few kB), and they get their
-own, smaller limit (`RouteLimit`), enforced the same way: one mechanism for every body. The path
-is matched with Starlette's own path compiler, so a route limit is written like the route.
+Some routes need their own limit, enforced the same way (`RouteLimit`): public feedback takes far
+less than the global limit (a few kB), a phone photo far more (several MB: only that route gets it,
+and the route itself then checks its exact limit; raising the global limit instead would let every
+JSON route buffer megabytes). One mechanism for every body. The path is matched with Starlette's
+own path compiler, so a route limit is written like the route.
 
 When the middleware answers itself, the app's own reading of the body is told the client
 went away (`http.disconnect`), and whatever the app then tries to send is dropped.
@@ -33,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 @dataclass(frozen=True)
 class RouteLimit:
-    """A smaller body limit for one route: `RouteLimit("POST", "/api/projects/{slug}/feedback", 16384)`."""
+    """A body limit of one route's own: `RouteLimit("POST", "/api/projects/{slug}/feedback", 16384)`."""
 
     method: str
     path: str
@@ -67,8 +69,8 @@ class BodyLimitMiddleware:
         self.route_limits = tuple(route_limits)
 
     def _limit(self, scope: Scope) -> int:
-        """The smallest limit that applies: a route's own, if it has one below the global limit."""
-        return min([self.max_bytes, *(r.max_bytes for r in self.route_limits if r.applies(scope))])
+        """A route's own limit, if it has one (smaller or larger); else the global one."""
+        return next((r.max_bytes for r in self.route_limits if r.applies(scope)), self.max_bytes)
 
     def _refusal(self, status: int, detail: str) -> tuple[Message, Message]:
         body = orjson.dumps({"detail": detail})

@@ -57,6 +57,9 @@ only update leave it alone, so "stale" never restarts from a machine's write. (0
     "planmap_join_plan": """
 Every new project joins the plan its loader names (SET LOCAL planmap.plan) or else the plan in
 force, so no project exists outside a plan. (0010)""",
+    "units_follow_towns": """
+Every town is a responsible unit as well (issue 17): a town added or renamed in `towns` gets or
+updates its unit, since towns are loaded after the migrations run. (0012)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

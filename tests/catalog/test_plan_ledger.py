@@ -12,10 +12,10 @@ import re
 from collections import Counter
 
 import pytest
-from app.catalog.text_policy import clean_text
 
 from app.catalog.schema import ProjectFeature
 from app.catalog.seed import CATALOG_ONLY_PROPERTIES, _without_catalog_only
+from app.catalog.text_policy import clean_text
 from tests.conftest import GEODATA
 
 PLAN = (GEODATA / "plan" / "lianzhou-14th-five-year-plan.txt").read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0011), in one place to
+-- The SQL functions and triggers of planmap as they stand after the last migration (0012), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -162,8 +162,24 @@ AS $function$
                              ELSE p.location_note END AS location_note, p.plan_chapter AS plan_chapter, p.plan_section AS plan_section, p.source_quote AS source_quote, p.figures AS figures, p.start_year AS start_year, p.end_year AS end_year, p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, p.seeded_version AS seeded_version, p.deleted_at AS deleted_at, p.status_reason AS status_reason, p.merged_into_id AS merged_into_id, p.planned_start AS planned_start, p.planned_end AS planned_end, p.planned_investment_cny_100m AS planned_investment_cny_100m, p.actual_start AS actual_start, p.actual_end AS actual_end, p.actual_spend_cny_100m AS actual_spend_cny_100m, p.sensitive AS sensitive, p.valid_from AS valid_from, p.valid_to AS valid_to, p.info_date AS info_date, p.info_precision AS info_precision FROM projects_as_of(as_of_day) p
         $function$;
 
+-- Every town is a responsible unit as well (issue 17): a town added or renamed in `towns` gets or
+-- updates its unit, since towns are loaded after the migrations run. (0012)
+CREATE OR REPLACE FUNCTION units_follow_towns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+            BEGIN
+              INSERT INTO units (slug, name_zh, name_en, kind, town_id, source)
+              VALUES (NEW.slug, NEW.name_zh, NEW.name_en, 'town', NEW.id, '连州市十四五规划:“组织协调市各有关部门和各乡镇按照职能分工”(各乡镇)')
+              ON CONFLICT (town_id) DO UPDATE
+                SET slug = EXCLUDED.slug, name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en;
+              RETURN NULL;
+            END $function$;
+
 CREATE OR REPLACE TRIGGER projects_information_date BEFORE INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_information_date();
 
 CREATE OR REPLACE TRIGGER projects_join_plan AFTER INSERT ON projects FOR EACH ROW EXECUTE FUNCTION planmap_join_plan();
 
 CREATE OR REPLACE TRIGGER projects_record_version AFTER INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_record_version();
+
+CREATE OR REPLACE TRIGGER towns_units AFTER INSERT OR UPDATE OF slug, name_zh, name_en ON towns FOR EACH ROW EXECUTE FUNCTION units_follow_towns();

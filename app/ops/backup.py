@@ -15,6 +15,10 @@ Restore works into an empty database (created if missing) or over an existing on
 (`--single-transaction --exit-on-error`): either the whole backup is in place or nothing
 changed. The `public` schema entry itself is skipped, since PostGIS lives in it too.
 
+Photo files (PLANMAP_DATA_DIR) go to `FILE.photos.tar` next to the dump, exactly those the dump's
+snapshot refers to, and come back from it on restore, each checked against its SHA-256
+(app/photos/archive.py).
+
 Passwords travel to pg_dump/pg_restore in PGPASSWORD, never on the command line (where `ps`
 would show them). The backup file is created 0600 (owner only): it holds password hashes and the
 precise places of sensitive sites.
@@ -28,8 +32,11 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from app.core import dbadmin, migrate, queries
+from app.core import dbadmin, migrate
 from app.core.db import make_sync_engine
+from app.ops import queries
+from app.photos import archive
+from app.photos.queries import ALL_FILES
 
 
 class BackupError(RuntimeError):
@@ -102,8 +109,9 @@ def _owner_only_file(path: Path) -> Path:
     return path
 
 
-def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
-    """Dump the app's schema and data to FILE (custom format), consistent with the counts reported."""
+def backup(url: str, file: Path, bin_dir: Path, data_dir: Path | None = None) -> BackupReport:
+    """Dump the app's schema and data to FILE (custom format), consistent with the counts reported;
+    with `data_dir`, the photo files the dump refers to go to FILE.photos.tar."""
     pg_dump = _tool(bin_dir, "pg_dump")
     uri, env = _libpq(url)
     engine = make_sync_engine(url)
@@ -119,10 +127,17 @@ def backup(url: str, file: Path, bin_dir: Path) -> BackupReport:
                 tmp.unlink(missing_ok=True)
                 raise
             tmp.replace(file)  # a half-written backup never carries the real name
+            notes = []
+            if data_dir is not None and "progress_photos" in rows:
+                try:
+                    photos, size = archive.write(data_dir, conn.execute(ALL_FILES).scalars(), archive.sidecar(file))
+                except archive.ArchiveError as exc:
+                    raise BackupError(str(exc)) from None
+                notes.append(f"{photos} photos ({size} bytes of files) -> {archive.sidecar(file)}")
             conn.rollback()
     finally:
         engine.dispose()
-    return BackupReport("backup", _safe(url), file, rows, revision)
+    return BackupReport("backup", _safe(url), file, rows, revision, notes)
 
 
 def _restore_list(pg_restore: str, file: Path, env: dict[str, str]) -> str:
@@ -138,8 +153,9 @@ def _restore_list(pg_restore: str, file: Path, env: dict[str, str]) -> str:
     return "\n".join(keep) + "\n"
 
 
-def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
-    """Restore FILE into the database of `url` (created if missing), replacing the app's objects in one transaction."""
+def restore(url: str, file: Path, bin_dir: Path, data_dir: Path | None = None) -> BackupReport:
+    """Restore FILE into the database of `url` (created if missing), replacing the app's objects in one transaction;
+    with `data_dir`, the photo files from FILE.photos.tar too."""
     pg_restore = _tool(bin_dir, "pg_restore")
     if not file.is_file():
         raise BackupError(f"{file}: no such file")
@@ -178,6 +194,14 @@ def restore(url: str, file: Path, bin_dir: Path) -> BackupReport:
             revision = migrate.current_revision(conn)
     finally:
         engine.dispose()
+    photos = archive.sidecar(file)
+    if data_dir is not None and photos.is_file():
+        try:
+            notes.append(f"{archive.restore(photos, data_dir)} photos restored from {photos} into {data_dir}")
+        except archive.ArchiveError as exc:
+            raise BackupError(f"the database was restored, but not its photos: {exc}") from None
+    elif data_dir is not None and rows.get("progress_photos"):
+        notes.append(f"{photos} not found: the restored photo records have no files")
     head = migrate.head_revision()
     if revision != head:
         notes.append(f"the backup is at revision {revision}, the code at {head}: run `planmap db upgrade`")

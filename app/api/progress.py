@@ -1,0 +1,190 @@
+"""Monthly progress reports: filed by a project's officials, reviewed where required, read with their sums.
+
+`GET /api/progress/standing` is the year's picture the maps and the dashboard read: each programme
+item's investment through the last month already due against the year's plan, its latest progress
+and photo, and the months missing or filed late (deadline: PLANMAP_REPORT_DEADLINE_DAY of the next
+month, Lianzhou's date).
+"""
+
+import re
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.api.cycle import check_as_of, run_read, settings_of
+from app.api.dates import IsoDate
+from app.api.project_writes import SlugPath, run_edit
+from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
+from app.auth.principal import Principal
+from app.core.clock import today as lianzhou_today
+from app.core.dependencies import get_engine
+from app.photos.service import may_see_all
+from app.programmes.service import project_programmes
+from app.progress import service
+from app.progress.service import ReportIn
+
+router = APIRouter(tags=["progress"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **UNAUTHORIZED, **FORBIDDEN, 404: {"description": "No such project or report"},
+    409: {"description": "The month already has a report (send a correction with its reason), or already reviewed"},
+    422: {"description": "Each problem named"},
+}  # fmt: skip
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+TEXT = 4000
+
+
+class ReportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    month: str = Field(description="The month reported on, YYYY-MM.", examples=["2025-10"])
+    invested_cny_10k: Decimal = Field(
+        ge=0, lt=Decimal("1e12"), decimal_places=2, description="Investment completed in this month alone, 万元."
+    )
+    progress_pct: Decimal = Field(ge=0, le=100, decimal_places=2, description="Physical progress of the whole project.")
+    milestones: str = Field(default="", max_length=TEXT, description="Milestones reached this month.")
+    work_done: str = Field(default="", max_length=TEXT, description="What was done (形象进度).")
+    problems: str = Field(default="", max_length=TEXT, description="存在问题.")
+    coordination: str = Field(default="", max_length=TEXT, description="需协调事项: what others must do.")
+    photo_ids: list[StrictInt] = Field(
+        default_factory=list, max_length=20, description="Photos uploaded for the project."
+    )
+    correction_reason: str | None = Field(
+        default=None, max_length=2000, description="Required to correct a month already reported: why."
+    )
+
+    @field_validator("month")
+    @classmethod
+    def _month(cls, value: str) -> str:
+        if not MONTH.match(value):
+            raise ValueError("month is written YYYY-MM, e.g. 2025-10")
+        return value
+
+    def domain(self) -> ReportIn:
+        year, month = (int(p) for p in self.month.split("-"))
+        fields = self.model_dump(exclude={"month"})
+        return ReportIn(month=date(year, month, 1), **fields)
+
+
+class Review(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/api/projects/{slug}/progress", status_code=201, responses=ERRORS, summary="File a monthly report")
+async def file_report(
+    slug: SlugPath,
+    body: ReportBody,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_principal)],
+) -> dict[str, Any]:
+    return await run_edit(engine, service.submit, principal, slug, body.domain(), lianzhou_today())
+
+
+@router.get("/api/projects/{slug}/progress", responses=ERRORS, summary="A project's months, sums and (staff) versions")
+async def project_progress(
+    slug: SlugPath,
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> dict[str, Any]:
+    staff = await run_read(engine, may_see_all, principal, slug)
+    deadline = settings_of(request).report_deadline_day
+    body = await run_read(engine, service.project_reports, slug, staff, deadline)
+    body["programmes"] = await run_read(engine, project_programmes, slug)
+    return body
+
+
+@router.get("/api/progress/pending", responses=ERRORS, summary="Reports waiting for review (planners)")
+async def pending_reports(
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_planner)],
+) -> list[dict[str, Any]]:
+    return await run_read(engine, service.pending)
+
+
+@router.post("/api/progress/{report_id}/approve", responses=ERRORS, summary="Publish a pending report")
+async def approve_report(
+    report_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_planner)],
+) -> dict[str, Any]:
+    return await run_edit(engine, service.review, principal, report_id, True, None)
+
+
+@router.post("/api/progress/{report_id}/reject", responses=ERRORS, summary="Reject a pending report, saying why")
+async def reject_report(
+    report_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    body: Review,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    principal: Annotated[Principal, Depends(require_planner)],
+) -> dict[str, Any]:
+    return await run_edit(engine, service.review, principal, report_id, False, body.reason)
+
+
+Flag = Literal["missing", "late", "behind"]
+
+
+async def _standing(request: Request, engine: AsyncEngine, year: int, as_of: date | None) -> dict[str, Any]:
+    today = check_as_of(as_of, lianzhou_today())
+    deadline = settings_of(request).report_deadline_day
+    return await run_read(engine, service.year_standing, year, today, deadline)
+
+
+@router.get("/api/progress/standing", summary="The year's standing of every programme project (maps, dashboard)")
+async def standing(
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year in Lianzhou.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="Judge deadlines as on this day (Lianzhou).")] = None,
+    flag: Annotated[Flag | None, Query(description="Only projects missing a report, filed late, or behind.")] = None,
+) -> dict[str, Any]:
+    body = await _standing(request, engine, year or lianzhou_today().year, as_of)
+    for item in body["items"]:
+        item.pop("id", None)
+    if flag == "missing":
+        body["items"] = [i for i in body["items"] if i["missing_months"]]
+    elif flag == "late":
+        body["items"] = [i for i in body["items"] if i["late_months"]]
+    elif flag == "behind":
+        body["items"] = [i for i in body["items"] if i["behind_target"]]
+    return body
+
+
+@router.get("/api/progress/summary", summary="The year summed by town, lead unit, category or class")
+async def summary(
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    by: Annotated[Literal["town", "unit", "category", "class"], Query()] = "town",
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    as_of: Annotated[IsoDate | None, Query()] = None,
+) -> dict[str, Any]:
+    body = await _standing(request, engine, year or lianzhou_today().year, as_of)
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"projects": 0, "planned_investment_cny_10k": Decimal(0), "invested_through_cny_10k": Decimal(0),
+                 "year_to_date_cny_10k": Decimal(0), "missing_reports": 0, "behind_target": 0}
+    )  # fmt: skip
+    for item in body["items"]:
+        keys = {
+            "town": item["towns"] or ["(no town)"],
+            "unit": [item["lead_unit"] or "(no lead unit)"],
+            "category": [item["category"]],
+            "class": [item["item_class"]],
+        }[by]
+        for key in keys:
+            g = groups[key]
+            g["projects"] += 1
+            g["planned_investment_cny_10k"] += item["planned_investment_cny_10k"] or 0
+            g["invested_through_cny_10k"] += item["invested_through_cny_10k"]
+            g["year_to_date_cny_10k"] += item["year_to_date_cny_10k"]
+            g["missing_reports"] += len(item["missing_months"])
+            g["behind_target"] += bool(item["behind_target"])
+    note = "a project in several towns counts in each town" if by == "town" else None
+    return {k: v for k, v in body.items() if k != "items"} | {
+        "by": by, "note": note, "groups": [{"key": k, **v} for k, v in sorted(groups.items())]
+    }  # fmt: skip

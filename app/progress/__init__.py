@@ -1,0 +1,1 @@
+"""Monthly progress reports: versions, cumulative sums, late and missing reports, the year's standing."""

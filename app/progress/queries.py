@@ -1,0 +1,125 @@
+"""SQL of the progress room: report versions, what is in force, cumulative sums and the year's standing.
+
+"In force" for a month is its latest *approved* version: a pending correction changes nothing the
+public or the sums see until a planner approves it, and a rejected one never does.
+"""
+
+from sqlalchemy import text
+
+LIANZHOU_DATE = "(({col}) AT TIME ZONE INTERVAL '+08:00')::date"
+
+_PROJECT = """SELECT p.id, p.slug, p.sensitive, p.name_zh, p.name_en,
+              ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                    WHERE pt.project_id = p.id) AS towns,
+              ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                    WHERE pu.project_id = p.id) AS units
+       FROM projects p WHERE p.slug = :s AND p.deleted_at IS NULL"""
+PROJECT = text(_PROJECT)
+LOCK_PROJECT = text(_PROJECT + " FOR UPDATE")
+PROGRAMME_OF = text(
+    """SELECT g.id, i.planned_investment_cny_10k FROM programme_items i
+       JOIN annual_programmes g ON g.id = i.programme_id WHERE g.year = :year AND i.project_id = :p"""
+)
+LATEST_VERSION = text("SELECT max(version) FROM progress_reports WHERE project_id = :p AND month = :m")
+INSERT_REPORT = text(
+    """INSERT INTO progress_reports (project_id, programme_id, month, version, invested_cny_10k, progress_pct,
+                                    milestones, work_done, problems, coordination, correction_reason, state,
+                                    submitted_by)
+       VALUES (:project_id, :programme_id, :month, :version, :invested_cny_10k, :progress_pct, :milestones,
+               :work_done, :problems, :coordination, :correction_reason, :state, :submitted_by)
+       RETURNING id"""
+)
+OWN_PHOTOS = text("SELECT id FROM progress_photos WHERE project_id = :p AND id = ANY(:ids)")
+LINK_PHOTO = text("INSERT INTO report_photos (report_id, photo_id) VALUES (:r, :ph)")
+REPORT_FOR_REVIEW = text(
+    """SELECT r.id, r.state, r.version, r.month, p.slug FROM progress_reports r
+       JOIN projects p ON p.id = r.project_id WHERE r.id = :id FOR UPDATE OF r"""
+)
+CLOSE_REVIEW = text(
+    """UPDATE progress_reports SET state = :state, reviewed_by = :u, reviewed_at = now(), review_reason = :reason
+       WHERE id = :id"""
+)
+PENDING = text(
+    """SELECT r.id, p.slug, p.name_zh, p.name_en, to_char(r.month, 'YYYY-MM') AS month, r.version,
+              r.invested_cny_10k, r.progress_pct, r.work_done, r.problems, r.coordination, r.correction_reason,
+              r.submitted_at, u.username AS submitted_by
+       FROM progress_reports r JOIN projects p ON p.id = r.project_id LEFT JOIN users u ON u.id = r.submitted_by
+       WHERE r.state = 'pending' ORDER BY r.submitted_at"""
+)
+
+# Every version of a project's reports (staff), with the sums of what is in force.
+VERSIONS = text(
+    """SELECT r.id, to_char(r.month, 'YYYY-MM') AS month, r.version, r.state, r.invested_cny_10k, r.progress_pct,
+              r.milestones, r.work_done, r.problems, r.coordination, r.correction_reason, r.submitted_at,
+              su.username AS submitted_by, r.reviewed_at, ru.username AS reviewed_by, r.review_reason,
+              ARRAY(SELECT rp.photo_id FROM report_photos rp WHERE rp.report_id = r.id ORDER BY rp.photo_id) AS photos
+       FROM progress_reports r JOIN projects p ON p.id = r.project_id
+       LEFT JOIN users su ON su.id = r.submitted_by LEFT JOIN users ru ON ru.id = r.reviewed_by
+       WHERE p.slug = :s ORDER BY r.month, r.version"""
+)
+IN_FORCE = text(
+    f"""WITH f AS (
+          SELECT DISTINCT ON (r.month) r.* FROM progress_reports r JOIN projects p ON p.id = r.project_id
+          WHERE p.slug = :s AND r.state = 'approved' ORDER BY r.month, r.version DESC),
+        firsts AS (
+          SELECT r.month, min(r.submitted_at) AS first_at FROM progress_reports r JOIN projects p ON p.id = r.project_id
+          WHERE p.slug = :s GROUP BY r.month)
+        SELECT f.id, to_char(f.month, 'YYYY-MM') AS month, f.month AS month_date, f.version, f.invested_cny_10k,
+               sum(f.invested_cny_10k) OVER (ORDER BY f.month) AS cumulative_cny_10k,
+               sum(f.invested_cny_10k) OVER (PARTITION BY extract(year FROM f.month) ORDER BY f.month)
+                 AS year_to_date_cny_10k,
+               f.progress_pct, f.milestones, f.work_done, f.problems, f.coordination, f.submitted_at,
+               {LIANZHOU_DATE.format(col="firsts.first_at")} AS first_filed_on,
+               ARRAY(SELECT rp.photo_id FROM report_photos rp WHERE rp.report_id = f.id ORDER BY rp.photo_id) AS photos
+        FROM f JOIN firsts ON firsts.month = f.month ORDER BY f.month"""
+)
+
+# The year's standing of every programme item: investment through the last due month against the
+# year's plan, the latest progress, the months not reported by their deadline and those filed late.
+# `:through` is the last month of the year already due (NULL before any is).
+YEAR_STANDING = text(
+    f"""WITH items AS (
+          SELECT p.id, p.slug, p.name_zh, p.name_en, p.category, p.sensitive, i.class AS item_class,
+                 i.planned_investment_cny_10k, i.target,
+                 ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                       WHERE pt.project_id = p.id ORDER BY t.slug) AS towns,
+                 ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                       WHERE pu.project_id = p.id ORDER BY pu.is_lead DESC, n.slug) AS units,
+                 (SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                  WHERE pu.project_id = p.id AND pu.is_lead) AS lead_unit
+          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+          JOIN projects p ON p.id = i.project_id
+          WHERE g.year = :year AND p.deleted_at IS NULL AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)),
+        due AS (
+          SELECT CAST(m AS date) AS month
+          FROM generate_series(make_date(:year, 1, 1), CAST(:through AS date), interval '1 month') m),
+        firsts AS (
+          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at FROM progress_reports r
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          GROUP BY r.project_id, r.month),
+        f AS (
+          SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k, r.progress_pct, r.id
+          FROM progress_reports r
+          WHERE r.state = 'approved' AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          ORDER BY r.project_id, r.month, r.version DESC)
+        SELECT it.*,
+               (SELECT coalesce(sum(f.invested_cny_10k), 0) FROM f
+                WHERE f.project_id = it.id AND f.month <= CAST(:through AS date)) AS invested_through_cny_10k,
+               (SELECT coalesce(sum(f.invested_cny_10k), 0) FROM f WHERE f.project_id = it.id)
+                 AS year_to_date_cny_10k,
+               (SELECT f.progress_pct FROM f WHERE f.project_id = it.id ORDER BY f.month DESC LIMIT 1)
+                 AS latest_progress_pct,
+               (SELECT to_char(max(f.month), 'YYYY-MM') FROM f WHERE f.project_id = it.id) AS latest_month,
+               (SELECT ph.id FROM f JOIN report_photos rp ON rp.report_id = f.id
+                JOIN progress_photos ph ON ph.id = rp.photo_id
+                WHERE f.project_id = it.id ORDER BY f.month DESC, ph.id DESC LIMIT 1) AS latest_photo,
+               ARRAY(SELECT to_char(d.month, 'YYYY-MM') FROM due d
+                     WHERE NOT EXISTS (SELECT 1 FROM firsts v WHERE v.project_id = it.id AND v.month = d.month)
+                     ORDER BY d.month) AS missing_months,
+               ARRAY(SELECT to_char(v.month, 'YYYY-MM') FROM firsts v
+                     WHERE v.project_id = it.id
+                       AND {LIANZHOU_DATE.format(col="v.first_at")}
+                           > CAST(v.month + interval '1 month' AS date) + (:deadline_day - 1)
+                     ORDER BY v.month) AS late_months
+        FROM items it ORDER BY it.slug"""
+)
