@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Category, Status
 from app.ogc.params import bad_request
+from app.ogc.queryables import COUNTY_QUERYABLES, PROJECT_QUERYABLES, TOWN_QUERYABLES, Queryable
 from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
-from app.queries.project_filter import ProjectFilter, unknown_towns
+from app.queries.project_filter import ProjectFilter, SqlCondition, unknown_towns
 from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
 
 
@@ -31,14 +32,19 @@ class ItemQuery:
     limit: int
     offset: int
     staff: bool = False
+    condition: SqlCondition | None = None  # a translated CQL2 filter (app.ogc.cql2_sql)
 
 
 class Provider:
     id: str
     title: str
     description: str
-    queryables: tuple[str, ...] = ()
+    # Plain `name=value` item parameters (Part 1 §7.15.5), and what a CQL2 filter may name (Part 3).
+    parameters: tuple[str, ...] = ()
+    queryables: dict[str, Queryable]
     temporal: bool = False
+    # One geometry type for every feature (a desktop GIS layer), or None for a mixed collection.
+    geometry_type: str | None = None
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         raise NotImplementedError
@@ -62,15 +68,29 @@ async def _bbox_of(conn: AsyncConnection, table: str, column: str) -> list[float
     return None if row[0] is None else [round(float(v), 6) for v in row]
 
 
+_PROJECTS_DESCRIPTION = (
+    "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
+    "that names each, and how precisely each is located."
+)
+_FLAT_NOTE = (
+    " Only the {what} of the plan, with flat properties a desktop GIS can save to GeoPackage or shapefile: "
+    "aliases, towns and warnings joined with ';', figures as JSON text. A sensitive site is shown at its town "
+    "seat, so it is listed among the points."
+)
+
+
 class ProjectsProvider(Provider):
-    id = "projects"
-    title = "Plan projects"
-    description = (
-        "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
-        "that names each, and how precisely each is located."
-    )
-    queryables = ("status", "category", "town")
+    parameters = ("status", "category", "town")
+    queryables = PROJECT_QUERYABLES
     temporal = True
+
+    def __init__(
+        self, id: str = "projects", dimension: int | None = None, geometry_type: str | None = None, what: str = ""
+    ) -> None:
+        self.id, self.dimension, self.geometry_type = id, dimension, geometry_type
+        self.flat = dimension is not None
+        self.title = f"Plan projects: {what}" if what else "Plan projects"
+        self.description = _PROJECTS_DESCRIPTION + (_FLAT_NOTE.format(what=what) if what else "")
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         years = (await conn.execute(text("SELECT min(start_year), max(end_year) FROM projects"))).one()
@@ -92,11 +112,13 @@ class ProjectsProvider(Provider):
             bbox=query.bbox,
             years=query.years,
             staff=query.staff,
+            dimension=self.dimension,
+            condition=query.condition,
         )
-        return await fetch_page(conn, flt, query.limit, query.offset)
+        return await fetch_page(conn, flt, query.limit, query.offset, flat=self.flat)
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
-        found = await fetch_feature(conn, ProjectFilter(staff=staff), feature_id)
+        found = await fetch_feature(conn, ProjectFilter(staff=staff, dimension=self.dimension), feature_id, self.flat)
         return None if found is None else found[1]
 
 
@@ -104,10 +126,20 @@ class SimpleProvider(Provider):
     """A small table served whole or by bbox (towns, county)."""
 
     def __init__(
-        self, id: str, title: str, description: str, table: str, alias: str, geom: str, key: str, feature_sql: str
+        self,
+        id: str,
+        title: str,
+        description: str,
+        table: str,
+        alias: str,
+        geom: str,
+        key: str,
+        feature_sql: str,
+        queryables: dict[str, Queryable],
     ) -> None:
         self.id, self.title, self.description = id, title, description
         self.table, self.alias, self.geom, self.key, self.feature_sql = table, alias, geom, key, feature_sql
+        self.queryables = queryables
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         return Extent(await _bbox_of(conn, self.table, self.geom), None)
@@ -115,10 +147,16 @@ class SimpleProvider(Provider):
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         a = self.alias
         params: dict[str, Any] = {"limit": query.limit, "offset": query.offset}
-        where = "true"
+        clauses = ["true"]
         if query.bbox:
-            where = f"{a}.{self.geom} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+            # The shapes, not their boxes: a town whose box touches the query box but whose area does not
+            # is not in it (`&&` alone let 7 towns through for a box that meets 6).
+            clauses.append(f"ST_Intersects({a}.{self.geom}, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
             params.update(zip(("x0", "y0", "x1", "y1"), query.bbox, strict=True))
+        if query.condition is not None:
+            clauses.append(f"({query.condition.sql})")
+            params.update(query.condition.params)
+        where = " AND ".join(clauses)
         sql = f"""
             WITH matched AS (SELECT {a}.* FROM {self.table} {a} WHERE {where}),
                  page AS (SELECT * FROM matched ORDER BY {self.key} LIMIT :limit OFFSET :offset)
@@ -139,6 +177,9 @@ PROVIDERS: dict[str, Provider] = {
     p.id: p
     for p in (
         ProjectsProvider(),
+        ProjectsProvider("projects-points", 0, "Point", "points"),
+        ProjectsProvider("projects-lines", 1, "LineString", "lines"),
+        ProjectsProvider("projects-areas", 2, "Polygon", "areas"),
         SimpleProvider(
             "towns",
             "Towns and townships",
@@ -149,6 +190,7 @@ PROVIDERS: dict[str, Provider] = {
             "area",
             "slug",
             TOWN_FEATURE,
+            TOWN_QUERYABLES,
         ),
         SimpleProvider(
             "county",
@@ -159,6 +201,7 @@ PROVIDERS: dict[str, Provider] = {
             "geom",
             "adcode",
             COUNTY_FEATURE,
+            COUNTY_QUERYABLES,
         ),
     )
 }
