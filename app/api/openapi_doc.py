@@ -19,6 +19,16 @@ class OpenAPIResponse(JSONResponse):
     media_type = OPENAPI_MEDIA_TYPE
 
 
+def _wants_plain_json(accept: str) -> bool:
+    """True when the client takes `application/json` but not the OpenAPI media type (GDAL asks for the 3.0
+    type or plain JSON): it gets the same 3.1 document labelled as JSON, never one claiming to be 3.0."""
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return "application/json" in types and not types & {"application/vnd.oai.openapi+json", "*/*", "application/*"}
+
+
 @router.get("/api", response_class=OpenAPIResponse, summary="OpenAPI definition of this service")
-async def openapi_document(request: Request) -> OpenAPIResponse:
-    return OpenAPIResponse(request.app.openapi())
+async def openapi_document(request: Request) -> JSONResponse:
+    document = request.app.openapi()
+    if _wants_plain_json(request.headers.get("accept", "")):
+        return JSONResponse(document, headers={"Vary": "Accept"})
+    return OpenAPIResponse(document, headers={"Vary": "Accept"})
