@@ -6,6 +6,8 @@ and example by hand on each FastAPI upgrade; clients read 3.1 (GDAL only looks f
 parameters), and openapi-spec-validator checks it as 3.1 (tests/ogc/test_openapi.py).
 """
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -20,15 +22,28 @@ class OpenAPIResponse(JSONResponse):
 
 
 def _wants_plain_json(accept: str) -> bool:
-    """True when the client takes `application/json` but not the OpenAPI media type (GDAL asks for the 3.0
-    type or plain JSON): it gets the same 3.1 document labelled as JSON, never one claiming to be 3.0."""
-    types = {part.split(";")[0].strip().lower() for part in accept.split(",")}
-    return "application/json" in types and not types & {"application/vnd.oai.openapi+json", "*/*", "application/*"}
+    """True when the client takes `application/json` but not OpenAPI 3.1's media type (GDAL asks for the
+    3.0 type or plain JSON): it gets the same 3.1 document labelled as JSON, never one claiming to be 3.0."""
+    plain = takes_31 = False
+    for part in accept.split(","):
+        kind, *params = (p.strip().lower() for p in part.split(";"))
+        version = next((p.split("=", 1)[1] for p in params if p.startswith("version=")), None)
+        if kind == "application/json":
+            plain = True
+        elif kind in ("*/*", "application/*") or (
+            kind == "application/vnd.oai.openapi+json" and version in (None, "3.1")
+        ):
+            takes_31 = True
+    return plain and not takes_31
+
+
+def openapi_response(request: Request, document: dict[str, Any]) -> JSONResponse:
+    """An OpenAPI document, labelled as the client asked (see `_wants_plain_json`)."""
+    if _wants_plain_json(request.headers.get("accept", "")):
+        return JSONResponse(document, headers={"Vary": "Accept"})
+    return OpenAPIResponse(document, headers={"Vary": "Accept"})
 
 
 @router.get("/api", response_class=OpenAPIResponse, summary="OpenAPI definition of this service")
 async def openapi_document(request: Request) -> JSONResponse:
-    document = request.app.openapi()
-    if _wants_plain_json(request.headers.get("accept", "")):
-        return JSONResponse(document, headers={"Vary": "Accept"})
-    return OpenAPIResponse(document, headers={"Vary": "Accept"})
+    return openapi_response(request, request.app.openapi())

@@ -71,6 +71,23 @@ def parse_filter(raw: str, lang: str | None) -> dict[str, Any]:
     return tree
 
 
+def equals_tree(queryable: Queryable, raw: str) -> dict[str, Any]:
+    """`name=value` from a URL as the CQL2 JSON `name = value`, the value read as the queryable's type."""
+    value: Any = raw
+    if queryable.kind in ("integer", "number"):
+        try:
+            value = int(raw) if queryable.kind == "integer" else float(raw)
+        except ValueError:
+            raise bad_request(f"{queryable.name} must be a number, got {raw!r}") from None
+    elif queryable.kind == "date":
+        value = {"date": raw}
+    elif queryable.kind == "timestamp":
+        value = {"timestamp": raw}
+    elif queryable.kind == "boolean":
+        value = raw.lower() == "true"
+    return {"op": "=", "args": [{"property": queryable.name}, value]}
+
+
 def translate(tree: Any, queryables: dict[str, Queryable], collection: str, filter_crs: str | None) -> SqlCondition:
     """The CQL2 JSON `tree` as a SQL condition on the collection's alias, with its bind parameters."""
     if filter_crs not in (None, CRS84):

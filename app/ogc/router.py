@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.openapi_doc import OPENAPI_MEDIA_TYPE
+from app.api.openapi_doc import OPENAPI_MEDIA_TYPE, OpenAPIResponse, openapi_response
 from app.api.paging import collection_bytes, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
 from app.catalog.vocab import Category, Status
 from app.core.dependencies import get_conn
-from app.ogc.cql2_sql import parse_filter, translate
+from app.ogc.api_document import ogc_api_document
+from app.ogc.cql2_sql import equals_tree, parse_filter, translate
 from app.ogc.params import (
     CRS84,
     DEFAULT_LIMIT,
@@ -159,8 +160,8 @@ async def landing(request: Request) -> JSONResponse:
                 {
                     "rel": "service-desc",
                     "type": OPENAPI_MEDIA_TYPE,
-                    "title": "OpenAPI definition",
-                    "href": f"{base}/api",
+                    "title": "OpenAPI 3.1 definition of this OGC API",
+                    "href": f"{base}/ogc/api",
                 },
                 {"rel": "service-doc", "type": "text/html", "title": "API documentation", "href": f"{base}/docs"},
                 {"rel": "conformance", "type": JSON, "title": "Conformance", "href": f"{base}/ogc/conformance"},
@@ -168,6 +169,11 @@ async def landing(request: Request) -> JSONResponse:
             ],
         }
     )
+
+
+@router.get("/api", response_class=OpenAPIResponse, summary="OpenAPI definition of the OGC API alone")
+async def api_document(request: Request) -> JSONResponse:
+    return openapi_response(request, ogc_api_document(request.app.openapi(), _base(request)))
 
 
 @router.get("/conformance", summary="Conformance classes implemented")
@@ -238,7 +244,13 @@ async def items(
     provider = _provider(collection_id)
     _check_format(request)
     params = request.query_params
-    unknown = sorted(set(params) - RESERVED_PARAMS - set(provider.parameters))
+    # Part 1 §7.15.5: a queryable may also be given as `name=value` (what GDAL sends for a `where`).
+    by_property = {
+        name: params[name]
+        for name in provider.queryables
+        if name in params and name != "geometry" and name not in provider.parameters
+    }
+    unknown = sorted(set(params) - RESERVED_PARAMS - set(provider.parameters) - set(by_property))
     if unknown:
         raise bad_request(f"unknown parameter(s) for '{collection_id}': {', '.join(unknown)}")
     for crs_param in ("bbox-crs", "crs"):
@@ -249,13 +261,14 @@ async def items(
     # OGC API – Features /req/core/fc-time-response: without a temporal property, every feature matches.
     years = parse_datetime_years(params.get("datetime"))
     raw_filter = params.get("filter")
-    condition = None
+    trees = [equals_tree(provider.queryables[name], value) for name, value in by_property.items()]
     if raw_filter is not None:
-        tree = parse_filter(raw_filter, params.get("filter-lang"))
+        trees.append(parse_filter(raw_filter, params.get("filter-lang")))
+    condition = None
+    if trees:
+        tree = trees[0] if len(trees) == 1 else {"op": "and", "args": trees}
         condition = translate(tree, provider.queryables, provider.id, params.get("filter-crs"))
-        # The server's log is how an operator (and tests/ogc/test_gdal.py) sees a client's filter run here,
-        # in SQL, rather than on the client after fetching everything.
-        log.info("CQL2 filter evaluated in the database", extra={"collection": provider.id, "filter": raw_filter})
+
     query = ItemQuery(
         bbox=parse_bbox(params.get("bbox")),
         years=years if provider.temporal else None,
@@ -269,6 +282,13 @@ async def items(
         staff=principal is not None,
         condition=condition,
     )
+    if condition is not None or query.properties:
+        # The server's log is how an operator (and tests/ogc/test_clients.py) sees a client's filter run here,
+        # in SQL, rather than on the client after fetching everything.
+        log.info(
+            "filter evaluated in the database",
+            extra={"collection": provider.id, "filter": raw_filter, "properties": {**by_property, **query.properties}},
+        )
     page = await provider.items(conn, query)
     links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE)
     links.append({"rel": "collection", "type": JSON, "href": f"{_base(request)}/ogc/collections/{provider.id}"})
