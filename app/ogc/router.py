@@ -21,7 +21,7 @@ from app.auth.principal import Principal
 from app.catalog.vocab import Category, Status
 from app.core.dependencies import get_conn
 from app.ogc.api_document import ogc_api_document
-from app.ogc.cql2_sql import equals_tree, parse_filter, translate
+from app.ogc.cql2_sql import FILTER_LANGS, equals_tree, parse_filter, translate
 from app.ogc.params import (
     CRS84,
     DEFAULT_LIMIT,
@@ -253,7 +253,10 @@ async def items(
     unknown = sorted(set(params) - RESERVED_PARAMS - set(provider.parameters) - set(by_property))
     if unknown:
         raise bad_request(f"unknown parameter(s) for '{collection_id}': {', '.join(unknown)}")
-    for crs_param in ("bbox-crs", "crs"):
+    lang = params.get("filter-lang")
+    if lang is not None and lang not in FILTER_LANGS:  # refused even without a filter: it is not a valid value
+        raise bad_request(f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json")
+    for crs_param in ("bbox-crs", "crs", "filter-crs"):
         crs = params.get(crs_param)
         if crs not in (None, CRS84):
             raise bad_request(f"{crs_param} {crs!r} is not supported; use {CRS84}")
