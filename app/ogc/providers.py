@@ -160,8 +160,8 @@ PROVIDERS: dict[str, Provider] = {
     for p in (
         ProjectsProvider(),
         ProjectsProvider("projects-points", 0, "Point", "points"),
-        ProjectsProvider("projects-lines", 1, "LineString", "lines"),
-        ProjectsProvider("projects-areas", 2, "Polygon", "areas"),
+        ProjectsProvider("projects-lines", 1, "MultiLineString", "lines"),
+        ProjectsProvider("projects-areas", 2, "MultiPolygon", "areas"),
         SimpleProvider(
             "towns",
             "Towns and townships",

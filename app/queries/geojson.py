@@ -117,9 +117,15 @@ FLAT_PROJECT_PROPERTIES = ",\n".join(
 )
 
 
+# A desktop GIS layer holds one geometry type: lines and areas are all served as multi-geometries, since
+# a few projects are (two ancient roads, a park of two parts) and a LineString layer cannot hold those.
+_LAYER_GEOMETRY = "CASE WHEN ST_Dimension(p.geom) > 0 THEN ST_Multi(p.geom) ELSE p.geom END"
+
+
 def project_flat_feature_sql() -> str:
-    """One project (alias `p`) as a GeoJSON Feature whose properties are all strings, numbers or booleans."""
+    """One project (alias `p`) as a GeoJSON Feature whose properties are all strings, numbers or booleans,
+    its geometry of its layer's one type (Point, MultiLineString or MultiPolygon)."""
     return (
-        "json_build_object('type', 'Feature', 'id', p.slug, 'geometry', ST_AsGeoJSON(p.geom, 7)::json, "
+        f"json_build_object('type', 'Feature', 'id', p.slug, 'geometry', ST_AsGeoJSON({_LAYER_GEOMETRY}, 7)::json, "
         f"'properties', json_build_object({FLAT_PROJECT_PROPERTIES}))"
     )
