@@ -13,6 +13,7 @@ from fastapi import Request
 
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
+from app.web.i18n_pages import PAGES_JS_KEYS, PAGES_MESSAGES
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -211,6 +212,7 @@ MESSAGES: dict[Lang, dict[str, str]] = {
 for _lang in LANGS:
     MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
     MESSAGES[_lang].update(MONITORING_MESSAGES[_lang])
+    MESSAGES[_lang].update(PAGES_MESSAGES[_lang])
 
 # The subset the browser needs for popups, legends and the near-me list.
 JS_KEYS = (
@@ -250,6 +252,7 @@ JS_KEYS = (
     "km",
     "m",
     *MAP_JS_KEYS,
+    *PAGES_JS_KEYS,
 )
 
 

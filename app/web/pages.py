@@ -119,6 +119,8 @@ def render(
             "lang": t.lang,
             "gcj02": mapparts.gcj02,
             "tiles": mapparts.tiles,
+            # What the base map note names: the configured tiles, or `none` when they cannot work (no key).
+            "baseMap": _settings(request).tiles if mapparts.tiles else "none",
             # The maps never show the towns' counts: skip them (a pass over every project in a large catalog).
             "api": {"projects": "/api/projects", "towns": "/api/towns?counts=false", "county": "/api/county"},
             "pages": {"project": "/projects/", "town": "/towns/"},
@@ -128,7 +130,9 @@ def render(
             **map_monitoring_config(request, t, as_of),
             **map_config,
         }
-    body = _env.get_template(template).render(
+    body = _env.get_template(
+        template
+    ).render(
         t=t,
         lang=t.lang,
         request_path=request.url.path,
@@ -139,6 +143,7 @@ def render(
         map_config=map_config,
         csp_nonce=request_nonce(request),  # every inline <script>/<style> of a template carries it
         session=page_session(request),
+        search_query=request.query_params.get("q", "")[:200],  # the search box shows what was searched
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)
