@@ -99,7 +99,9 @@
       kit.clear(select);
       var features = event.detail.features || [];
       features.forEach(function (f) {
-        var label = pm.name(f.properties) + " · " + root.planmap.formatDistance(f.properties.distance_m, pm.msg);
+        // A town-only project's distance is to its town's seat: the label says so (issue 18, item 3).
+        var townOnly = f.properties.location_precision === "town" ? " (" + pm.msg.town_only + ")" : "";
+        var label = pm.name(f.properties) + " · " + root.planmap.formatDistance(f.properties.distance_m, pm.msg) + townOnly;
         select.appendChild(kit.el("option", { value: f.properties.slug, text: label }));
       });
       if (!features.length) {
