@@ -63,7 +63,7 @@ async def run_edit(engine: AsyncEngine, work: Callable[..., T], *args: Any) -> T
         async with engine.begin() as conn:
             return await conn.run_sync(work, *args)
     except EditRefused as refused:
-        raise HTTPException(refused.status_code, refused.detail, refused.headers) from None
+        raise HTTPException(refused.status_code, refused.detail, refused.response_headers()) from None
 
 
 async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str], status_code: int = 200) -> Response:

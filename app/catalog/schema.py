@@ -39,6 +39,8 @@ class ProjectProperties(BaseModel):
     end_year: int | None = Field(default=None, ge=1990, le=2050)
     location_precision: Precision
     location_note: NonEmpty
+    # The same note in Chinese, written from the same facts; optional (older files and imports lack it).
+    location_note_zh: NonEmpty | None = None
 
     @field_validator("*")
     @classmethod

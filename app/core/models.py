@@ -156,6 +156,7 @@ class Project(Base):
     actual_end: Mapped[date | None] = mapped_column(Date)
     actual_spend_cny_100m: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     sensitive: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    location_note_zh: Mapped[str | None] = mapped_column(Text)  # 0011; NULL until the catalog writes one
     towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -270,6 +271,7 @@ class ProjectVersion(Base):
     sensitive: Mapped[bool | None] = mapped_column(Boolean)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    location_note_zh: Mapped[str | None] = mapped_column(Text)  # 0011 added it after the span
 
 
 class ProjectProposal(Base):

@@ -48,6 +48,7 @@ def _require_version(conn: Connection, slug: str, current: CurrentProject, expec
             428,
             f"send If-Match with the ETag you read (If-Match: {etag(current.version)}), so that you cannot "
             "overwrite a change you have not seen",
+            code="if_match_required",
         )
     if expected != current.version:
         raise EditRefused(
@@ -77,13 +78,19 @@ def _check_official(principal: Principal, before: set[str] | None, after: set[st
     mine = principal.towns
     if before is not None and not mine & before:
         raise EditRefused(
-            403, f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}"
+            403,
+            f"this project lies in {', '.join(sorted(before))}; you edit only {', '.join(sorted(mine))}",
+            code="not_your_towns",
+            params={"towns": sorted(before), "mine": sorted(mine)},
         )
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
         raise EditRefused(
-            403, f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})"
+            403,
+            f"the project would lie in {', '.join(outside)}, outside your towns ({', '.join(sorted(mine))})",
+            code="outside_towns",
+            params={"towns": outside, "mine": sorted(mine)},
         )
 
 
@@ -181,7 +188,9 @@ def patch_project(
     tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
     catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
     if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
-        raise EditRefused(403, f"only planners may set {', '.join(denied)}")
+        raise EditRefused(
+            403, f"only planners may set {', '.join(denied)}", code="planners_only", params={"fields": list(denied)}
+        )
     tracking, problems = merge_tracking(current.tracking, tracking_in, lianzhou_today())
     if problems:
         raise EditRefused(422, [{"loc": ["body", "properties"], "msg": m, "type": "value_error"} for m in problems])
@@ -214,7 +223,7 @@ def patch_project(
         else:
             _bump(conn, current, assignments, new_tracking)
     if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
-        raise EditRefused(412, f"project '{slug}' changed during your edit; reload it")
+        raise EditRefused(412, f"project '{slug}' changed during your edit; reload it", code="changed_during_edit")
     _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
     return current.version + 1, warnings
 

@@ -30,6 +30,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "towns": ("所在镇", "towns"),
     "location_precision": ("位置精度", "location precision"),
     "location_note": ("位置说明", "location note"),
+    "location_note_zh": ("位置说明（中文）", "location note (Chinese)"),
     "name_zh": ("名称", "Chinese name"),
     "name_en": ("英文名", "English name"),
     "aliases": ("别名", "also called"),
@@ -52,7 +53,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 # Never in a feed: whether a site is protected is staff business.
 STAFF_FIELDS = frozenset({"sensitive", "merged_into_id"})
 # Not in a feed of a sensitive site: they may tell where it really is.
-SENSITIVE_FIELDS = frozenset({"geometry", "location_note", "location_precision"})
+SENSITIVE_FIELDS = frozenset({"geometry", "location_note", "location_note_zh", "location_precision"})
 
 # Fields a "project added" entry names; the rest of a new project is on its page.
 CREATED_FIELDS = ("status", "category", "towns", "location_precision")

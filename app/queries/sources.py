@@ -21,6 +21,7 @@ _GENERALIZED = {
                  WHERE pt.project_id = v.id ORDER BY t.slug LIMIT 1)""",
     "location_precision": "'town'::varchar(16)",
     "location_note": "'Sensitive site: shown to the public at its town seat only.'::text",
+    "location_note_zh": "'敏感场所：对公众只显示在其所在镇的镇政府驻地。'::text",
 }
 
 

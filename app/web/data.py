@@ -140,7 +140,7 @@ async def load_project(conn: AsyncConnection, slug: str, flt: ProjectFilter | No
             text(
                 f"""SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
                           p.plan_chapter, p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
-                          p.location_precision, p.location_note, p.updated_at, p.version,
+                          p.location_precision, p.location_note, p.location_note_zh, p.updated_at, p.version,
                           p.status_reason, p.planned_start, p.planned_end, p.planned_investment_cny_100m,
                           p.actual_start, p.actual_end, p.actual_spend_cny_100m, {WARNINGS_SQL} AS warnings,
                           (SELECT json_build_object('slug', m.slug, 'name_zh', m.name_zh, 'name_en', m.name_en)
@@ -166,7 +166,9 @@ async def project_history(conn: AsyncConnection, slug: str, limit: int = 50) -> 
             """SELECT occurred_at, actor, action, note, object_version,
                       (SELECT u.display_name FROM users u WHERE u.id = audit_log.user_id) AS actor_name,
                       CASE WHEN EXISTS (SELECT 1 FROM projects s WHERE s.slug = :slug AND s.sensitive)
-                           THEN changes - 'geometry' ELSE changes END AS changes
+                           -- what may tell where a sensitive site is (as in its feed, app/feeds/describe.py)
+                           THEN changes - ARRAY['geometry', 'location_note', 'location_note_zh', 'location_precision']
+                           ELSE changes END AS changes
                FROM audit_log
                WHERE object_type = 'project' AND object_key = :slug ORDER BY occurred_at DESC, id DESC LIMIT :limit"""
         ),

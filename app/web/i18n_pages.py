@@ -57,6 +57,16 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         # feedback on a phone
         "pick_crosshair": "移动地图，使十字准星对准位置，然后点“用准星位置”。",
         "use_crosshair": "用准星位置",
+        # server refusals, by code (kit.js refusalText); the editor puts "保存失败：" before them
+        "list_separator": "、",
+        "error_outside_towns": "项目会落在{towns}，不在您负责的镇（{mine}）范围内。请把位置移回您负责的镇内再保存。",
+        "error_not_your_towns": "这个项目位于{towns}，您只能编辑{mine}的项目。",
+        "error_planners_only": "只有规划人员可以修改：{fields}。",
+        "error_if_match_required": "请求中没有版本号（If-Match），为免覆盖他人的修改而未保存。请重新加载页面后再试。",
+        "error_changed_during_edit": "保存的同时有人修改了这个项目。请重新加载后再试。",
+        # the location note in the page's language
+        "location_note_only_en": "暂无中文说明，以下为英文原文：",
+        "location_note_only_zh": "No English note yet; the Chinese note:",
     },
     "en": {
         "meta_description": "Map, list and progress of the projects in Lianzhou's 14th Five-Year Plan: each project's "
@@ -103,8 +113,28 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "outlines instead.",
         "pick_crosshair": "Move the map until the crosshair is on the place, then press “Use crosshair”.",
         "use_crosshair": "Use crosshair",
+        "list_separator": ", ",
+        "error_outside_towns": "the project would lie in {towns}, outside your towns ({mine}). Move it back inside "
+        "your towns and save again.",
+        "error_not_your_towns": "this project lies in {towns}; you edit only projects in {mine}.",
+        "error_planners_only": "only planners may change: {fields}.",
+        "error_if_match_required": "the request carried no version (If-Match), so nothing was saved rather than "
+        "risk overwriting someone else's change. Reload the page and try again.",
+        "error_changed_during_edit": "someone changed this project while you saved. Reload it and try again.",
+        "location_note_only_en": "No Chinese note yet; the English note:",
+        "location_note_only_zh": "No English note yet; the Chinese note:",
     },
 }
+
+# The server's refusals a page localizes (kit.js refusalText): "error_" + the refusal's code.
+ERROR_JS_KEYS: tuple[str, ...] = (
+    "list_separator",
+    "error_outside_towns",
+    "error_not_your_towns",
+    "error_planners_only",
+    "error_if_match_required",
+    "error_changed_during_edit",
+)
 
 # The keys the map and list scripts read from the page config's `messages`.
 PAGES_JS_KEYS: tuple[str, ...] = (

@@ -18,6 +18,7 @@ from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
 from app.web.i18n_monitoring import EDITOR_MONITORING_JS_KEYS
+from app.web.i18n_pages import ERROR_JS_KEYS
 from app.web.viewer import page_session
 
 PRECISIONS = ("surveyed", "approximate", "town")
@@ -57,7 +58,7 @@ async def project_extras(
             "history": f"/api/projects/{slug}/history",
             "project": f"/api/projects/{slug}",
             "messages": js_messages(
-                t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS if can_edit else ())
+                t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS + ERROR_JS_KEYS if can_edit else ())
             ),
         },
         "feedback_config": feedback_config(t, slug),

@@ -480,7 +480,15 @@
     } else if (res.status === 403 && /CSRF/.test(kit.errorText(res.data))) {
       this.message(msg.csrf_failed, "error");
     } else {
-      this.message(msg.edit_failed + kit.errorText(res.data), "error");
+      var pm = this.pm;
+      // In the page's language: towns by name, fields by label (the server's English only as a last resort).
+      var text = kit.refusalText(res, msg, function (key, value) {
+        if (key === "fields") {
+          return msg["field_" + value] || value;
+        }
+        return (pm && pm.townNames[value]) || value;
+      });
+      this.message(msg.edit_failed + text, "error");
     }
   };
 
