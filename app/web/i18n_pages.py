@@ -14,6 +14,7 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "meta_description": "连州市“十四五”规划所列项目的地图、清单与进展：每个项目的规划原文、位置精度与最新状态。",
         # the list beside the map
         "list_title": "项目清单",
+        "skip_to_list": "跳过地图，直接到项目清单",
         "list_count": "显示 {n} 个，共 {total} 个",
         "list_loading": "正在加载项目清单……",
         "list_empty": "没有符合筛选条件的项目。",
@@ -72,6 +73,7 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "meta_description": "Map, list and progress of the projects in Lianzhou's 14th Five-Year Plan: each project's "
         "plan text, how precisely its location is known, and its latest status.",
         "list_title": "Projects",
+        "skip_to_list": "Skip the map: go to the list of projects",
         "list_count": "{n} shown of {total}",
         "list_loading": "Loading the list of projects…",
         "list_empty": "No project matches these filters.",

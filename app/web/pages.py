@@ -20,6 +20,7 @@ from app.core.dependencies import get_conn
 from app.core.settings import REPO_ROOT, Settings
 from app.queries.stats import plan_stats
 from app.web import data
+from app.web.contrast import ink
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
 from app.web.maps import build_map
@@ -54,6 +55,8 @@ _env = jinja2.Environment(
 )
 # `{{ static_url("js/kit.js") }}`: every static file a template links carries its content hash.
 _env.globals["static_url"] = static_url
+# `color: {{ fill | ink }}`: text written on a coloured bar stays readable (app/web/contrast.py).
+_env.filters["ink"] = ink
 
 # Figure keys carry their unit; these are the readable names (unknown keys are shown as they are).
 FIGURE_LABELS: dict[str, tuple[str, str]] = {

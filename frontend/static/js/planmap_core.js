@@ -401,6 +401,16 @@
         return self.popup(props);
       }, { maxWidth: 320 });
       entry.shape.bindTooltip(el("span", { text: this.name(props) }), { sticky: true });
+      // Leaflet makes a path with a tooltip focusable, unnamed; the project's marker (named) is its
+      // keyboard stop, so Tab does not walk through dozens of anonymous SVG paths (issue 18, item 10).
+      entry.shape.eachLayer(function (layer) {
+        layer.on("add", function () {
+          var node = layer.getElement && layer.getElement();
+          if (node) {
+            node.setAttribute("tabindex", "-1");
+          }
+        });
+      });
       entry.marker = this.markerFor(props, this.anchorOf(entry.shape, geometry));
     }
     this.entries.push(entry);
