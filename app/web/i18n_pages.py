@@ -65,6 +65,9 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "error_planners_only": "只有规划人员可以修改：{fields}。",
         "error_if_match_required": "请求中没有版本号（If-Match），为免覆盖他人的修改而未保存。请重新加载页面后再试。",
         "error_changed_during_edit": "保存的同时有人修改了这个项目。请重新加载后再试。",
+        "edit_outside_towns": "注意：这个位置在{towns}，不在您负责的镇（{mine}）内，这样保存会被拒绝。"
+        "请把它移回您负责的镇内。",
+        "edit_outside_county": "注意：这个位置在连州市范围以外。",
         # the location note in the page's language
         "location_note_only_en": "暂无中文说明，以下为英文原文：",
         "location_note_only_zh": "No English note yet; the Chinese note:",
@@ -123,6 +126,9 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "error_if_match_required": "the request carried no version (If-Match), so nothing was saved rather than "
         "risk overwriting someone else's change. Reload the page and try again.",
         "error_changed_during_edit": "someone changed this project while you saved. Reload it and try again.",
+        "edit_outside_towns": "Careful: this place is in {towns}, outside your towns ({mine}); saving it would be "
+        "refused. Move it back inside your towns.",
+        "edit_outside_county": "Careful: this place is outside Lianzhou.",
         "location_note_only_en": "No Chinese note yet; the English note:",
         "location_note_only_zh": "No English note yet; the Chinese note:",
     },
@@ -136,6 +142,8 @@ ERROR_JS_KEYS: tuple[str, ...] = (
     "error_planners_only",
     "error_if_match_required",
     "error_changed_during_edit",
+    "edit_outside_towns",
+    "edit_outside_county",
 )
 
 # The keys the map and list scripts read from the page config's `messages`.

@@ -256,6 +256,8 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         if project["location_precision"] == "town" and project["towns"]
         else {"project": slug},
         "bounds": [[project["s"], project["w"]], [project["n"], project["e"]]],
+        # An estimate is not shown at street level: the first view is as wide as such an error can be.
+        "maxZoom": 16 if project["location_precision"] == "surveyed" else 12,
         "statuses": vocab.statuses,
         "categories": vocab.categories,
     }

@@ -57,6 +57,10 @@ async def project_extras(
             "slug": slug,
             "history": f"/api/projects/{slug}/history",
             "project": f"/api/projects/{slug}",
+            # An official's towns: the editor warns while dragging when the place leaves them (null: everywhere).
+            "myTowns": None
+            if session is None or session.principal.edits_everywhere
+            else sorted(session.principal.towns),
             "messages": js_messages(
                 t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS + ERROR_JS_KEYS if can_edit else ())
             ),

@@ -283,7 +283,85 @@
     this.leaves(group).forEach(function (layer) {
       layer.pm.enable({ allowSelfIntersection: false, draggable: true, snappable: false });
       layer.on("pm:edit pm:dragend dragend", markMoved);
+      // While the official drags, not only when the server refuses the save (issue 18, item 4).
+      layer.on("drag pm:drag pm:markerdrag pm:edit pm:dragend dragend", function () {
+        self.checkTowns();
+      });
     });
+  };
+
+  /** The town (slug) whose area holds a WGS-84 point, or null outside every town. */
+  Editor.prototype.townAt = function (lon, lat) {
+    var found = null;
+    function inRing(ring) {
+      var inside = false;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) {
+          inside = !inside;
+        }
+      }
+      return inside;
+    }
+    function inPolygon(rings) {
+      return inRing(rings[0]) && !rings.slice(1).some(inRing);
+    }
+    (this.pm.towns ? this.pm.towns.getLayers() : []).forEach(function (layer) {
+      var g = layer.feature && layer.feature.geometry;
+      if (!g || found) {
+        return;
+      }
+      var polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      if (polygons.some(inPolygon)) {
+        found = layer.feature.properties.slug;
+      }
+    });
+    return found;
+  };
+
+  /** Say, as the place moves, when any of its points leaves the official's towns (or the county). */
+  Editor.prototype.checkTowns = function () {
+    var mine = cfg.myTowns;
+    var pm = this.pm;
+    var self = this;
+    var box = $("pm-edit-place-warning");
+    if (!mine || !this.layer || !box) {
+      return;
+    }
+    var points = [];
+    this.leaves(this.layer).forEach(function (layer) {
+      if (layer.getLatLng) {
+        points.push(layer.getLatLng());
+      } else if (layer.getLatLngs) {
+        points.push.apply(points, L.LineUtil.isFlat(layer.getLatLngs()) ? layer.getLatLngs() : layer.getLatLngs().flat(3));
+      }
+    });
+    var outside = {};
+    var beyond = false;
+    points.forEach(function (ll) {
+      var wgs = pm.toWgs(ll);
+      var town = self.townAt(wgs[0], wgs[1]);
+      if (town === null) {
+        beyond = true;
+      } else if (mine.indexOf(town) < 0) {
+        outside[town] = true;
+      }
+    });
+    var towns = Object.keys(outside);
+    var name = function (slug) {
+      return pm.townNames[slug] || slug;
+    };
+    var sep = msg.list_separator || ", ";
+    var text = towns.length
+      ? kit.format(msg.edit_outside_towns, { towns: towns.map(name).join(sep), mine: mine.map(name).join(sep) })
+      : beyond
+        ? msg.edit_outside_county
+        : "";
+    box.textContent = text;
+    box.hidden = !text;
+    doc.documentElement.setAttribute("data-pm-edit-outside", towns.join(","));
+    pm.map.getContainer().classList.toggle("pm-edit-outside", !!text);
+    pm.setStatus(text, !!text); // on the map itself, where the official is looking while dragging
   };
 
   /** The drawable layers inside a (possibly nested) group: markers, lines, polygons. */

@@ -891,7 +891,7 @@
     var cfg = this.cfg;
     if (cfg.bounds) {
       this.map.fitBounds(this.boundsOf(cfg.bounds), {
-        maxZoom: 14,
+        maxZoom: cfg.maxZoom || 14,
         padding: [20, 20],
         animate: false,
       });
