@@ -58,6 +58,9 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         # feedback on a phone
         "pick_crosshair": "移动地图，使十字准星对准位置，然后点“用准星位置”。",
         "use_crosshair": "用准星位置",
+        "pick_cancel": "取消",
+        "beijing_time": "北京时间",
+        "show_place_on_map": "在地图上查看此位置",
         # server refusals, by code (kit.js refusalText); the editor puts "保存失败：" before them
         "list_separator": "、",
         "error_outside_towns": "项目会落在{towns}，不在您负责的镇（{mine}）范围内。请把位置移回您负责的镇内再保存。",
@@ -118,6 +121,9 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "outlines instead.",
         "pick_crosshair": "Move the map until the crosshair is on the place, then press “Use crosshair”.",
         "use_crosshair": "Use crosshair",
+        "pick_cancel": "Cancel",
+        "beijing_time": "Beijing time",
+        "show_place_on_map": "See this place on the map",
         "list_separator": ", ",
         "error_outside_towns": "the project would lie in {towns}, outside your towns ({mine}). Move it back inside "
         "your towns and save again.",
@@ -133,6 +139,9 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "location_note_only_zh": "No English note yet; the Chinese note:",
     },
 }
+
+# The feedback form's place picking (feedback.js).
+PICK_JS_KEYS: tuple[str, ...] = ("pick_crosshair", "use_crosshair", "pick_cancel")
 
 # The server's refusals a page localizes (kit.js refusalText): "error_" + the refusal's code.
 ERROR_JS_KEYS: tuple[str, ...] = (

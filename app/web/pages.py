@@ -23,6 +23,7 @@ from app.web import data
 from app.web.contrast import ink
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Lang, Translator, get_lang
+from app.web.local_time import beijing
 from app.web.maps import build_map
 from app.web.monitoring import (
     PageAsOf,
@@ -57,6 +58,8 @@ _env = jinja2.Environment(
 _env.globals["static_url"] = static_url
 # `color: {{ fill | ink }}`: text written on a coloured bar stays readable (app/web/contrast.py).
 _env.filters["ink"] = ink
+# `{{ when | beijing }}`: a moment on Lianzhou's clock (app/web/local_time.py).
+_env.filters["beijing"] = beijing
 
 # Figure keys carry their unit; these are the readable names (unknown keys are shown as they are).
 FIGURE_LABELS: dict[str, tuple[str, str]] = {

@@ -18,7 +18,7 @@ from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
 from app.web.i18n_monitoring import EDITOR_MONITORING_JS_KEYS
-from app.web.i18n_pages import ERROR_JS_KEYS
+from app.web.i18n_pages import ERROR_JS_KEYS, PICK_JS_KEYS
 from app.web.viewer import page_session
 
 PRECISIONS = ("surveyed", "approximate", "town")
@@ -34,7 +34,7 @@ def feedback_config(t: Translator, slug: str | None) -> dict[str, Any]:
         "lang": t.lang,
         "slug": slug,
         "api": "/api/projects/",
-        "messages": js_messages(t, FEEDBACK_JS_KEYS),
+        "messages": js_messages(t, FEEDBACK_JS_KEYS + PICK_JS_KEYS),
     }
 
 
