@@ -333,7 +333,9 @@ def change_status(
 def history(conn: Connection, slug: str, after_version: int = 0) -> list[dict[str, Any]]:
     rows = conn.execute(
         text(
-            """SELECT occurred_at, actor, action, object_version, changes, note FROM audit_log
+            """SELECT occurred_at, actor, action, object_version, changes, note,
+                      (SELECT u.display_name FROM users u WHERE u.id = audit_log.user_id) AS actor_name
+               FROM audit_log
                WHERE object_type = 'project' AND object_key = :s AND coalesce(object_version, 1) > :v
                ORDER BY id"""
         ),
@@ -343,6 +345,7 @@ def history(conn: Connection, slug: str, after_version: int = 0) -> list[dict[st
         {
             "at": r.occurred_at.isoformat(),
             "actor": r.actor,
+            "actor_name": r.actor_name,  # the person, for a page to name (the account is `actor`)
             "action": r.action,
             "version": r.object_version,
             "changes": r.changes,

@@ -71,6 +71,14 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "edit_outside_towns": "注意：这个位置在{towns}，不在您负责的镇（{mine}）内，这样保存会被拒绝。"
         "请把它移回您负责的镇内。",
         "edit_outside_county": "注意：这个位置在连州市范围以外。",
+        "edit_rebase": "保留我的修改，在新版本上重做",
+        "edit_rebase_intro": "勾选要在新版本上重做的修改（未勾选的采用新版本的内容）：",
+        "edit_rebase_apply": "按所选重做",
+        "edit_rebase_mine": "我的：{value}",
+        "edit_rebase_theirs": "期间已被改为：{value}",
+        "edit_rebase_done": "已在版本 {version} 上重做所选修改。请检查后再保存。",
+        "edit_rebase_geometry": "我移动后的位置",
+        "edit_rebase_empty": "（空）",
         # the location note in the page's language
         "location_note_only_en": "暂无中文说明，以下为英文原文：",
         "location_note_only_zh": "No English note yet; the Chinese note:",
@@ -135,6 +143,15 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "edit_outside_towns": "Careful: this place is in {towns}, outside your towns ({mine}); saving it would be "
         "refused. Move it back inside your towns.",
         "edit_outside_county": "Careful: this place is outside Lianzhou.",
+        "edit_rebase": "Keep my changes and redo them on the new version",
+        "edit_rebase_intro": "Tick the changes to redo on the new version (unticked ones take the new "
+        "version's value):",
+        "edit_rebase_apply": "Redo the ticked changes",
+        "edit_rebase_mine": "mine: {value}",
+        "edit_rebase_theirs": "changed meanwhile to: {value}",
+        "edit_rebase_done": "Your ticked changes are redone on version {version}. Check them, then save.",
+        "edit_rebase_geometry": "the place where I moved it",
+        "edit_rebase_empty": "(empty)",
         "location_note_only_en": "No Chinese note yet; the English note:",
         "location_note_only_zh": "No English note yet; the Chinese note:",
     },
@@ -153,6 +170,12 @@ ERROR_JS_KEYS: tuple[str, ...] = (
     "error_changed_during_edit",
     "edit_outside_towns",
     "edit_outside_county",
+    "edit_rebase_mine",
+    "edit_rebase_theirs",
+    "edit_rebase_done",
+    "edit_rebase_geometry",
+    "edit_rebase_empty",
+    "beijing_time",
 )
 
 # The keys the map and list scripts read from the page config's `messages`.

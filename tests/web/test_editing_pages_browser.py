@@ -12,7 +12,17 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import browser, create_project, log_in, needs_chromium, page, serve_world, shot
+from tests.support.browser import (
+    bearer,
+    browser,
+    create_project,
+    log_in,
+    needs_chromium,
+    page,
+    save_and_reload,
+    serve_world,
+    shot,
+)
 from tests.support.editing import EditWorld, open_world
 
 __all__ = ["browser", "page"]  # fixtures, used by name
@@ -95,3 +105,56 @@ def test_an_official_is_told_while_dragging_and_the_refusal_is_in_chinese(
     drag_marker_to(page, [112.552, 25.002], lambda: None)
     assert page.locator("#pm-edit-place-warning").is_hidden()
     assert page.get_attribute("html", "data-pm-edit-outside") == ""
+
+
+def test_a_conflict_keeps_my_changes_and_redoes_them_field_by_field(
+    page: Any, base_url: str, api: httpx.Client
+) -> None:
+    slug = "browser-rebase-probe"
+    create_project(api, slug)
+    log_in(page, base_url, "official_xingzi", f"/projects/{slug}")
+    page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
+    page.click("#pm-edit-start")
+    page.wait_for_selector("html[data-pm-editing='1']")
+    # my work: a name, a status with its reason, and the point dragged (within Xingzi)
+    page.fill("#pm-edit-name_en", "My name for it")
+    page.select_option("#pm-edit-status", "postponed")
+    page.fill("#pm-edit-reason", "land not yet acquired")
+    drag_marker_to(page, [112.556, 25.004], lambda: None)
+    page.fill("#pm-edit-note", "seen on site")
+    # meanwhile a planner changes the name and the note
+    etag = api.get(f"/api/projects/{slug}").headers["etag"]
+    meanwhile = api.patch(
+        f"/api/projects/{slug}",
+        json={"properties": {"name_en": "Planner's name", "location_note": "Checked by the planner."}},
+        headers={**bearer(api, "planner"), "If-Match": etag},
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    page.click("#pm-edit-save")
+    page.wait_for_selector("#pm-edit-conflict:not([hidden])")
+    page.wait_for_timeout(200)
+    page.problems.failed_local[:] = [f for f in page.problems.failed_local if not f.endswith("HTTP 412")]
+    page.problems.console_errors[:] = [m for m in page.problems.console_errors if "status of 412" not in m]
+    conflict = page.locator("#pm-edit-conflict")
+    assert "北京时间" in conflict.inner_text() and "UTC" not in conflict.inner_text()
+    # keep my changes: each listed, ticked, the field both of us changed shows theirs too
+    page.click("#pm-edit-rebase")
+    page.wait_for_selector("html[data-pm-edit-rebase='choose']")
+    fields = page.eval_on_selector_all("#pm-edit-rebase-list li", "els => els.map(e => e.dataset.field)")
+    assert set(fields) == {"geometry", "name_en", "status"}
+    name_row = page.locator("#pm-edit-rebase-list li[data-field='name_en']")
+    assert "Planner's name" in name_row.inner_text() and "My name for it" in name_row.inner_text()
+    shot(page, "edit-rebase-choices")
+    page.click("#pm-edit-rebase-apply")
+    page.wait_for_selector("html[data-pm-edit-rebase='applied']")
+    assert page.input_value("#pm-edit-name_en") == "My name for it"
+    assert page.input_value("#pm-edit-status") == "postponed"
+    assert page.input_value("#pm-edit-reason") == "land not yet acquired"
+    assert page.input_value("#pm-edit-location_note") == "Checked by the planner."  # theirs, untouched by me
+    save_and_reload(page)
+    saved = api.get(f"/api/projects/{slug}").json()
+    props = saved["properties"]
+    assert props["name_en"] == "My name for it" and props["status"] == "postponed"
+    assert props["location_note"] == "Checked by the planner."
+    assert props["status_reason"] == "land not yet acquired"
+    assert abs(saved["geometry"]["coordinates"][0] - 112.556) < 0.001  # my drag survived

@@ -104,6 +104,15 @@
     return url.pathname + url.search;
   }
 
+  /** An ISO moment as YYYY-MM-DD HH:MM on Lianzhou's clock (UTC+8), as the history shows it. */
+  function beijing(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) {
+      return String(iso || "");
+    }
+    return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+  }
+
   function Editor(pm, entry) {
     var self = this;
     this.pm = pm;
@@ -121,6 +130,12 @@
     });
     $("pm-edit-redraw").addEventListener("click", function () {
       self.redraw();
+    });
+    $("pm-edit-rebase").addEventListener("click", function () {
+      self.rebase();
+    });
+    $("pm-edit-rebase-apply").addEventListener("click", function () {
+      self.applyRebase();
     });
     $("pm-edit-reload").addEventListener("click", function () {
       root.location.assign(pageUrl({ edit: "1" }));
@@ -590,9 +605,9 @@
       });
       list.appendChild(
         kit.el("li", { "data-version": row.version }, [
-          kit.el("strong", { className: "pm-conflict-who", text: row.actor }),
+          kit.el("strong", { className: "pm-conflict-who", text: row.actor_name || row.actor, title: row.actor }),
           " · ",
-          kit.el("time", { datetime: row.at, text: String(row.at || "").slice(0, 16).replace("T", " ") + " UTC" }),
+          kit.el("time", { datetime: row.at, text: beijing(row.at) + " " + msg.beijing_time }),
           " · ",
           kit.el("span", { text: msg["action_" + row.action] || row.action }),
           row.note ? kit.el("q", { text: row.note }) : null,
@@ -610,6 +625,134 @@
     });
     $("pm-edit-conflict").hidden = false;
     doc.documentElement.setAttribute("data-pm-edit-conflict", "1");
+  };
+
+  // ------------------------------------------------------------ redoing my changes on the new version
+
+  /** What this editor changed, field by field, against the version they started from. */
+  Editor.prototype.myChanges = function () {
+    var base = this.loaded.properties;
+    var mine = {};
+    FIELDS.forEach(function (name) {
+      var value = $("pm-edit-" + name).value;
+      if (value !== (base[name] === null || base[name] === undefined ? "" : String(base[name]))) {
+        mine[name] = value;
+      }
+    });
+    trackingInputs().forEach(function (pair) {
+      var value = trackingValue(pair[1]);
+      if (!sameValue(value, base[pair[0]])) {
+        mine[pair[0]] = value;
+      }
+    });
+    if ($("pm-edit-status").value !== base.status) {
+      mine.status = $("pm-edit-status").value;
+    }
+    return mine;
+  };
+
+  /**
+   * After a conflict: keep everything this editor did (fields, status, reason, the dragged place), fetch
+   * the version someone else saved, and list this editor's changes to redo on it, each ticked, with
+   * what the other person set meanwhile beside any field both changed (issue 18, item 8).
+   */
+  Editor.prototype.rebase = function () {
+    var self = this;
+    var base = this.loaded.properties;
+    var mine = this.myChanges();
+    var geometry = this.moved ? this.geometry() : null;
+    return kit.send("GET", cfg.project).then(function (res) {
+      if (!res.ok) {
+        self.fail(res);
+        return;
+      }
+      var theirs = res.data.properties;
+      self.pending = { mine: mine, geometry: geometry, fresh: res.data, etag: res.headers.get("ETag") };
+      var list = $("pm-edit-rebase-list");
+      kit.clear(list);
+      var row = function (key, label, yours, changedTo) {
+        var box = kit.el("input", { type: "checkbox", "data-field": key });
+        box.checked = true;
+        return kit.el("li", { "data-field": key }, [
+          kit.el("label", null, [
+            box,
+            kit.el("strong", { text: label }),
+            " ",
+            kit.el("span", { className: "pm-rebase-mine", text: kit.format(msg.edit_rebase_mine, { value: yours }) }),
+          ]),
+          changedTo === null ? null : kit.el("span", { className: "pm-rebase-theirs", text: kit.format(msg.edit_rebase_theirs, { value: changedTo }) }),
+        ]);
+      };
+      var shown = function (v, key) {
+        if (v === null || v === undefined || v === "") {
+          return msg.edit_rebase_empty;
+        }
+        var option = key === "status" ? $("pm-edit-status").querySelector('option[value="' + CSS.escape(v) + '"]') : null;
+        return option ? option.textContent : show(v); // a status by its name, not its code
+      };
+      if (geometry) {
+        var moved = JSON.stringify(res.data.geometry) !== JSON.stringify(self.loaded.geometry);
+        list.appendChild(row("geometry", msg.field_geometry || "geometry", msg.edit_rebase_geometry, moved ? msg.location_changed : null));
+      }
+      Object.keys(mine).forEach(function (key) {
+        var changed = !sameValue(theirs[key], base[key]);
+        list.appendChild(row(key, msg["field_" + key] || key, shown(mine[key], key), changed ? shown(theirs[key], key) : null));
+      });
+      $("pm-edit-rebase-choices").hidden = false;
+      doc.documentElement.setAttribute("data-pm-edit-rebase", "choose");
+    });
+  };
+
+  /** Put the new version in the form, then this editor's ticked changes on top of it; saving is theirs to do. */
+  Editor.prototype.applyRebase = function () {
+    var pending = this.pending;
+    if (!pending) {
+      return;
+    }
+    var keep = {};
+    $("pm-edit-rebase-list").querySelectorAll("input[data-field]").forEach(function (box) {
+      keep[box.getAttribute("data-field")] = box.checked;
+    });
+    var fresh = pending.fresh;
+    var note = $("pm-edit-note").value;
+    var statusNote = $("pm-edit-status_note").value;
+    var reason = $("pm-edit-reason").value;
+    var mergedInto = $("pm-edit-merged_into").value;
+    this.loaded = fresh;
+    this.etag = pending.etag;
+    this.version = fresh.properties.version;
+    this.fill(fresh.properties); // the new version everywhere…
+    var mine = pending.mine;
+    Object.keys(mine).forEach(function (key) {
+      if (!keep[key]) {
+        return;
+      }
+      var input = $("pm-edit-" + key);
+      if (!input) {
+        return;
+      }
+      if (input.type === "checkbox") {
+        input.checked = !!mine[key];
+      } else {
+        input.value = mine[key] === null || mine[key] === undefined ? "" : String(mine[key]);
+      }
+    });
+    // …and what this editor wrote for the record stays as they wrote it.
+    $("pm-edit-note").value = note;
+    $("pm-edit-status_note").value = statusNote;
+    $("pm-edit-reason").value = reason;
+    $("pm-edit-merged_into").value = mergedInto;
+    this.statusChanged();
+    if (pending.geometry && !keep.geometry) {
+      this.pm.map.removeLayer(this.layer);
+      this.makeEditable(fresh.geometry, fresh.properties);
+    }
+    this.pending = null;
+    $("pm-edit-rebase-choices").hidden = true;
+    $("pm-edit-conflict").hidden = true;
+    doc.documentElement.removeAttribute("data-pm-edit-conflict");
+    doc.documentElement.setAttribute("data-pm-edit-rebase", "applied");
+    this.message(kit.format(msg.edit_rebase_done, { version: fresh.properties.version }), "ok");
   };
 
   Editor.prototype.busy = function (on) {
