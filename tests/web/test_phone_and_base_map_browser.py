@@ -91,3 +91,15 @@ def test_the_dashboard_town_table_shows_every_column_on_a_laptop(page: Any, base
         open_page(page, base_url + f"/dashboard?lang={lang}")
         box = page.locator("#pm-by-town").evaluate("t => [t.parentElement.scrollWidth, t.parentElement.clientWidth]")
         assert box[0] <= box[1], lang
+
+
+def test_a_project_page_prints_as_a_record(page: Any, base_url: str) -> None:
+    open_page(page, base_url + "/projects/tanling-pumped-storage")
+    page.emulate_media(media="print")
+    for hidden in (".pm-top", ".pm-search-form", ".pm-as-of", ".leaflet-control-container"):
+        assert page.locator(hidden).first.is_hidden(), hidden
+    for shown in ("#pm-project-name", "#pm-map-wrap", ".pm-quote", "#pm-location-note"):
+        assert page.locator(shown).first.is_visible(), shown
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    page.emulate_media(media="screen")
