@@ -80,6 +80,7 @@ def test_no_page_is_wider_than_a_phone(phone: Any, base_url: str, lang: str) -> 
         url = base_url + path + (("&" if "?" in path else "?") + "lang=en" if lang == "en" else "")
         open_page(phone, url)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390, url
+        phone.evaluate("() => document.fonts.ready.then(() => true)")  # leave no icon font half-loaded
     open_page(phone, base_url + "/projects/tanling-pumped-storage?lang=en")
     phone.locator("#pm-tracking").scroll_into_view_if_needed()
     shot(phone, f"project-tables-phone-{lang}")
