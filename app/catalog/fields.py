@@ -75,7 +75,13 @@ FIELDS: tuple[ProjectField, ...] = (
     ),
     # The same note in Chinese, from the same facts (issue 22); optional in files that predate it.
     ProjectField(
-        "location_note_zh", "位置说明（中文）", "location note (Chinese)", reveals_location=True, catalog=True
+        "location_note_zh",
+        "位置说明（中文）",
+        "location note (Chinese)",
+        reveals_location=True,
+        catalog=True,
+        csv=True,
+        shp="lnote_zh",
     ),
     ProjectField("created_at", "创建时间", "created"),
     ProjectField("updated_at", "更新时间", "updated", csv=True, shp="updated_at"),
