@@ -91,10 +91,11 @@ def page_as_of(request: Request) -> PageAsOf:
     return parse_as_of(request.query_params.get("as_of"))
 
 
-def page_filter(request: Request, as_of: PageAsOf) -> ProjectFilter:
-    """What the server-rendered parts read: the public record, as of the page's day, warnings as the API judges."""
+def page_filter(request: Request, as_of: PageAsOf, plan: str | None = None) -> ProjectFilter:
+    """What the server-rendered parts read: the public record, as of the page's day, in the page's plan (None:
+    the plan in force that day), warnings as the API judges."""
     stale_days: int = request.app.state.settings.stale_days
-    return ProjectFilter(as_of=as_of.day, stale_days=stale_days)
+    return ProjectFilter(as_of=as_of.day, stale_days=stale_days, plan=plan)
 
 
 def long_date(day: date | None, lang: Lang) -> str:
@@ -271,13 +272,19 @@ def compare_defaults(as_of: PageAsOf) -> tuple[date, date]:
 
 
 def dashboard_config(
-    t: Translator, as_of: PageAsOf, towns: list[dict[str, Any]], statuses: list[dict[str, str]], page_query: str
+    t: Translator,
+    as_of: PageAsOf,
+    towns: list[dict[str, Any]],
+    statuses: list[dict[str, str]],
+    page_query: str,
+    plan: str | None = None,
 ) -> dict[str, Any]:
     """Config of frontend/static/js/dashboard.js (the comparison between two dates)."""
     start, end = compare_defaults(as_of)
     return {
         "lang": t.lang,
         "api": "/api/stats/compare",
+        "plan": plan,  # the page's plan, when it names one: the comparison is of that plan's projects
         "projectPage": "/projects/",
         "pageQuery": page_query,
         "from": start.isoformat(),
