@@ -40,6 +40,7 @@ from app.web.monitoring import (
 )
 from app.web.plan_switch import PagePlan, page_plan, with_plan
 from app.web.project_extras import feedback_config, project_extras
+from app.web.revision_view import revision_lines
 from app.web.static_urls import STATIC_DIR, static_url
 from app.web.viewer import attach_session, page_session
 
@@ -284,6 +285,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         may_edit=may_edit,
         reason_statuses=reason_statuses(),
         monitoring=project_monitoring(t, project),
+        revisions=await revision_lines(conn, slug, t, as_of.day),
         **extras,
     )
 
