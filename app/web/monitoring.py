@@ -299,21 +299,23 @@ def dashboard_config(
 # ---------------------------------------------------------------- following a page
 
 
-def follow_links(t: Translator, kind: str, slug: str | None = None) -> dict[str, Any]:
+def follow_links(t: Translator, kind: str, slug: str | None = None, plan: str | None = None) -> dict[str, Any]:
     """The Atom feeds of a page (its own and the whole plan's) and, for a town, its A3 wall map.
 
     The feeds (app/feeds) and the wall map (app/wallmap) always describe the current record, so
-    these links carry the language but never `as_of`.
+    these links carry the language but never `as_of`; they carry the page's `plan` when it names
+    one (a project's feed is its one history, whatever plans it is in).
     """
     lang = "?lang=en" if t.lang == "en" else ""
+    of_plan = f"{'&' if lang else '?'}plan={quote(plan)}" if plan else ""
     feeds: list[tuple[str, str, str]] = []
     wallmap = None
     if kind == "town" and slug:
-        feeds.append(("pm-feed-town", t("feed_town"), f"/feeds/towns/{quote(slug)}.atom{lang}"))
-        wallmap = f"/towns/{quote(slug)}/wallmap.pdf"
+        feeds.append(("pm-feed-town", t("feed_town"), f"/feeds/towns/{quote(slug)}.atom{lang}{of_plan}"))
+        wallmap = f"/towns/{quote(slug)}/wallmap.pdf" + (f"?plan={quote(plan)}" if plan else "")
     elif kind == "project" and slug:
         feeds.append(("pm-feed-project", t("feed_project"), f"/feeds/projects/{quote(slug)}.atom{lang}"))
-    feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}"))
+    feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}{of_plan}"))
     return {"feeds": feeds, "wallmap": wallmap}
 
 

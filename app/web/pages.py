@@ -198,7 +198,7 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
         as_of=as_of,
         plan=plan,
         towns=towns,
-        follow=follow_links(t, "overview"),
+        follow=follow_links(t, "overview", plan=plan.requested),
     )
 
 
@@ -229,7 +229,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         map_config=config,
         as_of=as_of,
         plan=plan,
-        follow=follow_links(t, "town", slug),
+        follow=follow_links(t, "town", slug, plan.requested),
         town=town,
         name=name,
         statuses=vocab.statuses,

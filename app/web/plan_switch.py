@@ -21,10 +21,10 @@ from app.queries.plan_scope import plan_in_force
 from app.web.i18n import Translator
 from app.web.monitoring import PageAsOf
 
-# The pages whose reads a plan slices; links between them keep `plan` (a project page reads each
-# project in the latest plan it belongs to, and the other pages are not about one plan).
-PLAN_PATHS = ("/", "/dashboard")
-PLAN_PREFIXES = ("/towns/",)
+# The pages and feeds whose reads a plan slices; links to them keep `plan` (a project page reads each
+# project in the latest plan it belongs to, and a project's feed is its one history).
+PLAN_PATHS = ("/", "/dashboard", "/feeds/plan.atom")
+PLAN_PREFIXES = ("/towns/", "/feeds/towns/", "/feeds/categories/")
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ class PagePlan:
 
 def keeps_plan(path: str) -> bool:
     bare = path.split("?", 1)[0]
-    return bare in PLAN_PATHS or (bare.startswith(PLAN_PREFIXES) and not bare.endswith(".atom"))
+    return bare in PLAN_PATHS or bare.startswith(PLAN_PREFIXES)
 
 
 def with_plan(path: str, plan: PagePlan | None) -> str:

@@ -57,6 +57,10 @@ def test_the_town_page_counts_the_plan_asked_for(world: EditWorld) -> None:
     # The `as_of` form and the links to pages a plan slices keep the plan; project pages do not need it.
     assert '<input type="hidden" name="plan" value="lianzhou-14th">' in older
     assert 'href="/dashboard?plan=lianzhou-14th&amp;lang=en"' in older
+    # So do the town's feeds and wall map, which are of one plan too.
+    assert 'href="/feeds/towns/lianzhou.atom?lang=en&amp;plan=lianzhou-14th"' in older
+    assert 'href="/feeds/plan.atom?lang=en&amp;plan=lianzhou-14th"' in older
+    assert 'href="/towns/lianzhou/wallmap.pdf?plan=lianzhou-14th"' in older
 
 
 def test_a_past_day_shows_the_plan_in_force_then(world: EditWorld) -> None:
