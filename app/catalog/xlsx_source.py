@@ -236,10 +236,10 @@ class RowReader:
             key = _message_key(message)
             if key in self.reported and message not in self.problems:
                 continue
-            out.append(f"column {self._column_of(key)}: {message}" if key else message)
+            out.append(f"column {self.column_of(key)}: {message}" if key else message)
         return out
 
-    def _column_of(self, key: str) -> str:
+    def column_of(self, key: str) -> str:
         if key == "geometry":
             has_wkt = "wkt" in self.sheet.headers
             return "WKT" if has_wkt else f"{self.sheet.column('lon')}/{self.sheet.column('lat')}"
@@ -317,7 +317,7 @@ def _row(reader: RowReader, label: str, cells: dict[str, Any], conn: Connection)
     geometry = reader.geometry(cells)
     if geometry is None or shapely.is_empty(geometry):
         if "geometry" not in reader.reported:
-            reader.problems.append(f"column {reader._column_of('geometry')}: the location is empty")
+            reader.problems.append(f"column {reader.column_of('geometry')}: the location is empty")
         return SourceRow(label, slug, None, reader.problems, reader.explain)
     # An empty property is left out, so the schema names the required ones ("Field required").
     props = {k: v for k, v in props.items() if v is not None}
