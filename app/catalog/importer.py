@@ -1,5 +1,6 @@
 """`planmap import FILE`: projects from a GIS file or spreadsheet, judged exactly as the seed is.
 
+A bureau's XLSX project list (Chinese column headers) is read by `xlsx_source.py` into the same rows.
 Any file the export writes can come back: GeoJSON, GeoPackage, a zipped Shapefile (every layer,
 field names of 10 characters and continuation fields included), KML, and CSV with a `wkt`
 column or `lon`/`lat` columns. GDAL (pyogrio) reads them all, so other tools' files work too.
@@ -26,7 +27,7 @@ The rules, all for the people whose data this is:
 """
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from rich.progress import Progress as RichProgress
 from sqlalchemy import Connection, Engine
 
 from app.catalog import queries
+from app.catalog.import_rows import ImportFileError, SourceFile, SourceRow
 from app.catalog.projects import (
     ValidFeature,
     differences,
@@ -57,6 +59,7 @@ from app.catalog.projects import (
 )
 from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
+from app.catalog.xlsx_source import is_xlsx, read_xlsx
 from app.exports.csv_safety import restore
 from app.exports.formats import SHP_FIELD_NAMES, shp_continuation_name
 from app.plans.membership import join_plan, plan_known
@@ -109,32 +112,6 @@ CSV_OPEN_OPTIONS = {
     "Y_POSSIBLE_NAMES": "lat,latitude",
     "KEEP_GEOM_COLUMNS": "NO",
 }
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read as projects (not a bad row: a bad file)."""
-
-
-@dataclass
-class SourceRow:
-    """One row of the file, turned back into a catalog feature (or not, with the reasons)."""
-
-    label: str
-    slug: str | None
-    feature: dict[str, Any] | None
-    problems: list[str] = field(default_factory=list)
-
-    def describe(self, messages: Sequence[str]) -> str:
-        return f"{self.label} '{self.slug or '(no slug)'}': " + "; ".join(messages)
-
-
-@dataclass
-class SourceFile:
-    path: Path
-    driver: str
-    layers: list[str]
-    rows: list[SourceRow]
-    notes: list[str]
 
 
 @dataclass
@@ -514,10 +491,12 @@ def import_file(
     """Read, validate every row, and write in one transaction (rolled back on refusal or dry run)."""
     options = options or ImportOptions()
     progress = progress or NoProgress()
-    source = read_source(path)
+    source = None if is_xlsx(path) else read_source(path)
     with engine.connect() as conn:
         transaction = conn.begin()
         try:
+            # A workbook names categories, statuses and towns in words: reading it needs the vocabularies.
+            source = source or read_xlsx(conn, path)
             result = ImportResult(source, options)
             if options.plan is not None and not plan_known(conn, options.plan):
                 raise ImportFileError(f"no plan '{options.plan}' (create it first: planmap plans create)")

@@ -75,6 +75,8 @@ DERIVE_TOWN_AREAS = text("""
 # --- Projects of the catalog (app/catalog/projects.py) ---
 
 TOWN_SLUGS = text("SELECT slug FROM towns")
+# A town as a bureau's spreadsheet may name it (XLSX imports): slug, Chinese or English name.
+TOWN_NAMES = text("SELECT slug, name_zh, name_en FROM towns")
 STORED_PROJECT = text(
     """SELECT p.id, p.version, p.seeded_version, p.name_zh, p.name_en, p.aliases, p.category, p.status,
               p.status_basis, p.location_precision, p.location_note, p.location_note_zh, p.plan_chapter,

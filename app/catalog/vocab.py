@@ -58,6 +58,16 @@ class Precision(StrEnum):
     TOWN = "town"
 
 
+# How a precision is written in a bureau's own lists (XLSX imports); the pages' labels live in app/web/i18n.py.
+PRECISION_LABELS: dict[str, Precision] = {
+    "实测": Precision.SURVEYED,
+    "近似": Precision.APPROXIMATE,
+    "估计": Precision.APPROXIMATE,
+    "仅知所在镇": Precision.TOWN,
+    "镇": Precision.TOWN,
+}
+
+
 class Category(StrEnum):
     ROAD = "road"
     RAIL = "rail"

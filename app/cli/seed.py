@@ -5,7 +5,8 @@ from typing import Annotated
 
 import typer
 
-from app.catalog.importer import ImportFileError, ImportOptions, import_file, terminal_progress
+from app.catalog.import_rows import ImportFileError
+from app.catalog.importer import ImportOptions, import_file, terminal_progress
 from app.catalog.seed import seed as run_seed
 from app.cli.engine import cli_engine
 from app.core.settings import get_settings
@@ -25,7 +26,11 @@ def seed(
 
 def import_(
     file: Annotated[
-        Path, typer.Argument(help="GeoJSON, GeoPackage, zipped Shapefile, KML, or CSV with `wkt` or `lon`/`lat`.")
+        Path,
+        typer.Argument(
+            help="GeoJSON, GeoPackage, zipped Shapefile, KML, CSV with `wkt` or `lon`/`lat`, "
+            "or an XLSX project list with Chinese column names (项目名称, 类别, 状态, 所在镇, 经度, 纬度 …)."
+        ),
     ],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would change; write nothing.")] = False,
     skip_invalid: Annotated[

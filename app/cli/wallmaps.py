@@ -20,6 +20,9 @@ from app.wallmap.router import wallmap_filename
 def wallmaps(
     outdir: Annotated[Path, typer.Argument(help="Folder for the PDFs (created if missing).")],
     town: Annotated[str | None, typer.Option("--town", help="Only this town (slug, e.g. xingzi).")] = None,
+    plan: Annotated[
+        str | None, typer.Option("--plan", help="This plan's projects (slug; default: the plan in force today).")
+    ] = None,
 ) -> None:
     """Write an A3 wall map PDF for each town (or only --town) into OUTDIR."""
     settings = get_settings()
@@ -34,9 +37,11 @@ def wallmaps(
                 raise typer.Exit(1)
             outdir.mkdir(parents=True, exist_ok=True)
             for slug in [town] if town else slugs:
-                data = load_wallmap(conn, slug)
-                assert data is not None  # the slug was just listed
-                path = outdir / wallmap_filename(slug, data.made_on.isoformat())
+                data = load_wallmap(conn, slug, plan=plan)
+                if data is None:  # the town was just listed: the plan is unknown
+                    typer.echo(f"no plan '{plan}' (planmap plans list)", err=True)
+                    raise typer.Exit(1)
+                path = outdir / wallmap_filename(slug, data.made_on.isoformat(), plan)
                 try:
                     path.write_bytes(renders.run(render_wallmap, data))
                 except (RenderTimedOut, RenderCrashed) as slow:

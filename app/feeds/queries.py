@@ -46,9 +46,9 @@ async def find_scope(conn: AsyncConnection, kind: ScopeKind, key: str = "") -> S
     return None if row is None else Scope(kind, key, str(row[0]), str(row[1]))
 
 
-async def load_changes(conn: AsyncConnection, scope: Scope, limit: int) -> list[Entry]:
-    """The newest `limit` public changes in the scope, newest first."""
-    return await conn.run_sync(timeline.scope_history, scope.kind, scope.key, limit)
+async def load_changes(conn: AsyncConnection, scope: Scope, limit: int, plan: str | None = None) -> list[Entry]:
+    """The newest `limit` public changes in the scope, newest first, of `plan`'s projects (None: the plan in force)."""
+    return await conn.run_sync(timeline.scope_history, scope.kind, scope.key, limit, plan)
 
 
 async def load_labels(conn: AsyncConnection, lang: Lang) -> Labels:

@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.api.conditional import conditional_response
 from app.catalog.vocab import Lang
 from app.core.dependencies import get_conn
-from app.core.errors import NotFound
+from app.core.errors import Invalid, NotFound
 from app.feeds import atom
 from app.feeds.describe import Labels, summary, title
 from app.feeds.queries import Scope, ScopeKind, find_scope, load_changes, load_labels
 from app.history.timeline import Entry
+from app.queries.plan_scope import plan_exists
 from app.web.i18n import MESSAGES, get_lang
 
 router = APIRouter(prefix="/feeds", tags=["feeds"])
@@ -31,14 +32,28 @@ CACHE_CONTROL = "public, max-age=60"
 
 Conn = Annotated[AsyncConnection, Depends(get_conn)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="How many changes, newest first.")]
+Plan = Annotated[
+    str | None,
+    Query(
+        max_length=60,
+        description="Plan slug (e.g. lianzhou-14th): follow that plan's projects; default: the plan in force "
+        "today. A project's own feed is its whole history, whatever plans it is in.",
+        examples=["lianzhou-14th"],
+    ),
+]
 RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {atom.MEDIA_TYPE: {}}, "description": "An Atom 1.0 feed, newest change first"},
     404: {"description": "No such project, town or category"},
+    422: {"description": "Unknown plan"},
 }
 
 
 def _with_lang(url: str, lang: Lang) -> str:
     return url if lang == "zh" else f"{url}{'&' if '?' in url else '?'}lang=en"
+
+
+def _with_plan(url: str, plan: str | None) -> str:
+    return url if plan is None else f"{url}{'&' if '?' in url else '?'}plan={plan}"
 
 
 def _titles(scope: Scope, lang: Lang) -> str:
@@ -70,15 +85,20 @@ def _entry(change: Entry, labels: Labels, base: str) -> atom.Entry:
     )
 
 
-async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: str, limit: int) -> Response:
+async def _feed(
+    request: Request, conn: AsyncConnection, kind: ScopeKind, key: str, limit: int, plan: str | None = None
+) -> Response:
     scope = await find_scope(conn, kind, key)
     if scope is None:
         raise NotFound(f"no {kind} '{key}'")
+    if plan is not None and not await plan_exists(conn, plan):
+        raise Invalid(("query", "plan"), f"unknown plan slug: {plan}")
+    plan = None if kind == "project" else plan  # a project's history is one, whatever plans it is in
     lang = get_lang(request)
     labels = await load_labels(conn, lang)
-    changes = await load_changes(conn, scope, limit)
+    changes = await load_changes(conn, scope, limit, plan)
     base = str(request.base_url).rstrip("/")
-    path = request.url.path
+    path = _with_plan(request.url.path, plan)  # another plan's feed is another feed (its own id)
     feed = atom.Feed(
         id=TAG_PREFIX + _with_lang(path, lang),
         title=_titles(scope, lang),
@@ -87,7 +107,7 @@ async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: s
         lang="en" if lang == "en" else "zh-CN",
         links=[
             atom.Link(str(request.url), rel="self", type=atom.MEDIA_TYPE),
-            atom.Link(_with_lang(base + _html_page(scope), lang), type="text/html"),
+            atom.Link(_with_lang(_with_plan(base + _html_page(scope), plan), lang), type="text/html"),
         ],
         entries=[_entry(c, labels, base) for c in changes],
     )
@@ -98,8 +118,8 @@ async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: s
 
 
 @router.get("/plan.atom", response_class=Response, responses=RESPONSES, summary="Changes to every project")
-async def plan_feed(request: Request, conn: Conn, limit: Limit = DEFAULT_LIMIT) -> Response:
-    return await _feed(request, conn, "plan", "", limit)
+async def plan_feed(request: Request, conn: Conn, limit: Limit = DEFAULT_LIMIT, plan: Plan = None) -> Response:
+    return await _feed(request, conn, "plan", "", limit, plan)
 
 
 @router.get("/projects/{slug}.atom", response_class=Response, responses=RESPONSES, summary="Changes to one project")
@@ -111,13 +131,21 @@ async def project_feed(
 
 @router.get("/towns/{slug}.atom", response_class=Response, responses=RESPONSES, summary="Changes in one town")
 async def town_feed(
-    request: Request, conn: Conn, slug: Annotated[str, Path(max_length=40)], limit: Limit = DEFAULT_LIMIT
+    request: Request,
+    conn: Conn,
+    slug: Annotated[str, Path(max_length=40)],
+    limit: Limit = DEFAULT_LIMIT,
+    plan: Plan = None,
 ) -> Response:
-    return await _feed(request, conn, "town", slug, limit)
+    return await _feed(request, conn, "town", slug, limit, plan)
 
 
 @router.get("/categories/{code}.atom", response_class=Response, responses=RESPONSES, summary="Changes in one category")
 async def category_feed(
-    request: Request, conn: Conn, code: Annotated[str, Path(max_length=32)], limit: Limit = DEFAULT_LIMIT
+    request: Request,
+    conn: Conn,
+    code: Annotated[str, Path(max_length=32)],
+    limit: Limit = DEFAULT_LIMIT,
+    plan: Plan = None,
 ) -> Response:
-    return await _feed(request, conn, "category", code, limit)
+    return await _feed(request, conn, "category", code, limit, plan)

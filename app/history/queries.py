@@ -15,6 +15,9 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, text
 
+from app.core import clock
+from app.queries.plan_scope import CHOSEN_PLAN_ID, reference_params
+
 ScopeKind = Literal["plan", "project", "town", "category"]
 
 _PROJECT_TOWNS = """ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
@@ -90,13 +93,22 @@ def newest_project_rows(conn: Connection, slug: str, limit: int) -> list[Row[Any
     return list(conn.execute(_PROJECT_NEWEST, {"slug": slug, "limit": limit}))
 
 
-def scope_rows(conn: Connection, kind: ScopeKind, key: str, actions: tuple[str, ...], limit: int) -> list[Row[Any]]:
+# A plan's, town's or category's feed follows the projects of one plan (app.queries.plan_scope): the one
+# named, else the plan in force today. A project's own feed is its one history, whatever plans it is in.
+_IN_PLAN = f"""EXISTS (SELECT 1 FROM plan_projects pp WHERE pp.project_id = p.id AND pp.plan_id = {CHOSEN_PLAN_ID})"""
+
+
+def scope_rows(
+    conn: Connection, kind: ScopeKind, key: str, actions: tuple[str, ...], limit: int, plan: str | None = None
+) -> list[Row[Any]]:
     """The newest `limit` audit rows of live projects in the scope with one of `actions`, newest first,
     with what the public's view needs (see `_PUBLIC_COLUMNS`)."""
+    in_plan = "TRUE" if kind == "project" else _IN_PLAN
     sql = f"""SELECT {_PUBLIC_COLUMNS}
               FROM audit_log a JOIN projects p ON p.slug = a.object_key
               WHERE a.object_type = 'project' AND a.action = ANY(:actions) AND p.deleted_at IS NULL
-                AND {_SCOPE_SQL[kind]}
+                AND {_SCOPE_SQL[kind]} AND {in_plan}
               ORDER BY a.occurred_at DESC, a.id DESC
               LIMIT :limit"""
-    return list(conn.execute(text(sql), {"actions": list(actions), "key": key, "limit": limit}))
+    params = {"actions": list(actions), "key": key, "limit": limit, **reference_params(plan, clock.today())}
+    return list(conn.execute(text(sql), params))

@@ -138,11 +138,12 @@ def recent_project_history(conn: Connection, slug: str, viewer: Viewer, limit: i
     return _entries(queries.newest_project_rows(conn, slug, limit), viewer)
 
 
-def scope_history(conn: Connection, kind: ScopeKind, key: str, limit: int) -> list[Entry]:
-    """The newest public changes of live projects in a scope (for the feeds), newest first.
+def scope_history(conn: Connection, kind: ScopeKind, key: str, limit: int, plan: str | None = None) -> list[Entry]:
+    """The newest public changes of live projects in a scope (for the feeds), newest first; a scope other
+    than one project's follows the projects of `plan` (None: the plan in force today).
 
     Always the public's view: a feed is public, cached by proxies, and has no reader to ask."""
-    return _entries(queries.scope_rows(conn, kind, key, PUBLIC_ACTIONS, limit), PUBLIC)
+    return _entries(queries.scope_rows(conn, kind, key, PUBLIC_ACTIONS, limit, plan), PUBLIC)
 
 
 def is_live(conn: Connection, slug: str) -> bool:

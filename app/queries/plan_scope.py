@@ -6,8 +6,13 @@ by plan the same way, and a read that names no plan sees the plan in force on it
 `as_of=2022-12-31` the 14th plan even after the 15th exists).
 """
 
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core import clock
 
 # The plan a read is about: `:src_plan` when given, else the most recent plan whose period has begun
 # by the reference day and that planmap had recorded by then.
@@ -48,3 +53,17 @@ def in_plan(base: str, columns: list[str], *, own_plan: bool, extra: str = "") -
 
 async def plan_exists(conn: AsyncConnection, slug: str) -> bool:
     return bool((await conn.execute(text("SELECT 1 FROM plans WHERE slug = :s"), {"s": slug})).scalar())
+
+
+def reference_params(plan: str | None, day: date) -> dict[str, Any]:
+    """The bind parameters of `CHOSEN_PLAN_ID`: the plan named, and the reference day and its end in Lianzhou
+    (what was recorded before the end of the day counts)."""
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.LIANZHOU_TZ)
+    return {"src_plan": plan, "src_ref": day, "src_ref_end": end}
+
+
+async def plan_in_force(conn: AsyncConnection, day: date) -> str | None:
+    """The slug of the plan a read naming no plan is about on `day` (what a page says it shows)."""
+    sql = text(f"SELECT slug FROM plans WHERE id = {CHOSEN_PLAN_ID}")
+    slug = (await conn.execute(sql, reference_params(None, day))).scalar()
+    return None if slug is None else str(slug)

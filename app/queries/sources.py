@@ -15,12 +15,12 @@ Whatever the source, `p` holds only the projects of one plan (`app.plans.queries
 plan named, or the plan in force on the reference day.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 from app.core import clock
 from app.core.models import Project
-from app.queries.plan_scope import in_plan
+from app.queries.plan_scope import in_plan, reference_params
 
 PROJECT_COLUMNS = [c.name for c in Project.__table__.columns]
 
@@ -39,12 +39,7 @@ def project_source(
     project in the latest plan it belongs to (for a read of one project by its slug).
     """
     day = as_of or ref_date or clock.today()
-    params: dict[str, Any] = {
-        "src_plan": plan,
-        "src_ref": day,
-        # The end of the reference day in Lianzhou: what was recorded before it counts.
-        "src_ref_end": datetime.combine(day + timedelta(days=1), time(), tzinfo=clock.LIANZHOU_TZ),
-    }
+    params = reference_params(plan, day)
     if as_of is None:
         base = "projects" if staff else "projects_public"
     else:

@@ -3,8 +3,12 @@
 Project geometry is read in exactly one place, `project_geometry_sql`, from the public source
 of `app.queries.sources` (where a sensitive site stands at its town seat): a wall map is for
 the public, so it must show no more than the public API does, whoever prints it.
+
+A wall map is of one plan's projects (the one named, else the plan in force on the day it is made),
+and says which: after the 14th plan's period a village meeting may need either plan's map.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +20,7 @@ from sqlalchemy import Connection, text
 
 from app.catalog.vocab import DEFAULT_COLOR, STATUS_COLORS
 from app.core.clock import LIANZHOU_TZ
+from app.queries.plan_scope import CHOSEN_PLAN_ID, reference_params
 from app.queries.sources import project_source
 from app.web.i18n import MESSAGES
 
@@ -57,6 +62,23 @@ class StatusKey:
 
 
 @dataclass(frozen=True)
+class PlanTitle:
+    """The plan a wall map shows, as its title and sources name it."""
+
+    slug: str
+    name_zh: str
+    period_start: int
+    period_end: int
+    revised_on: date | None
+
+    @property
+    def short_zh(self) -> str:
+        """The plan's usual short name, read off its own name ("第十四个五年规划" → “十四五”), else its name."""
+        found = re.search(r"第([一二三四五六七八九十]+)个五年规划", self.name_zh)
+        return f"“{found.group(1)}五”" if found else f"《{self.name_zh}》"
+
+
+@dataclass(frozen=True)
 class WallmapData:
     town: TownShape
     towns: list[TownShape]
@@ -64,6 +86,7 @@ class WallmapData:
     projects: list[MapProject]
     statuses: list[StatusKey]
     made_on: date
+    plan: PlanTitle
 
 
 def project_geometry_sql(alias: str = "p") -> str:
@@ -94,8 +117,16 @@ def _towns(conn: Connection) -> list[TownShape]:
     return towns
 
 
-def _projects(conn: Connection, town: str, statuses: dict[str, Any]) -> list[MapProject]:
-    source, params = project_source(staff=False, as_of=None)
+def _plan(conn: Connection, plan: str | None, day: date) -> PlanTitle | None:
+    row = conn.execute(
+        text(f"""SELECT slug, name_zh, period_start, period_end, revised_on FROM plans WHERE id = {CHOSEN_PLAN_ID}"""),
+        reference_params(plan, day),
+    ).one_or_none()
+    return None if row is None else PlanTitle(row.slug, row.name_zh, row.period_start, row.period_end, row.revised_on)
+
+
+def _projects(conn: Connection, town: str, statuses: dict[str, Any], plan: str) -> list[MapProject]:
+    source, params = project_source(staff=False, as_of=None, plan=plan)
     found = conn.execute(
         text(
             f"""SELECT p.slug, p.name_zh, p.status, c.label_zh AS category_label, p.location_precision,
@@ -136,19 +167,23 @@ def _projects(conn: Connection, town: str, statuses: dict[str, Any]) -> list[Map
     ]
 
 
-def load_wallmap(conn: Connection, slug: str, now: datetime | None = None) -> WallmapData | None:
-    """Everything one town's wall map needs, or None when there is no such town."""
+def load_wallmap(
+    conn: Connection, slug: str, now: datetime | None = None, plan: str | None = None
+) -> WallmapData | None:
+    """Everything one town's wall map needs, of `plan`'s projects (None: the plan in force that day), or None
+    when there is no such town (or no such plan)."""
+    made_on = (now or datetime.now(LIANZHOU_TZ)).astimezone(LIANZHOU_TZ).date()
     towns = _towns(conn)
     town = next((t for t in towns if t.slug == slug), None)
-    if town is None:
+    shown = _plan(conn, plan, made_on)
+    if town is None or shown is None:
         return None
     county = _geometry(conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom), 6) FROM county_boundary")).scalar_one())
     status_rows = conn.execute(text("SELECT code, label_zh, sort_order FROM project_statuses ORDER BY sort_order"))
     statuses = {r.code: (r.sort_order, r.label_zh) for r in status_rows}
-    projects = _projects(conn, slug, statuses)
+    projects = _projects(conn, slug, statuses, shown.slug)
     keys = [
         StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
         for code, (_, label) in statuses.items()
     ]
-    made_on = (now or datetime.now(LIANZHOU_TZ)).astimezone(LIANZHOU_TZ).date()
-    return WallmapData(town, towns, county, projects, keys, made_on)
+    return WallmapData(town, towns, county, projects, keys, made_on, shown)

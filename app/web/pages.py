@@ -40,7 +40,9 @@ from app.web.monitoring import (
     reason_statuses,
     with_as_of,
 )
+from app.web.plan_switch import PagePlan, page_plan, with_plan
 from app.web.project_extras import feedback_config, project_extras
+from app.web.revision_view import revision_lines
 from app.web.static_urls import STATIC_DIR, static_url
 from app.web.viewer import attach_session, page_session
 
@@ -109,12 +111,14 @@ def render(
     status_code: int = 200,
     map_config: dict[str, Any] | None = None,
     as_of: PageAsOf | None = None,
+    plan: PagePlan | None = None,
     **context: Any,
 ) -> HTMLResponse:
     """Render a page; with `map_config` it gets a Folium map driven by planmap_core.js and its mode's script.
 
     `as_of` (the pages that read the programme as of a day) goes to the map script, which adds it
-    to every API request, and to the links between those pages.
+    to every API request, and to the links between those pages; so does `plan` (the pages a plan
+    slices), which also puts the plan switcher and the plan shown in the header.
     """
     started = time.perf_counter()
     as_of = as_of or PageAsOf()
@@ -136,6 +140,7 @@ def render(
             "langQuery": page_query(t.lang, as_of),
             "messages": t.js_messages(),
             **map_monitoring_config(request, t, as_of),
+            "plan": plan.requested if plan is not None else None,
             **map_config,
         }
     body = _env.get_template(
@@ -145,8 +150,10 @@ def render(
         lang=t.lang,
         request_path=request.url.path,
         switch_url=switch_lang_url(request, t.lang),
-        link=lambda path: with_lang(with_as_of(path, as_of), t.lang),
+        link=lambda path: with_lang(with_plan(with_as_of(path, as_of), plan), t.lang),
         as_of=as_of,
+        page_plan=plan,
+        today_link=with_lang(with_plan(request.url.path, plan), t.lang),  # "back to today", in the same plan
         mapparts=mapparts,
         map_config=map_config,
         csp_nonce=request_nonce(request),  # every inline <script>/<style> of a template carries it
@@ -184,13 +191,15 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
     vocab = await load_vocab(conn, t.lang)
     towns = await data.load_towns(conn, t.lang)
     as_of = page_as_of(request)
+    plan = await page_plan(request, conn, as_of, t)
     # Counting stops one past the threshold: that is all the choice needs, at any catalog size.
     up_to = _settings(request).map_vector_tiles_above + 1
+    count = await data.count_projects(conn, page_filter(request, as_of, plan.requested), up_to)
     config = {
         "mode": "overview",
         "statuses": vocab.statuses,
         "categories": vocab.categories,
-        "projectsFrom": projects_from(request, await data.count_projects(conn, page_filter(request, as_of), up_to)),
+        "projectsFrom": projects_from(request, count),
     }
     return render(
         request,
@@ -198,8 +207,9 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
         t,
         map_config=config,
         as_of=as_of,
+        plan=plan,
         towns=towns,
-        follow=follow_links(t, "overview"),
+        follow=follow_links(t, "overview", plan=plan.requested),
     )
 
 
@@ -211,7 +221,8 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         return not_found_page(request, t, f"/towns/{slug}")
     vocab = await load_vocab(conn, t.lang)
     as_of = page_as_of(request)
-    counts = await data.town_status_counts(conn, slug, page_filter(request, as_of))
+    plan = await page_plan(request, conn, as_of, t)
+    counts = await data.town_status_counts(conn, slug, page_filter(request, as_of, plan.requested))
     towns = await data.load_towns(conn, t.lang)
     config = {
         "mode": "town",
@@ -228,7 +239,8 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         t,
         map_config=config,
         as_of=as_of,
-        follow=follow_links(t, "town", slug),
+        plan=plan,
+        follow=follow_links(t, "town", slug, plan.requested),
         town=town,
         name=name,
         statuses=vocab.statuses,
@@ -286,6 +298,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         may_edit=may_edit,
         reason_statuses=reason_statuses(),
         monitoring=project_monitoring(t, project),
+        revisions=await revision_lines(conn, slug, t, as_of.day),
         **extras,
     )
 
@@ -318,7 +331,8 @@ async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
     vocab = await load_vocab(conn, t.lang)
     as_of = page_as_of(request)
-    stats = await plan_stats(conn, page_filter(request, as_of))
+    plan = await page_plan(request, conn, as_of, t)
+    stats = await plan_stats(conn, page_filter(request, as_of, plan.requested))
     monitoring = dashboard_monitoring(stats, t)
     name_key = "name_en" if t.lang == "en" else "name_zh"
     label_key = "label_en" if t.lang == "en" else "label_zh"
@@ -339,8 +353,9 @@ async def dashboard_page(request: Request, conn: Conn) -> HTMLResponse:
         t,
         map_config=config,
         as_of=as_of,
+        plan=plan,
         monitoring=monitoring,
-        dashboard_config=dashboard_config(t, as_of, towns, vocab.statuses, page_query(t.lang, as_of)),
+        dashboard_config=dashboard_config(t, as_of, towns, vocab.statuses, page_query(t.lang, as_of), plan.requested),
         statuses=vocab.statuses,
         by_town=by_town,
         by_category=by_category,

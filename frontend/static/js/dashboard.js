@@ -140,7 +140,11 @@
     status.className = "";
     status.textContent = msg.compare_loading;
     $("pm-compare-go").disabled = true;
-    var url = cfg.api + "?" + new URLSearchParams({ from: from, to: to }).toString();
+    var params = new URLSearchParams({ from: from, to: to });
+    if (cfg.plan) {
+      params.set("plan", cfg.plan);
+    }
+    var url = cfg.api + "?" + params.toString();
     return kit.send("GET", url).then(
       function (res) {
         $("pm-compare-go").disabled = false;

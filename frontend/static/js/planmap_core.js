@@ -19,7 +19,7 @@
  *
  * Plan monitoring: maps colour by status or by the computed warnings' red/amber/green and filter by
  * warning; with `cfg.asOf` (a past day the server checked) every project request carries `as_of`,
- * so the map shows the programme as recorded on that day.
+ * so the map shows the programme as recorded on that day, and with `cfg.plan` (a plan slug) `plan`.
  */
 (function (root) {
   "use strict";
@@ -236,12 +236,16 @@
     return this.status(props.status).color;
   };
 
-  /** A project API URL with the page's `as_of` (a past day the server has checked), so the map shows that day. */
+  /** A project API URL with the page's `as_of` (a past day the server has checked), so the map shows that day,
+   * and the page's `plan` (a slug the server has checked), so it shows that plan's projects. */
   Planmap.prototype.withAsOf = function (url) {
-    if (!this.cfg.asOf) {
-      return url;
-    }
-    return url + (url.indexOf("?") < 0 ? "?" : "&") + "as_of=" + encodeURIComponent(this.cfg.asOf);
+    var cfg = this.cfg;
+    [["as_of", cfg.asOf], ["plan", cfg.plan]].forEach(function (pair) {
+      if (pair[1]) {
+        url += (url.indexOf("?") < 0 ? "?" : "&") + pair[0] + "=" + encodeURIComponent(pair[1]);
+      }
+    });
+    return url;
   };
 
   Planmap.prototype.warningLabel = function (code) {

@@ -75,6 +75,9 @@
     if (pm.cfg.asOf) {
       q.set("as_of", pm.cfg.asOf);
     }
+    if (pm.cfg.plan) {
+      q.set("plan", pm.cfg.plan);
+    }
     if (!withSwitches) {
       return q;
     }
