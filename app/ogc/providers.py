@@ -14,7 +14,7 @@ from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
 from app.queries.ogc import plan_years, table_extent, table_feature, table_page
 from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import ProjectFilter, unknown_towns
-from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
+from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page, fetch_page_after
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class ItemQuery:
     limit: int
     offset: int
     staff: bool = False
+    after: str | None = None  # keyset paging: the slug a `cursor` continues after (projects only)
 
 
 class Provider:
@@ -39,6 +40,7 @@ class Provider:
     description: str
     queryables: tuple[str, ...] = ()
     temporal: bool = False
+    keyset: bool = False  # pages by cursor (`next` carries one) as well as by offset
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         raise NotImplementedError
@@ -52,6 +54,7 @@ class Provider:
 
 class ProjectsProvider(Provider):
     id = "projects"
+    keyset = True
     title = "Plan projects"
     description = (
         "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
@@ -86,6 +89,8 @@ class ProjectsProvider(Provider):
             years=query.years,
             staff=query.staff,
         )
+        if query.after is not None:
+            return await fetch_page_after(conn, flt, query.limit, query.after)
         return await fetch_page(conn, flt, query.limit, query.offset)
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.paging import collection_bytes, page_links
+from app.api.paging import collection_bytes, decode_cursor, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
@@ -38,7 +38,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
-RESERVED_PARAMS = {"bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "f"}
+RESERVED_PARAMS = {"bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "f"}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A parameter is not valid (OGC exception: code, description)"},
     404: {"description": "No such collection or feature"},
@@ -146,6 +146,7 @@ async def collection(
     summary="Features of a collection",
     description=(
         "Parameters: `bbox` (minLon,minLat,maxLon,maxLat in CRS84), `limit` (1–10000, default 100), `offset`, "
+        "`cursor` (projects: continue after a page, as its `next` link does; such pages omit numberMatched), "
         "`datetime` (RFC 3339 instant or interval; projects match when their plan years meet it), and for "
         "`projects` the property filters `status`, `category`, `town` (comma-separated or repeated)."
     ),
@@ -169,7 +170,11 @@ async def items(
             raise bad_request(f"{crs_param} {crs!r} is not supported; use {CRS84}")
     if params.get("datetime") and not provider.temporal:
         raise bad_request(f"collection '{collection_id}' has no temporal extent; datetime does not apply")
+    cursor = params.get("cursor")
+    if cursor is not None and (not provider.keyset or params.get("offset")):
+        raise bad_request("cursor pages projects only, and cannot be combined with offset: follow the `next` link")
     query = ItemQuery(
+        after=None if cursor is None else decode_cursor(cursor),
         bbox=parse_bbox(params.get("bbox")),
         years=parse_datetime_years(params.get("datetime")),
         properties={
@@ -182,7 +187,7 @@ async def items(
         staff=principal is not None,
     )
     page = await provider.items(conn, query)
-    links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE)
+    links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE, keyset=provider.keyset)
     links.append({"rel": "collection", "type": JSON, "href": f"{_base(request)}/ogc/collections/{provider.id}"})
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return GeoJSONResponse(collection_bytes(page, links, timeStamp=stamp), headers={"Content-Crs": f"<{CRS84}>"})
