@@ -41,6 +41,8 @@ def main() -> None:
             "/dashboard": "/dashboard",
             "/api/stats/facets": "/api/stats/facets",
             "/api/towns": "/api/towns",
+            "/api/plans": "/api/plans",
+            "/api/projects/{slug}/plans": "/api/projects/synth-50000/plans",
             "page 1 (limit 100)": "/api/projects?limit=100",
             f"page {args.page} by offset": f"/api/projects?limit=100&offset={(args.page - 1) * 100}",
             f"page {args.page} by cursor": deep_cursor,
