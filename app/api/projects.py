@@ -8,15 +8,15 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.export import bounded_download, take_export_slot
-from app.api.paging import collection_bytes, page_links
+from app.api.paging import collection_bytes, decode_cursor, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn, get_engine
-from app.core.errors import NotFound
+from app.core.errors import Invalid, NotFound
 from app.editing.current import etag
 from app.exports.streams import csv_chunks, csv_text
 from app.queries.project_filter import ProjectFilter
-from app.queries.project_pages import fetch_feature, fetch_page, rows_sql
+from app.queries.project_pages import fetch_feature, fetch_page, fetch_page_after, rows_sql
 from app.queries.project_stream import stream_rows
 
 router = APIRouter(prefix="/api/projects", tags=["projects"])
@@ -48,8 +48,23 @@ async def list_projects(
     flt: Annotated[ProjectFilter, Depends(project_filter)],
     limit: LimitParam = DEFAULT_LIMIT,
     offset: OffsetParam = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="Continue after the page whose `next` link gave this cursor (slug order; not with "
+            "`near`, `offset` or `format=csv`). Pages reached by cursor omit numberMatched.",
+        ),
+    ] = None,
     format: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
 ) -> Response:
+    if cursor is not None:
+        if offset or flt.near is not None or format == "csv":
+            raise Invalid(("query", "cursor"), "cursor cannot be combined with offset, near or format=csv")
+        after = decode_cursor(cursor)
+        page = await fetch_page_after(conn, flt, limit, after)
+        links = page_links(request, page, limit, 0, GEOJSON_MEDIA_TYPE, keyset=True)
+        return GeoJSONResponse(collection_bytes(page, links))
     if format == "csv":
         # Streamed and counted against the export slots like /api/export: a page holds up to MAX_LIMIT rows.
         slots = await take_export_slot(request)
@@ -58,7 +73,7 @@ async def list_projects(
         body = csv_chunks(batches, flt.near is not None)
         return bounded_download(slots, body, CSV_MEDIA_TYPE, 'inline; filename="planmap-projects.csv"')
     page = await fetch_page(conn, flt, limit, offset)
-    links = page_links(request, page, limit, offset, GEOJSON_MEDIA_TYPE)
+    links = page_links(request, page, limit, offset, GEOJSON_MEDIA_TYPE, keyset=flt.near is None)
     return GeoJSONResponse(collection_bytes(page, links))
 
 

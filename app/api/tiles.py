@@ -69,13 +69,17 @@ def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
     sql = f"""
         SELECT
           COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
-              SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
-                     p.location_precision AS precision, ST_Dimension(p.geom) AS dim,
-                     {rag_sql(WARNINGS_SQL)} AS rag,
-                     array_to_string({WARNINGS_SQL}, ',') AS warnings,
-                     {mvt_geom("p.geom")} AS geom
-              FROM {matching} AND p.geom && {env_4326}
-              ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
+              SELECT r.id, r.slug, r.name, r.name_en, r.status, r.category, r.precision, r.dim,
+                     {rag_sql("r.w")} AS rag, array_to_string(r.w, ',') AS warnings, r.geom
+              FROM (
+                  SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
+                         p.location_precision AS precision, ST_Dimension(p.geom) AS dim,
+                         {WARNINGS_SQL} AS w, {mvt_geom("p.geom")} AS geom
+                  FROM {matching} AND p.geom && {env_4326}
+                  ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
+              ) r
+              -- The warnings are computed once per project in `r` (its LIMIT keeps PostgreSQL from
+              -- flattening it), then read twice: for the rating and for the list.
           ) l WHERE l.geom IS NOT NULL), ''::bytea)
           || COALESCE((SELECT ST_AsMVT(l, 'towns', {EXTENT}, 'geom', 'id') FROM (
               SELECT t.id, t.slug, t.name_zh AS name, t.name_en, t.kind, {mvt_geom("t.area")} AS geom

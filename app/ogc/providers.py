@@ -15,7 +15,7 @@ from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
 from app.queries.ogc import plan_years, table_extent, table_feature, table_page
 from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import ProjectFilter, SqlCondition, unknown_towns
-from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
+from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page, fetch_page_after
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class ItemQuery:
     offset: int
     staff: bool = False
     condition: SqlCondition | None = None  # a translated CQL2 filter (app.ogc.cql2_sql)
+    after: str | None = None  # keyset paging: the slug a `cursor` continues after (projects only)
 
 
 class Provider:
@@ -45,6 +46,7 @@ class Provider:
     temporal: bool = False
     # One geometry type for every feature (a desktop GIS layer), or None for a mixed collection.
     geometry_type: str | None = None
+    keyset: bool = False  # pages by cursor (`next` carries one) as well as by offset
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         raise NotImplementedError
@@ -77,6 +79,7 @@ class ProjectsProvider(Provider):
     ) -> None:
         self.id, self.dimension, self.geometry_type = id, dimension, geometry_type
         self.flat = dimension is not None
+        self.keyset = not self.flat  # the mixed collection pages by cursor too; the GIS layers by offset
         self.title = f"Plan projects: {what}" if what else "Plan projects"
         self.description = _PROJECTS_DESCRIPTION + (_FLAT_NOTE.format(what=what) if what else "")
 
@@ -108,6 +111,8 @@ class ProjectsProvider(Provider):
             dimension=self.dimension,
             condition=query.condition,
         )
+        if query.after is not None and not self.flat:
+            return await fetch_page_after(conn, flt, query.limit, query.after)
         return await fetch_page(conn, flt, query.limit, query.offset, flat=self.flat)
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:

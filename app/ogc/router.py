@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.openapi_doc import OPENAPI_MEDIA_TYPE, OpenAPIResponse, openapi_response
-from app.api.paging import collection_bytes, page_links
+from app.api.paging import collection_bytes, decode_cursor, page_links
 from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse
 from app.auth.dependencies import optional_principal
 from app.auth.principal import Principal
@@ -60,7 +60,10 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
 ]
-RESERVED_PARAMS = {"bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "f", "filter", "filter-lang", "filter-crs"}
+RESERVED_PARAMS = {
+    *("bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "f", "filter", "filter-lang"),
+    "filter-crs",
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A parameter is not valid (OGC exception: code, description)"},
     404: {"description": "No such collection or feature"},
@@ -228,9 +231,10 @@ async def queryables(request: Request, collection_id: CollectionId) -> SchemaJSO
     summary="Features of a collection",
     description=(
         "Parameters: `bbox` (minLon,minLat,maxLon,maxLat in CRS84), `limit` (default 100, at most 10000), "
-        "`offset`, `datetime` (RFC 3339 instant or interval; projects match when their plan years meet it), "
-        "`filter` (CQL2 text or JSON over the collection's queryables), and for the projects collections the "
-        "property filters `status`, `category`, `town` (comma-separated or repeated)."
+        "`offset`, `cursor` (projects: continue after a page, as its `next` link does; such pages omit "
+        "numberMatched), `datetime` (RFC 3339 instant or interval; projects match when their plan years meet "
+        "it), `filter` (CQL2 text or JSON over the collection's queryables), and for the projects collections "
+        "the property filters `status`, `category`, `town` (comma-separated or repeated)."
     ),
     responses=ERRORS,
     openapi_extra={"parameters": ITEMS_PARAMETERS},
@@ -271,8 +275,12 @@ async def items(
     if trees:
         tree = trees[0] if len(trees) == 1 else {"op": "and", "args": trees}
         condition = translate(tree, provider.queryables, provider.id, params.get("filter-crs"))
+    cursor = params.get("cursor")
+    if cursor is not None and (not provider.keyset or params.get("offset")):
+        raise bad_request("cursor pages projects only, and cannot be combined with offset: follow the `next` link")
 
     query = ItemQuery(
+        after=None if cursor is None else decode_cursor(cursor),
         bbox=parse_bbox(params.get("bbox")),
         years=years if provider.temporal else None,
         properties={
@@ -293,7 +301,7 @@ async def items(
             extra={"collection": provider.id, "filter": raw_filter, "properties": {**by_property, **query.properties}},
         )
     page = await provider.items(conn, query)
-    links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE)
+    links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE, keyset=provider.keyset)
     links.append({"rel": "collection", "type": JSON, "href": f"{_base(request)}/ogc/collections/{provider.id}"})
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return GeoJSONResponse(collection_bytes(page, links, timeStamp=stamp), headers={"Content-Crs": f"<{CRS84}>"})

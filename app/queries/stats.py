@@ -18,19 +18,26 @@ STARTED = ("under_construction", "completed")
 
 
 def _stats_sql(source: str) -> str:
+    # One pass over the projects (issue 23). Every figure below is a sum over a few hundred
+    # combinations of (status, category, chapter, warnings, towns) — however many projects there
+    # are — so the projects are read once, their warnings computed once, and each project's towns
+    # are joined once as a sorted array (a project in two towns counts once in the totals and once
+    # in each town). The previous form grouped an intermediate per town and per chapter and read
+    # it about 130 times: 3.7 s at 100,000 projects.
     return f"""
-    WITH live AS (
-        SELECT p.id, p.status, p.category, p.plan_chapter, {WARNINGS_SQL} AS warnings
-        FROM {source} p WHERE p.deleted_at IS NULL
-    ), rated AS (
-        SELECT l.*, {rag_sql("l.warnings")} AS rag
-        FROM live l
-    ), by_town AS (
-        SELECT t.slug, r.* FROM rated r JOIN project_towns pt ON pt.project_id = r.id JOIN towns t ON t.id = pt.town_id
-    ), counts_by_town AS (
-        SELECT slug, status, count(*) AS n FROM by_town GROUP BY slug, status
-    ), counts_by_category AS (
-        SELECT category, status, count(*) AS n FROM rated GROUP BY category, status
+    WITH combos AS (
+        SELECT p.status, p.category, p.plan_chapter, {WARNINGS_SQL} AS warnings,
+               coalesce(pt.towns, '{{}}') AS towns, count(*) AS n
+        FROM {source} p
+        LEFT JOIN (SELECT project_id, array_agg(town_id ORDER BY town_id) AS towns
+                   FROM project_towns GROUP BY project_id) pt ON pt.project_id = p.id
+        WHERE p.deleted_at IS NULL
+        GROUP BY 1, 2, 3, 4, 5
+    ), rated AS MATERIALIZED (
+        SELECT c.*, {rag_sql("c.warnings")} AS rag FROM combos c
+    ), by_town AS MATERIALIZED (
+        SELECT t.town_id, r.status, r.warnings, r.rag, r.n
+        FROM rated r CROSS JOIN LATERAL unnest(r.towns) AS t(town_id)
     )
     SELECT json_build_object(
       'as_of', CAST(:f_ref_date AS date),
@@ -39,40 +46,46 @@ def _stats_sql(source: str) -> str:
       'by_town', (
         SELECT json_agg(json_build_object(
                  'town', t.slug, 'name_zh', t.name_zh, 'name_en', t.name_en,
-                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM counts_by_town c
-                                     WHERE c.slug = t.slug), '{{}}'::json),
-                 'total', (SELECT count(*) FROM by_town b WHERE b.slug = t.slug),
-                 'plan_projects', (SELECT count(*) FROM by_town b WHERE b.slug = t.slug AND b.status <> 'existing'),
-                 'started', (SELECT count(*) FROM by_town b WHERE b.slug = t.slug AND b.status = ANY(:started)),
+                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
+                                 SELECT b.status, sum(b.n)::bigint AS n FROM by_town b
+                                 WHERE b.town_id = t.id GROUP BY 1) c), '{{}}'::json),
+                 'total', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b WHERE b.town_id = t.id),
+                 'plan_projects', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b
+                                   WHERE b.town_id = t.id AND b.status <> 'existing'),
+                 'started', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b
+                             WHERE b.town_id = t.id AND b.status = ANY(:started)),
                  'warnings', COALESCE((SELECT json_object_agg(w.kind, w.n) FROM (
-                                 SELECT unnest(b.warnings) AS kind, count(*) AS n FROM by_town b
-                                 WHERE b.slug = t.slug GROUP BY 1) w), '{{}}'::json),
+                                 SELECT k.kind, sum(b.n)::bigint AS n FROM by_town b
+                                 CROSS JOIN LATERAL unnest(b.warnings) AS k(kind)
+                                 WHERE b.town_id = t.id GROUP BY 1) w), '{{}}'::json),
                  'rag', COALESCE((SELECT json_object_agg(g.rag, g.n) FROM (
-                                 SELECT b.rag, count(*) AS n FROM by_town b WHERE b.slug = t.slug GROUP BY 1) g),
-                                 '{{}}'::json))
+                                 SELECT b.rag, sum(b.n)::bigint AS n FROM by_town b
+                                 WHERE b.town_id = t.id GROUP BY 1) g), '{{}}'::json))
                ORDER BY t.slug)
         FROM towns t),
       'by_category', (
         SELECT json_agg(json_build_object(
                  'category', k.code, 'label_zh', k.label_zh, 'label_en', k.label_en,
-                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM counts_by_category c
-                                     WHERE c.category = k.code), '{{}}'::json),
-                 'total', (SELECT count(*) FROM rated r WHERE r.category = k.code))
+                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
+                                 SELECT r.status, sum(r.n)::bigint AS n FROM rated r
+                                 WHERE r.category = k.code GROUP BY 1) c), '{{}}'::json),
+                 'total', (SELECT coalesce(sum(r.n), 0)::bigint FROM rated r WHERE r.category = k.code))
                ORDER BY k.code)
         FROM project_categories k),
       'by_chapter', (
         SELECT json_agg(json_build_object(
                  'chapter', ch.plan_chapter, 'total', ch.n,
                  'warnings', COALESCE((SELECT json_object_agg(w.kind, w.n) FROM (
-                                 SELECT unnest(r.warnings) AS kind, count(*) AS n FROM rated r
+                                 SELECT k.kind, sum(r.n)::bigint AS n FROM rated r
+                                 CROSS JOIN LATERAL unnest(r.warnings) AS k(kind)
                                  WHERE r.plan_chapter IS NOT DISTINCT FROM ch.plan_chapter GROUP BY 1) w),
                                  '{{}}'::json),
                  'rag', (SELECT json_object_agg(g.rag, g.n) FROM (
-                                 SELECT r.rag, count(*) AS n FROM rated r
+                                 SELECT r.rag, sum(r.n)::bigint AS n FROM rated r
                                  WHERE r.plan_chapter IS NOT DISTINCT FROM ch.plan_chapter GROUP BY 1) g))
                ORDER BY ch.plan_chapter)
-        FROM (SELECT plan_chapter, count(*) AS n FROM rated GROUP BY plan_chapter) ch),
-      'total', (SELECT count(*) FROM rated)
+        FROM (SELECT plan_chapter, sum(n)::bigint AS n FROM rated GROUP BY plan_chapter) ch),
+      'total', (SELECT coalesce(sum(n), 0)::bigint FROM rated)
     )::text
     """
 

@@ -48,10 +48,26 @@ def test_items_page_through_next_links_exactly_once(client: TestClient, catalog:
         response = client.get(url)
         assert response.headers["content-type"] == "application/geo+json"
         body = response.json()
-        assert body["numberMatched"] == len(catalog["features"])
+        # Exact on the first page; `next` pages by cursor, whose pages leave the costly count out (issue 23).
+        if seen:
+            assert "cursor=" in url and "numberMatched" not in body
+        else:
+            assert body["numberMatched"] == len(catalog["features"])
         seen += [f["id"] for f in body["features"]]
         url = _rels(body).get("next", {}).get("href")
     assert sorted(seen) == sorted(f["properties"]["slug"] for f in catalog["features"])
+    assert len(seen) == len(set(seen))
+
+
+def test_items_refuse_a_cursor_they_cannot_follow(client: TestClient) -> None:
+    for url in (
+        "/ogc/collections/projects/items?cursor=garbage",
+        "/ogc/collections/projects/items?cursor=czp4&offset=5",
+        "/ogc/collections/towns/items?cursor=czp4",
+    ):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "cursor" in response.text
 
 
 def test_items_filter_by_bbox_property_and_datetime(client: TestClient, catalog: dict) -> None:
