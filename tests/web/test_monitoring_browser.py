@@ -96,6 +96,14 @@ def _recorded_long_ago(mon: EditWorld, slug: str, last_version_today: bool = Fal
                 ),
                 {"d": day, "n": following, "s": slug, "v": version},
             )
+        # It joined its plan when it was first recorded (a read of a past day sees only the plan's members then).
+        conn.execute(
+            text(
+                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
+                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
+            ),
+            {"d": days[0], "s": slug},
+        )
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +128,9 @@ def programme(mon: EditWorld, api: httpx.Client) -> Programme:
         {"status": "under_construction", "date": TODAY.isoformat(), "note": "work began"},
     )
     create_project(api, p.target, name_zh="合并目标测试项目", name_en="Merger target test project")
+    # Amber only: said to be under way, with a completion date of its own still ahead, but no recorded start.
+    create_project(api, "mon-amber", status="under_construction")
+    _write(api, "PATCH", "/api/projects/mon-amber", {"properties": {"planned_end": f"{TODAY.year + 1}-12-31"}})
     for slug in (p.late, p.not_started, p.over_budget, p.target):
         _recorded_long_ago(mon, slug)
     _recorded_long_ago(mon, p.started_this_year, last_version_today=True)
