@@ -13,6 +13,7 @@ from app.api import photos as photos_api
 from app.api import plans as plans_api
 from app.api import programmes as programmes_api
 from app.api import progress as progress_api
+from app.api import reports as reports_api
 from app.api import units as units_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
     app.include_router(export.router)
+    app.include_router(reports_api.router)
     app.include_router(stats.router)
     app.include_router(tiles.router)
     app.include_router(openapi_doc.router)
