@@ -1,18 +1,26 @@
-"""The reports a planning bureau hands in, as downloads: the OC4IDS project package (public).
+"""The reports a planning bureau hands in, as downloads: the OC4IDS project package (public) and the
+evaluation report (planners).
 
 The documents themselves are built in app/exports and app/reports; this module only serves them.
 """
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.dates import IsoDate
+from app.auth.dependencies import require_planner
+from app.auth.principal import Principal
 from app.core.clock import today
 from app.core.dependencies import get_conn
+from app.core.errors import Unavailable
 from app.exports.oc4ids import catalog_package
+from app.reports.evaluation import Kind
+from app.wallmap.evaluation import evaluation_documents
+from app.wallmap.renderer import RenderBusy, RenderCrashed, RenderTimedOut
 
 router = APIRouter(prefix="/api", tags=["reports"])
 
@@ -31,4 +39,47 @@ async def export_oc4ids(request: Request, conn: Annotated[AsyncConnection, Depen
         orjson.dumps(package, option=orjson.OPT_INDENT_2),
         media_type="application/json",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+EVALUATION_MEDIA = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+@router.get(
+    "/reports/evaluation.{fmt}",
+    summary="The evaluation report of a plan (annual / mid-term / final) as DOCX or PDF, for planners",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {} for media in EVALUATION_MEDIA.values()}},
+        401: {"description": "Not logged in"},
+        403: {"description": "Not a planner"},
+        404: {"description": "No such plan"},
+        422: {"description": "A day in the future, or an unknown kind"},
+        503: {"description": "Too many documents being drawn, or this one took too long; see Retry-After"},
+    },
+)
+async def evaluation_report(
+    request: Request,
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    _planner: Annotated[Principal, Depends(require_planner)],
+    fmt: Annotated[Literal["docx", "pdf"], Path(description="docx (to edit further) or pdf (to file)")],
+    plan: Annotated[str, Query(max_length=60, examples=["lianzhou-14th"])],
+    kind: Annotated[Kind, Query(description="annual (年度考核), midterm (中期评估), final (总结评估)")],
+    as_of: Annotated[IsoDate | None, Query(description="The day of the figures; default by kind")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="For annual: the year (default last)")] = None,
+) -> Response:
+    """Figures as `/api/stats?plan=…&as_of=…` gives them for the same day; drawn in the wall maps' render pool."""
+    try:
+        documents = await evaluation_documents(conn, plan, kind, as_of, year, request.app.state.wallmap_renders)
+    except RenderBusy as busy:
+        raise Unavailable(f"the report was not drawn: {busy}; try again shortly", 5) from None
+    except (RenderTimedOut, RenderCrashed) as slow:
+        raise Unavailable(f"the report was not drawn: it {slow} and was stopped; try again later", 60) from None
+    return Response(
+        documents.files[fmt],
+        media_type=EVALUATION_MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{documents.stem}.{fmt}"'},
     )

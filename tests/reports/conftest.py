@@ -30,6 +30,11 @@ HISTORY = [
     f"UPDATE projects SET sensitive = true WHERE slug = '{SENSITIVE}'",
     f"""UPDATE projects SET planned_start = '2023-01-01', planned_end = '2026-12-31', start_year = 2023,
                planned_investment_cny_100m = 0.8 WHERE slug = '{REVISED}'""",
+    # Statuses are dated by when they took effect (as the status route records them), so `as_of` reads see them.
+    f"""INSERT INTO status_events (project_id, status, effective_date, reason)
+        SELECT id, status, CASE status WHEN 'completed' THEN DATE '2025-10-20' ELSE DATE '2026-06-01' END,
+               status_reason
+        FROM projects WHERE slug IN ('{COMPLETED}', '{CANCELLED}', '{POSTPONED}', '{MERGED}', '{SUSPENDED}')""",
     f"""INSERT INTO project_revisions (project_id, plan_id, field, previous_value, revised_value, revised_on, reason)
         SELECT p.id, pl.id, 'planned_end', '"2025-12-31"', '"2026-12-31"', '2025-09-01', '汛期延长施工'
         FROM projects p, plans pl WHERE p.slug = '{REVISED}' AND pl.slug = 'lianzhou-14th'""",
@@ -42,5 +47,7 @@ def bureau() -> Iterator[EditWorld]:
     with open_world("planmap_reports") as world:
         with world.engine.begin() as conn:
             for statement in HISTORY:
-                conn.execute(text(statement))
+                # Each write bumps `version`, as the app's writes do, so the history trigger records a version.
+                bumped = statement.replace("UPDATE projects SET ", "UPDATE projects SET version = version + 1, ")
+                conn.execute(text(bumped))
         yield world
