@@ -1,5 +1,5 @@
 """The reports a planning bureau hands in, as downloads: the OC4IDS project package (public) and the
-evaluation report (planners).
+evaluation report and the monthly investment table (planners).
 
 The documents themselves are built in app/exports and app/reports; this module only serves them.
 """
@@ -19,6 +19,7 @@ from app.core.dependencies import get_conn
 from app.core.errors import Unavailable
 from app.exports.oc4ids import catalog_package
 from app.reports.evaluation import Kind
+from app.reports.investment import month_workbook, parse_month
 from app.wallmap.evaluation import evaluation_documents
 from app.wallmap.renderer import RenderBusy, RenderCrashed, RenderTimedOut
 
@@ -42,6 +43,7 @@ async def export_oc4ids(request: Request, conn: Annotated[AsyncConnection, Depen
     )
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EVALUATION_MEDIA = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
@@ -83,3 +85,27 @@ async def evaluation_report(
         media_type=EVALUATION_MEDIA[fmt],
         headers={"Content-Disposition": f'attachment; filename="{documents.stem}.{fmt}"'},
     )
+
+
+@router.get(
+    "/reports/investment.xlsx",
+    summary="The month's key-project investment table (XLSX, 万元), for planners",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}},
+        401: {"description": "Not logged in"},
+        403: {"description": "Not a planner"},
+        404: {"description": "No annual programme for that year"},
+        422: {"description": "The month is not YYYY-MM, or has not begun"},
+    },
+)
+async def investment_table(
+    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    _planner: Annotated[Principal, Depends(require_planner)],
+    month: Annotated[str, Query(max_length=7, examples=["2026-11"], description="The month, YYYY-MM")],
+) -> Response:
+    """Every item of the year's programme: plan, this month, this year, rate against 序时进度, subtotals."""
+    first = parse_month(month)
+    content: bytes = await conn.run_sync(month_workbook, first)
+    filename = f"planmap-investment-{first:%Y-%m}.xlsx"
+    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,6 +1,7 @@
 """`planmap report …`: the documents a planning bureau hands in, written from the database in `DATABASE_URL`.
 
 `planmap report evaluation --plan lianzhou-14th --kind final` writes the evaluation report as DOCX and PDF.
+`planmap report investment --month 2026-11` writes the month's investment workbook.
 `planmap report oc4ids OUT.json` writes the OC4IDS project package and refuses to write one that does not
 validate against the OC4IDS 0.9.5 schema (exit 1, each problem named).
 """
@@ -19,6 +20,7 @@ from app.core.errors import DomainError
 from app.core.settings import get_settings
 from app.exports.oc4ids import catalog_package, validate_package
 from app.reports.evaluation import Kind
+from app.reports.investment import month_workbook, parse_month
 from app.wallmap.evaluation import EvaluationDocuments, evaluation_documents
 
 reports_cli = typer.Typer(
@@ -79,3 +81,22 @@ async def _evaluation_documents(plan: str, kind: Kind, day: date | None, year: i
             return await evaluation_documents(conn, plan, kind, day, year)
     finally:
         await engine.dispose()
+
+
+@reports_cli.command("investment")
+def report_investment(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM (e.g. 2026-11).")],
+    outdir: Annotated[Path, typer.Option(help="Folder for the workbook (created if missing).")] = Path("."),
+) -> None:
+    """Write the month's key-project investment table (XLSX, 万元, subtotals by town/unit/category/class)."""
+    try:
+        first = parse_month(month)
+        with cli_engine() as engine, engine.connect() as conn:
+            content = month_workbook(conn, first)
+    except DomainError as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(1) from None
+    outdir.mkdir(parents=True, exist_ok=True)
+    path = outdir / f"planmap-investment-{first:%Y-%m}.xlsx"
+    path.write_bytes(content)
+    typer.echo(f"{path}: {len(content) // 1024} KiB")
