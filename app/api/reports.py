@@ -9,17 +9,21 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.ext.asyncio import AsyncConnection
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.api.dates import IsoDate
 from app.auth.dependencies import require_planner
 from app.auth.principal import Principal
 from app.core.clock import today
-from app.core.dependencies import get_conn
+from app.core.dependencies import get_conn, get_engine
 from app.core.errors import Unavailable
 from app.exports.oc4ids import catalog_package
+from app.feedback.client import client_hash
 from app.reports.evaluation import Kind
 from app.reports.investment import month_workbook, parse_month
+from app.reports.ratings import rating_results, submit_rating
 from app.wallmap.evaluation import evaluation_documents
 from app.wallmap.renderer import RenderBusy, RenderCrashed, RenderTimedOut
 
@@ -109,3 +113,54 @@ async def investment_table(
     content: bytes = await conn.run_sync(month_workbook, first)
     filename = f"planmap-investment-{first:%Y-%m}.xlsx"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+RATING_PATH = "/api/projects/{slug}/rating"
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    rating: int = Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (very good)")
+    comment: str = Field(default="", max_length=2000, description="Optional; shown once approved")
+
+    @field_validator("comment")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            raise ValueError("the comment contains control characters")
+        return value
+
+
+@router.post(
+    RATING_PATH.removeprefix("/api"),  # the router adds its prefix; the full path is what the body limit names
+    status_code=201,
+    summary="Rate a completed project 1-5 with an optional comment (anyone; held for moderation)",
+    responses={
+        404: {"description": "No such project"},
+        409: {"description": "The project is not completed"},
+        422: {"description": "A rating outside 1-5, or a comment too long"},
+        429: {"description": "Too many ratings from this client in the last hour (see Retry-After)"},
+    },
+)
+async def rate_project(
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    slug: Annotated[str, Path(max_length=120)],
+    item: RatingIn,
+) -> dict[str, Any]:
+    address = request.client.host if request.client else "unknown"
+    per_hour: int = request.app.state.settings.feedback_per_hour
+
+    def work(conn: Connection) -> dict[str, Any]:
+        return submit_rating(conn, slug, item.rating, item.comment, client_hash(conn, address), per_hour)
+
+    async with engine.begin() as conn:
+        result: dict[str, Any] = await conn.run_sync(work)
+    return result
+
+
+@router.get("/ratings", summary="Public evaluation: approved ratings of each completed project")
+async def ratings(conn: Annotated[AsyncConnection, Depends(get_conn)]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = await conn.run_sync(rating_results)
+    return results

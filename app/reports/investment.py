@@ -107,7 +107,9 @@ def time_target(month: date) -> float:
 
 def load_items(conn: Connection, month: date) -> list[Item]:
     if conn.execute(q.PROGRAMME_EXISTS, {"year": month.year}).scalar() is None:
-        raise NotFound(f"no annual programme for {month.year}: import it first (planmap programmes / the XLSX import)")
+        raise NotFound(
+            f"no annual programme for {month.year}: import it first (POST /api/programmes/{month.year}/import)"
+        )
     rows = conn.execute(q.INVESTMENT_MONTH, {"year": month.year, "month": month}).mappings()
     return [
         Item(

@@ -71,3 +71,24 @@ INVESTMENT_MONTH = text(
        ORDER BY p.slug"""
 )
 PROGRAMME_EXISTS = text("SELECT 1 FROM annual_programmes WHERE year = :year")
+
+# --- public evaluation (公众评价): ratings are feedback rows with `rating` set (migration 0014) ---
+RATEABLE_PROJECT = text("SELECT id, status FROM projects_public WHERE slug = :slug AND deleted_at IS NULL")
+INSERT_RATING = text(
+    """INSERT INTO feedback (project_id, body, rating, client_hash)
+       VALUES (:project_id, :body, :rating, :client) RETURNING id, created_at"""
+)
+# What the public sees: approved ratings only, per completed project, with the approved comments.
+RATING_RESULTS = text(
+    """SELECT p.slug, p.name_zh, p.name_en, p.actual_end,
+              count(f.id) AS ratings, round(avg(f.rating), 1) AS average,
+              coalesce(json_agg(json_build_object('rating', f.rating, 'comment', f.body, 'reply', f.reply)
+                                ORDER BY f.created_at DESC) FILTER (WHERE f.body <> ''), '[]') AS comments
+       FROM projects_public p
+       LEFT JOIN feedback f ON f.project_id = p.id AND f.rating IS NOT NULL AND f.state = 'approved'
+       WHERE p.status = 'completed' AND p.deleted_at IS NULL
+       GROUP BY p.id, p.slug, p.name_zh, p.name_en, p.actual_end
+       ORDER BY p.name_zh"""
+)
+# When the catalog last changed: a drawn map stays good until then (cache key of the disclosure map).
+LAST_CHANGE = text("SELECT max(updated_at) FROM projects")
