@@ -14,6 +14,7 @@ final → the end of its last year. A day in the future is refused: a report can
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -92,6 +93,7 @@ class Evaluation:
     feedback: dict[str, int] = field(default_factory=dict)
     feedback_projects: int = 0
     feedback_top: list[tuple[str, int]] = field(default_factory=list)
+    ratings: tuple[int, int, Decimal | None] = (0, 0, None)  # approved ratings, projects rated, average
 
     @property
     def title(self) -> str:
@@ -219,3 +221,5 @@ async def _feedback(conn: AsyncConnection, report: Evaluation, params: dict[str,
     report.feedback = {r.state: int(r.n) for r in summary}
     report.feedback_projects = sum(int(r.projects) for r in summary if r.state == "approved")
     report.feedback_top = [(r.name_zh, int(r.n)) for r in (await conn.execute(q.FEEDBACK_TOP, params)).all()]
+    rated = (await conn.execute(q.RATINGS_SUMMARY, params)).one()
+    report.ratings = (int(rated.n), int(rated.projects), rated.average)

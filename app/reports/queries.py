@@ -33,14 +33,22 @@ FEEDBACK_SUMMARY = text(
     """SELECT f.state, count(*) AS n, count(DISTINCT f.project_id) AS projects
        FROM feedback f JOIN plan_projects pp ON pp.project_id = f.project_id
        JOIN plans pl ON pl.id = pp.plan_id
-       WHERE pl.slug = :plan AND f.created_at < CAST(:src_ref_end AS timestamptz)
+       WHERE pl.slug = :plan AND f.created_at < CAST(:src_ref_end AS timestamptz) AND f.rating IS NULL
        GROUP BY f.state"""
+)
+# Public evaluation (公众评价) up to the end of the day: approved ratings, how many projects, the average.
+RATINGS_SUMMARY = text(
+    """SELECT count(*) AS n, count(DISTINCT f.project_id) AS projects, round(avg(f.rating), 2) AS average
+       FROM feedback f JOIN plan_projects pp ON pp.project_id = f.project_id JOIN plans pl ON pl.id = pp.plan_id
+       WHERE pl.slug = :plan AND f.rating IS NOT NULL AND f.state = 'approved'
+         AND f.created_at < CAST(:src_ref_end AS timestamptz)"""
 )
 # The projects most written about by the public (approved feedback only: pending and rejected are not public).
 FEEDBACK_TOP = text(
     """SELECT p.name_zh, count(*) AS n FROM feedback f JOIN projects p ON p.id = f.project_id
        JOIN plan_projects pp ON pp.project_id = f.project_id JOIN plans pl ON pl.id = pp.plan_id
        WHERE pl.slug = :plan AND f.state = 'approved' AND f.created_at < CAST(:src_ref_end AS timestamptz)
+         AND f.rating IS NULL
        GROUP BY p.name_zh ORDER BY n DESC, p.name_zh LIMIT 10"""
 )
 

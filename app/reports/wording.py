@@ -84,6 +84,11 @@ def feedback_lines(report: Evaluation) -> list[str]:
         f"（涉及 {report.feedback_projects} 个项目），待审核 {f.get('pending', 0)} 条，"
         f"未予公开 {f.get('rejected', 0)} 条。"
     ]
+    n, projects, average = report.ratings
+    if n:
+        lines.append(f"公众评价：已建成项目共获公开评分 {n} 个（{projects} 个项目），平均 {average} 分（满分 5 分）。")
+    else:
+        lines.append("公众评价：尚无公开的评分。")
     if report.feedback_top:
         top = "；".join(f"{name}（{n} 条）" for name, n in report.feedback_top)
         lines.append(f"公开意见较多的项目：{top}。")

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.core import clock
 from tests.reports.conftest import COMPLETED, HISTORY
-from tests.support.browser import api, bearer, browser, needs_chromium, page, serve_world, shot
+from tests.support.browser import api, bearer, browser, log_in, needs_chromium, page, serve_world, shot
 from tests.support.editing import EditWorld, open_world
 
 # The page has no script of its own (the form is plain HTML), so tests wait for its load, not `data-pm-ready`.
@@ -92,3 +92,19 @@ def test_the_rating_api_refuses_clearly(api: httpx.Client) -> None:
     assert api.post(f"/api/projects/{COMPLETED}/rating", json={"rating": 6}).status_code == 422
     assert api.post(f"/api/projects/{COMPLETED}/rating", json={"rating": "4"}).status_code == 422
     assert api.post("/api/projects/no-such-project/rating", json={"rating": 3}).status_code == 404
+
+
+def test_a_planner_downloads_the_reports_from_the_dashboard(page: Any, base_url: str, tmp_path: Any) -> None:
+    page.goto(f"{base_url}/dashboard")
+    assert page.locator("#pm-report-downloads").count() == 0, "the public sees no report downloads"
+    log_in(page, base_url, "planner", "/dashboard")
+    page.wait_for_selector("#pm-report-downloads")
+    page.select_option("#pm-evaluation-form select[name=kind]", "final")
+    with page.expect_download() as download:
+        page.click("#pm-evaluation-form button[formaction$='evaluation.pdf']")
+    saved = tmp_path / "report.pdf"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "planmap-lianzhou-14th-final-20251231.pdf"
+    assert saved.read_bytes().startswith(b"%PDF")
+    # A download ends the navigation that started it; Chromium reports that as an aborted request.
+    page.problems.failed_local[:] = [f for f in page.problems.failed_local if "ERR_ABORTED" not in f]
