@@ -56,7 +56,7 @@ class MapFlowable(Flowable):  # type: ignore[misc]
         return self.width, self.height
 
     def draw(self) -> None:
-        draw_map(self.canv, self.data, Frame(0, 0, self.width, self.height))
+        draw_map(self.canv, self.data, Frame(0, 0, self.width, self.height), paper="A4")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -179,7 +179,7 @@ def county_map_png(county: WallmapData, width: float = 260 * mm, height: float =
 
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=(width, height))
-    draw_map(c, county, Frame(0, 0, width, height))
+    draw_map(c, county, Frame(0, 0, width, height), paper=None)  # a picture: resized, so no ratio
     c.showPage()
     c.save()
     pdf = pypdfium2.PdfDocument(buffer.getvalue())
