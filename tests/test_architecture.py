@@ -14,7 +14,10 @@ import pytest
 APP = Path(__file__).resolve().parents[1] / "app"
 
 HTTP_ROOMS = {"api", "web", "ogc", "feeds", "middleware", "wallmap"}
-DOMAIN_ROOMS = {"catalog", "editing", "feedback", "history", "exports", "plans", "programmes", "reports", "notify"}
+DOMAIN_ROOMS = {
+    *("catalog", "editing", "feedback", "history", "exports", "plans", "units", "programmes", "progress", "photos"),
+    *("ops", "reports", "notify", "supervision"),
+}
 # The two modules that assemble the app out of every router; the rest of core is the foundation.
 ASSEMBLY = {"app/core/app.py", "app/core/wiring.py"}
 FRAMEWORKS = ("fastapi", "starlette")

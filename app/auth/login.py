@@ -5,6 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth import login_throttle
 from app.auth.passwords import verify_password
+from app.catalog.text_policy import text_problem
+from app.core.errors import Invalid
 from app.core.settings import Settings
 
 
@@ -30,8 +32,11 @@ async def log_in(engine: AsyncEngine, username: str, password: str, client: str,
 
     Raises `app.auth.ratelimit.Limited` (before any password is checked) when this attempt must wait.
     The attempt is counted in a transaction of its own, committed before the slow password check,
-    so the counters are not held locked while Argon2 runs.
+    so the counters are not held locked while Argon2 runs. A username no account could have (a NUL,
+    a control character) is refused first, as any bad input is: it is not an attempt to count.
     """
+    if (problem := text_problem(username)) is not None:
+        raise Invalid(("body", "username"), problem)
     async with engine.begin() as conn:
         await conn.run_sync(login_throttle.reserve, username, client, settings)
     async with engine.begin() as conn:

@@ -73,6 +73,16 @@ FIELDS: tuple[ProjectField, ...] = (
     ProjectField(
         "location_note", "位置说明", "location note", reveals_location=True, catalog=True, csv=True, shp="loc_note"
     ),
+    # The same note in Chinese, from the same facts (issue 22); optional in files that predate it.
+    ProjectField(
+        "location_note_zh",
+        "位置说明（中文）",
+        "location note (Chinese)",
+        reveals_location=True,
+        catalog=True,
+        csv=True,
+        shp="lnote_zh",
+    ),
     ProjectField("created_at", "创建时间", "created"),
     ProjectField("updated_at", "更新时间", "updated", csv=True, shp="updated_at"),
     ProjectField("version", "版本", "version", csv=True, shp="version"),
@@ -102,7 +112,7 @@ BY_NAME: dict[str, ProjectField] = {f.name: f for f in FIELDS}
 
 READING_ORDER: tuple[str, ...] = (
     "status", "status_reason", "reason", "merged_into", "effective_date",
-    "geometry", "towns", "location_precision", "location_note",
+    "geometry", "towns", "location_precision", "location_note", "location_note_zh",
     "name_zh", "name_en", "aliases", "category", "status_basis", "plan_chapter", "plan_section", "source_quote",
     "figures", "start_year", "end_year",
     "planned_start", "planned_end", "planned_investment_cny_100m", "actual_start", "actual_end",

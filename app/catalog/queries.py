@@ -77,8 +77,8 @@ DERIVE_TOWN_AREAS = text("""
 TOWN_SLUGS = text("SELECT slug FROM towns")
 STORED_PROJECT = text(
     """SELECT p.id, p.version, p.seeded_version, p.name_zh, p.name_en, p.aliases, p.category, p.status,
-              p.status_basis, p.location_precision, p.location_note, p.plan_chapter, p.plan_section,
-              p.source_quote, p.figures, p.start_year, p.end_year,
+              p.status_basis, p.location_precision, p.location_note, p.location_note_zh, p.plan_chapter,
+              p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
               ST_AsGeoJSON(p.geom)::text AS geojson,
               ST_OrderingEquals(p.geom, ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326)) AS same_geom,
               ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
@@ -87,12 +87,12 @@ STORED_PROJECT = text(
 )
 INSERT_PROJECT = text(
     """INSERT INTO projects (slug, name_zh, name_en, aliases, category, status, status_basis, geom,
-                             location_precision, location_note, plan_chapter, plan_section, source_quote,
-                             figures, start_year, end_year, version, seeded_version)
+                             location_precision, location_note, location_note_zh, plan_chapter, plan_section,
+                             source_quote, figures, start_year, end_year, version, seeded_version)
        VALUES (:slug, :name_zh, :name_en, :aliases, :category, :status, :status_basis,
                ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326), :location_precision, :location_note,
-               :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), :start_year, :end_year, 1,
-               :seeded_version)
+               :location_note_zh, :plan_chapter, :plan_section, :source_quote, CAST(:figures AS jsonb), :start_year,
+               :end_year, 1, :seeded_version)
        RETURNING id"""
 )
 UPDATE_PROJECT = text(
@@ -100,6 +100,7 @@ UPDATE_PROJECT = text(
               status = :status, status_basis = :status_basis,
               geom = ST_SetSRID(ST_GeomFromGeoJSON(:geojson), 4326),
               location_precision = :location_precision, location_note = :location_note,
+              location_note_zh = :location_note_zh,
               plan_chapter = :plan_chapter, plan_section = :plan_section, source_quote = :source_quote,
               figures = CAST(:figures AS jsonb), start_year = :start_year, end_year = :end_year,
               version = version + 1, updated_at = now(),

@@ -53,6 +53,8 @@ class ProjectProperties(BaseModel):
     end_year: int | None = Field(default=None, ge=1990, le=2050)
     location_precision: Precision
     location_note: LocationNote
+    # The same note in Chinese, written from the same facts; optional (older files and imports lack it).
+    location_note_zh: LocationNote | None = None
 
     @field_validator("*")
     @classmethod

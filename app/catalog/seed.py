@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import orjson
 from sqlalchemy import Engine
@@ -15,10 +14,6 @@ from app.catalog.report import LoadReport
 PROJECTS_FILE = "projects.geojson"
 # The plan the catalog in geodata/ states (its projects join it; see migration 0010's triggers).
 CATALOG_PLAN = "lianzhou-14th"
-# Properties geodata/projects.geojson carries that the database does not store yet (see geodata/README.md):
-# the seed drops them before validation, so the loader's schema (which refuses unknown properties) accepts
-# the file. Imports and API writes are unchanged.
-CATALOG_ONLY_PROPERTIES = frozenset({"location_note_zh"})
 
 
 @dataclass
@@ -41,15 +36,6 @@ class SeedResult:
         return out
 
 
-def _without_catalog_only(features: list[Any]) -> list[Any]:
-    return [
-        {**f, "properties": {k: v for k, v in f["properties"].items() if k not in CATALOG_ONLY_PROPERTIES}}
-        if isinstance(f, dict) and isinstance(f.get("properties"), dict)
-        else f
-        for f in features
-    ]
-
-
 class SeedRefused(Exception):
     """Raised inside the transaction so that nothing of a refused seed is kept."""
 
@@ -60,7 +46,7 @@ class SeedRefused(Exception):
 
 def seed(engine: Engine, geodata: Path, projects_file: Path | None = None) -> SeedResult:
     projects_path = projects_file or geodata / PROJECTS_FILE
-    features = _without_catalog_only(orjson.loads(projects_path.read_bytes())["features"])
+    features = orjson.loads(projects_path.read_bytes())["features"]
     try:
         with engine.begin() as conn:
             # Dates the catalog's versions and statuses to the plan (see migration 0004's trigger).

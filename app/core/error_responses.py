@@ -13,6 +13,7 @@ A response body is always valid JSON: a `NaN` or `1e400` the client sent is quot
 text, never re-emitted as a number no JSON parser accepts (it used to crash the 422 itself).
 """
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -99,13 +100,19 @@ def _detail(exc: DomainError) -> Any:
 
 
 def _headers(exc: DomainError) -> dict[str, str]:
+    """The answer's own headers, and the refusal's stable name for pages that say it in their language."""
+    named = (
+        {"X-Planmap-Error": exc.code, "X-Planmap-Error-Params": json.dumps(exc.params, ensure_ascii=True)}
+        if exc.code
+        else {}
+    )
     if isinstance(exc, RateLimited):
-        return {"Retry-After": str(exc.retry_after)}
+        return {**named, "Retry-After": str(exc.retry_after)}
     if isinstance(exc, Unavailable):
-        return {"Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
+        return {**named, "Retry-After": str(exc.retry_after), "Cache-Control": "no-store"}
     if isinstance(exc, StaleVersion) and exc.current_etag:
-        return {"ETag": exc.current_etag}
-    return {}
+        return {**named, "ETag": exc.current_etag}
+    return named
 
 
 def is_ogc(path: str) -> bool:

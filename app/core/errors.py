@@ -23,11 +23,25 @@ class Problem:
 
 
 class DomainError(Exception):
-    """A refusal the client can act on; `message` is said to them as it is."""
+    """A refusal the client can act on; `message` is said to them as it is (in English).
+
+    `code` and `params` name the refusal in a stable form (`outside_towns`, `{"towns": [...]}`), so a
+    page can say it in its reader's language instead of the English message (issue 18, item 2).
+    Subclasses that take other arguments set them after construction (`with_code`).
+    """
+
+    code: str | None = None
+    params: dict[str, Any]
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+        self.params = {}
+
+    def with_code(self, code: str, **params: Any) -> "DomainError":
+        """The same refusal, named for pages: `raise Forbidden("…").with_code("outside_towns", towns=[…])`."""
+        self.code, self.params = code, params
+        return self
 
 
 class NotFound(DomainError):

@@ -162,6 +162,7 @@ class Project(Base):
     # 资料截至: when the information dates from, to `info_precision` (set by a trigger, migration 0010).
     info_date: Mapped[date] = mapped_column(Date)
     info_precision: Mapped[str] = mapped_column(String(5))
+    location_note_zh: Mapped[str | None] = mapped_column(Text)  # NULL until the catalog writes one
     towns: Mapped[list[Town]] = relationship(secondary=project_towns, order_by=Town.slug)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -278,6 +279,7 @@ class ProjectVersion(Base):
     info_precision: Mapped[str | None] = mapped_column(String(5))
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    location_note_zh: Mapped[str | None] = mapped_column(Text)  # 0013 added it after the span
 
 
 class ProjectProposal(Base):

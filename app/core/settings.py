@@ -97,8 +97,10 @@ class Settings(BaseSettings):
         description="Lifetime of an API token; a working day by default.",
     )
     tiles: Literal["osm", "tianditu", "amap", "none"] = Field(
-        default="osm",
-        description="Base map tiles of the map pages; `none` draws only county and town outlines (offline).",
+        default="none",
+        description="Base map tiles of the map pages; `none` (the default: works on an intranet with no internet) "
+        "draws only county and town outlines. `osm`, `tianditu` and `amap` need the readers' browsers to reach "
+        "those tile servers; a page whose tiles fail to load falls back to the outlines and says so.",
     )
     tianditu_key: str | None = Field(default=None, repr=False)
     tile_cache_seconds: float = Field(

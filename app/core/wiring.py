@@ -11,6 +11,7 @@ Middleware order, outermost first, and why:
 5. CORS (only when PLANMAP_CORS_ORIGINS is set) — preflights answered before any work;
 6. NulGuard, BodyLimit — cheap refusals before the app reads anything;
 7. AllowHeader — a 405 names every method of the URL, not just the first route's;
+8. HeadAsGet — HEAD is routed as GET and its body dropped (so AllowHeader sees HEAD wherever GET is);
 then the app's own GZip and FastAPI's exception handling, where app/core/error_responses.py answers
 every refusal (domain errors, invalid bodies, database trouble) from one table.
 """
@@ -29,6 +30,7 @@ from app.middleware import metrics
 from app.middleware.allow_header import AllowHeaderMiddleware
 from app.middleware.body_limit import BodyLimitMiddleware, RouteLimit
 from app.middleware.errors import ErrorShieldMiddleware
+from app.middleware.head import HeadAsGetMiddleware
 from app.middleware.nul_guard import NulGuardMiddleware
 from app.middleware.request_id import RequestIdMiddleware
 from app.middleware.security_headers import SecurityHeadersMiddleware
@@ -53,6 +55,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.include_router(metrics.router)
     app.include_router(api_docs.router)
 
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -50,7 +50,7 @@ def _require_version(conn: Connection, slug: str, current: CurrentProject, expec
             f"send If-Match with the ETag you read (If-Match: {etag(current.version)}), so that you cannot "
             "overwrite a change you have not seen",
             current_etag=etag(current.version),
-        )
+        ).with_code("if_match_required")
     if expected != current.version:
         raise StaleVersion(
             f"project '{slug}' changed since you read it (you have version {expected}, "
@@ -88,11 +88,13 @@ def _check_official(
         raise Forbidden(
             f"this project lies in {_names(before)} and is not one of your units' projects; you edit only "
             f"{_names(principal.units) or 'nothing'}"
-        )
+        ).with_code("not_your_towns", towns=sorted(before), mine=sorted(mine))
     foreign = after - mine - (before or set())
     if not mine & after or foreign or (before is None and after - mine):
         outside = sorted(after - mine) or sorted(after)
-        raise Forbidden(f"the project would lie in {', '.join(outside)}, outside your towns ({_names(mine)})")
+        raise Forbidden(
+            f"the project would lie in {', '.join(outside)}, outside your towns ({_names(mine)})"
+        ).with_code("outside_towns", towns=outside, mine=sorted(mine))
     dropped = (before or set()) - after - mine
     if dropped:
         raise Forbidden(
@@ -213,7 +215,7 @@ def patch_project(
     tracking_in = {k: v for k, v in properties.items() if k in TRACKING_FIELDS}
     catalog_in = {k: v for k, v in properties.items() if k not in TRACKING_FIELDS}
     if not principal.edits_everywhere and (denied := sorted(PLANNER_ONLY & set(tracking_in))):
-        raise Forbidden(f"only planners may set {', '.join(denied)}")
+        raise Forbidden(f"only planners may set {', '.join(denied)}").with_code("planners_only", fields=list(denied))
     tracking, problems = merge_tracking(current.tracking, tracking_in, lianzhou_today())
     if problems:
         raise Invalid.of(Problem(("body", "properties"), m) for m in problems)
@@ -253,7 +255,7 @@ def patch_project(
         # single new version (and its snapshot in project_versions) holds both.
         queries.set_tracking(conn, current.id, new_tracking, tracking_changes, bump=not changes)
     if changes and not update_project(conn, current.id, current.version, item, seed_owned=False):
-        raise StaleVersion(f"project '{slug}' changed during your edit; reload it")
+        raise StaleVersion(f"project '{slug}' changed during your edit; reload it").with_code("changed_during_edit")
     _record(conn, principal, "update", slug, current.version + 1, {**changes, **tracking_changes}, note)
     return current.version + 1, warnings
 

@@ -64,10 +64,12 @@ class Feed:
 
 
 def timestamp(value: datetime) -> str:
-    """RFC 3339 with an explicit offset, as Atom requires (a naive time would be ambiguous)."""
+    """RFC 3339 with an explicit offset, as Atom requires (a naive time would be ambiguous), and with the
+    audit row's microseconds: two changes saved in the same second must not share `updated`, or readers
+    that order and deduplicate by it show one of them only."""
     if value.tzinfo is None:
         raise ValueError("Atom dates need a time zone")
-    return value.isoformat(timespec="seconds")
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds")
 
 
 def _q(tag: str) -> str:

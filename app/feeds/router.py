@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.conditional import conditional_response
 from app.catalog.vocab import Lang
 from app.core.dependencies import get_conn
 from app.core.errors import NotFound
@@ -90,10 +91,9 @@ async def _feed(request: Request, conn: AsyncConnection, kind: ScopeKind, key: s
         ],
         entries=[_entry(c, labels, base) for c in changes],
     )
-    return Response(
-        atom.render(feed),
-        media_type=f"{atom.MEDIA_TYPE}; charset=utf-8",
-        headers={"Cache-Control": CACHE_CONTROL},
+    # ETag and Last-Modified: a reader polling an unchanged feed gets a 304, not the whole feed again.
+    return conditional_response(
+        request, atom.render(feed), f"{atom.MEDIA_TYPE}; charset=utf-8", feed.updated, {"Cache-Control": CACHE_CONTROL}
     )
 
 

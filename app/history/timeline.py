@@ -93,6 +93,7 @@ class Entry:
         return {
             "at": self.at.isoformat(),
             "actor": self.actor,
+            "actor_name": self.actor_name,  # the person, for a page to name (the account is `actor`)
             "action": self.action,
             "version": self.version,
             "changes": self.changes,

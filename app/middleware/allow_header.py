@@ -19,6 +19,8 @@ def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
         probe = {**scope, "method": method}
         if any(route.matches(probe)[0] == Match.FULL for route in routes):
             allowed.append(method)
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed.insert(allowed.index("GET") + 1, "HEAD")  # app.middleware.head answers HEAD for every GET
     return allowed
 
 

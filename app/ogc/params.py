@@ -2,14 +2,19 @@
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 
 from app.core.errors import Invalid
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})([Tt ].*)?$")
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+# RFC 3339 §5.6, nothing more: full-date, or full-date "T" full-time with a fraction and an offset.
+_FULL_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d+)?([Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+)
 
 
 def bad_request(description: str) -> Invalid:
@@ -17,16 +22,32 @@ def bad_request(description: str) -> Invalid:
     return Invalid(("query",), description)
 
 
-def parse_int(name: str, raw: str | None, default: int, lo: int, hi: int) -> int:
+def parse_int(name: str, raw: str | None, default: int, lo: int, hi: int, clamp: bool = False) -> int:
+    """An integer parameter; with `clamp`, a value above `hi` means `hi` (OGC API – Features /req/core/
+    query-param-limit-out-of-range: a limit above the maximum is not an error)."""
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
         raise bad_request(f"{name} must be an integer, got {raw!r}") from None
+    if clamp and value > hi:
+        return hi
     if not lo <= value <= hi:
         raise bad_request(f"{name} must be between {lo} and {hi}, got {value}")
     return value
+
+
+def parse_instant(raw: str) -> datetime:
+    """An RFC 3339 date-time with its offset (a leap second read as :59); anything else is a 400."""
+    match = _DATE_TIME.match(raw)
+    if not match:
+        raise bad_request(f"{raw!r} is not an RFC 3339 date-time (e.g. 2023-06-30T08:00:00Z)")
+    text = raw[:17] + "59" + raw[19:] if match.group(6) == "60" else raw
+    try:
+        return datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+    except ValueError:
+        raise bad_request(f"{raw!r} is not a real date-time") from None
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
@@ -52,7 +73,9 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
 def _date(part: str) -> date | None:
     if part in ("", ".."):
         return None
-    match = _DATE.match(part)
+    if _DATE_TIME.match(part):
+        return parse_instant(part).date()
+    match = _FULL_DATE.match(part)
     if not match:
         raise bad_request(f"datetime must be RFC 3339 (e.g. 2023-06-30 or 2023-06-30T00:00:00Z), got {part!r}")
     try:

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Category, Status
 from app.ogc.params import bad_request
+from app.ogc.queryables import COUNTY_QUERYABLES, PROJECT_QUERYABLES, TOWN_QUERYABLES, Queryable
 from app.queries.geojson import COUNTY_FEATURE, TOWN_FEATURE
 from app.queries.ogc import plan_years, table_extent, table_feature, table_page
 from app.queries.plan_scope import plan_exists
-from app.queries.project_filter import ProjectFilter, unknown_towns
+from app.queries.project_filter import ProjectFilter, SqlCondition, unknown_towns
 from app.queries.project_pages import FeaturePage, fetch_feature, fetch_page
 
 
@@ -31,14 +32,19 @@ class ItemQuery:
     limit: int
     offset: int
     staff: bool = False
+    condition: SqlCondition | None = None  # a translated CQL2 filter (app.ogc.cql2_sql)
 
 
 class Provider:
     id: str
     title: str
     description: str
-    queryables: tuple[str, ...] = ()
+    # Plain `name=value` item parameters (Part 1 §7.15.5), and what a CQL2 filter may name (Part 3).
+    parameters: tuple[str, ...] = ()
+    queryables: dict[str, Queryable]
     temporal: bool = False
+    # One geometry type for every feature (a desktop GIS layer), or None for a mixed collection.
+    geometry_type: str | None = None
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         raise NotImplementedError
@@ -50,15 +56,29 @@ class Provider:
         raise NotImplementedError
 
 
+_PROJECTS_DESCRIPTION = (
+    "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
+    "that names each, and how precisely each is located."
+)
+_FLAT_NOTE = (
+    " Only the {what} of the plan, with flat properties a desktop GIS can save to GeoPackage or shapefile: "
+    "aliases, towns and warnings joined with ';', figures as JSON text. A sensitive site is shown at its town "
+    "seat, so it is listed among the points."
+)
+
+
 class ProjectsProvider(Provider):
-    id = "projects"
-    title = "Plan projects"
-    description = (
-        "Projects and sites named in Lianzhou's 14th Five-Year Plan, with status, category, towns, the plan quote "
-        "that names each, and how precisely each is located."
-    )
-    queryables = ("status", "category", "town", "plan")
+    parameters = ("status", "category", "town", "plan")
+    queryables = PROJECT_QUERYABLES
     temporal = True
+
+    def __init__(
+        self, id: str = "projects", dimension: int | None = None, geometry_type: str | None = None, what: str = ""
+    ) -> None:
+        self.id, self.dimension, self.geometry_type = id, dimension, geometry_type
+        self.flat = dimension is not None
+        self.title = f"Plan projects: {what}" if what else "Plan projects"
+        self.description = _PROJECTS_DESCRIPTION + (_FLAT_NOTE.format(what=what) if what else "")
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         return Extent(await table_extent(conn, "projects_public", "geom"), await plan_years(conn))
@@ -85,11 +105,13 @@ class ProjectsProvider(Provider):
             bbox=query.bbox,
             years=query.years,
             staff=query.staff,
+            dimension=self.dimension,
+            condition=query.condition,
         )
-        return await fetch_page(conn, flt, query.limit, query.offset)
+        return await fetch_page(conn, flt, query.limit, query.offset, flat=self.flat)
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
-        found = await fetch_feature(conn, ProjectFilter(staff=staff), feature_id)
+        found = await fetch_feature(conn, ProjectFilter(staff=staff, dimension=self.dimension), feature_id, self.flat)
         return None if found is None else found[1]
 
 
@@ -97,17 +119,36 @@ class SimpleProvider(Provider):
     """A small table served whole or by bbox (towns, county)."""
 
     def __init__(
-        self, id: str, title: str, description: str, table: str, alias: str, geom: str, key: str, feature_sql: str
+        self,
+        id: str,
+        title: str,
+        description: str,
+        table: str,
+        alias: str,
+        geom: str,
+        key: str,
+        feature_sql: str,
+        queryables: dict[str, Queryable],
     ) -> None:
         self.id, self.title, self.description = id, title, description
         self.table, self.alias, self.geom, self.key, self.feature_sql = table, alias, geom, key, feature_sql
+        self.queryables = queryables
 
     async def extent(self, conn: AsyncConnection) -> Extent:
         return Extent(await table_extent(conn, self.table, self.geom), None)
 
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         return await table_page(
-            conn, self.table, self.alias, self.geom, self.key, self.feature_sql, query.bbox, query.limit, query.offset
+            conn,
+            self.table,
+            self.alias,
+            self.geom,
+            self.key,
+            self.feature_sql,
+            query.bbox,
+            query.limit,
+            query.offset,
+            query.condition,
         )
 
     async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
@@ -118,6 +159,9 @@ PROVIDERS: dict[str, Provider] = {
     p.id: p
     for p in (
         ProjectsProvider(),
+        ProjectsProvider("projects-points", 0, "Point", "points"),
+        ProjectsProvider("projects-lines", 1, "MultiLineString", "lines"),
+        ProjectsProvider("projects-areas", 2, "MultiPolygon", "areas"),
         SimpleProvider(
             "towns",
             "Towns and townships",
@@ -128,6 +172,7 @@ PROVIDERS: dict[str, Provider] = {
             "area",
             "slug",
             TOWN_FEATURE,
+            TOWN_QUERYABLES,
         ),
         SimpleProvider(
             "county",
@@ -138,6 +183,7 @@ PROVIDERS: dict[str, Provider] = {
             "geom",
             "adcode",
             COUNTY_FEATURE,
+            COUNTY_QUERYABLES,
         ),
     )
 }

@@ -34,6 +34,7 @@ from sqlalchemy.engine import make_url
 
 from app.core import dbadmin, migrate
 from app.core.db import make_sync_engine
+from app.core.private_files import owner_only_file
 from app.ops import queries
 from app.photos import archive
 from app.photos.queries import ALL_FILES
@@ -94,21 +95,6 @@ def _run(command: list[str], env: dict[str, str]) -> None:
         raise BackupError(f"{Path(command[0]).name} failed ({result.returncode}): {result.stderr.strip()}")
 
 
-def _owner_only_file(path: Path) -> Path:
-    """Create `path` empty with mode 0600 before pg_dump writes into it.
-
-    A backup holds password hashes and the precise places of sensitive sites; pg_dump creates its
-    file with the process umask (usually world-readable 0644). It truncates an existing file and
-    keeps its mode, so the file is made first, by us, readable by its owner only: there is no moment
-    when another user could open it. The rename onto the final name then replaces any older,
-    more readable backup with this inode and its mode.
-    """
-    path.unlink(missing_ok=True)  # a partial file left by a crash, with whatever mode it had
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    os.chmod(path, 0o600)  # os.open's mode is filtered by the umask; a umask never adds bits, but be exact
-    return path
-
-
 def backup(url: str, file: Path, bin_dir: Path, data_dir: Path | None = None) -> BackupReport:
     """Dump the app's schema and data to FILE (custom format), consistent with the counts reported;
     with `data_dir`, the photo files the dump refers to go to FILE.photos.tar."""
@@ -120,7 +106,7 @@ def backup(url: str, file: Path, bin_dir: Path, data_dir: Path | None = None) ->
             snapshot = conn.execute(queries.EXPORT_SNAPSHOT).scalar_one()
             rows = queries.row_counts(conn)
             revision = migrate.current_revision(conn)
-            tmp = _owner_only_file(file.with_name(file.name + ".partial"))
+            tmp = owner_only_file(file.with_name(file.name + ".partial"))
             try:
                 _run([pg_dump, "-Fc", "-n", "public", f"--snapshot={snapshot}", "-f", str(tmp), "-d", uri], env)
             except BackupError:

@@ -12,6 +12,7 @@ import tarfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from app.core.private_files import owner_only_file
 from app.photos import storage
 
 MEMBER = re.compile(r"^(full|thumbs)/[0-9a-f]{2}/([0-9a-f]{64})\.jpg$")
@@ -28,7 +29,7 @@ def sidecar(backup_file: Path) -> Path:
 def write(data_dir: Path, hashes: Iterable[str], target: Path) -> tuple[int, int]:
     """Write the files of `hashes` to `target` (via a .partial name); returns (photos, bytes)."""
     root = storage.photos_root(data_dir)
-    tmp = target.with_name(target.name + ".partial")
+    tmp = owner_only_file(target.with_name(target.name + ".partial"))
     count = size = 0
     with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
         for sha in hashes:

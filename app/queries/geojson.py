@@ -100,3 +100,32 @@ json_build_object(
   )
 )
 """
+
+
+# The same properties with a scalar type each, for desktop GIS layers (QGIS, GDAL's GPKG/SHP writers): a
+# list or an object is a field type they cannot hold ("Unsupported type for field aliases"). Lists are
+# joined with ';' as in the CSV export; figures stay JSON, as text (the queryables say so).
+_FLAT_PROPERTY_SQL: dict[str, str] = {
+    **_PROPERTY_SQL,
+    "aliases": "array_to_string(p.aliases, ';')",
+    "towns": f"array_to_string({_PROPERTY_SQL['towns']}, ';')",
+    "figures": "p.figures::text",
+    "warnings": f"array_to_string({WARNINGS_SQL}, ';')",
+}
+FLAT_PROJECT_PROPERTIES = ",\n".join(
+    f"    '{name}', {_FLAT_PROPERTY_SQL.get(name, f'p.{name}')}" for name in PROPERTY_NAMES
+)
+
+
+# A desktop GIS layer holds one geometry type: lines and areas are all served as multi-geometries, since
+# a few projects are (two ancient roads, a park of two parts) and a LineString layer cannot hold those.
+_LAYER_GEOMETRY = "CASE WHEN ST_Dimension(p.geom) > 0 THEN ST_Multi(p.geom) ELSE p.geom END"
+
+
+def project_flat_feature_sql() -> str:
+    """One project (alias `p`) as a GeoJSON Feature whose properties are all strings, numbers or booleans,
+    its geometry of its layer's one type (Point, MultiLineString or MultiPolygon)."""
+    return (
+        f"json_build_object('type', 'Feature', 'id', p.slug, 'geometry', ST_AsGeoJSON({_LAYER_GEOMETRY}, 7)::json, "
+        f"'properties', json_build_object({FLAT_PROJECT_PROPERTIES}))"
+    )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queries.project_filter import SqlCondition
 from app.queries.project_pages import FeaturePage
 
 
@@ -42,14 +43,22 @@ async def table_page(
     bbox: tuple[float, float, float, float] | None,
     limit: int,
     offset: int,
+    condition: SqlCondition | None = None,
 ) -> FeaturePage:
-    """One page of a small table's features by `key`, optionally within `bbox`, with the total."""
+    """One page of a small table's features by `key`, optionally within `bbox` and matching a translated
+    CQL2 `condition`, with the total."""
     a = alias
     params: dict[str, Any] = {"limit": limit, "offset": offset}
-    where = "true"
+    clauses = ["true"]
     if bbox:
-        where = f"{a}.{geom} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+        # The shapes, not their boxes: a town whose box touches the query box but whose area does not
+        # is not in it (`&&` alone let 7 towns through for a box that meets 6).
+        clauses.append(f"ST_Intersects({a}.{geom}, ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326))")
         params.update(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
+    if condition is not None:
+        clauses.append(f"({condition.sql})")
+        params.update(condition.params)
+    where = " AND ".join(clauses)
     sql = f"""
         WITH matched AS (SELECT {a}.* FROM {table} {a} WHERE {where}),
              page AS (SELECT * FROM matched ORDER BY {key} LIMIT :limit OFFSET :offset)

@@ -69,7 +69,7 @@ async def load_project(conn: AsyncConnection, slug: str, flt: ProjectFilter | No
                 f"""SELECT p.slug, p.name_zh, p.name_en, p.aliases, p.category, p.status, p.status_basis,
                           p.info_date, p.info_precision, p.plan_slug, p.plan_role,
                           p.plan_chapter, p.plan_section, p.source_quote, p.figures, p.start_year, p.end_year,
-                          p.location_precision, p.location_note, p.updated_at, p.version,
+                          p.location_precision, p.location_note, p.location_note_zh, p.updated_at, p.version,
                           p.status_reason, p.planned_start, p.planned_end, p.planned_investment_cny_100m,
                           p.actual_start, p.actual_end, p.actual_spend_cny_100m, {WARNINGS_SQL} AS warnings,
                           (SELECT json_build_object('slug', m.slug, 'name_zh', m.name_zh, 'name_en', m.name_en)

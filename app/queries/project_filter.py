@@ -56,6 +56,15 @@ class Near:
 
 
 @dataclass(frozen=True)
+class SqlCondition:
+    """A condition on `p` built elsewhere from a whitelist (a CQL2 filter, app.ogc.cql2_sql), with its
+    bind parameters; values are never in `sql`, only their parameter names."""
+
+    sql: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ProjectFilter:
     towns: list[str] = field(default_factory=list)
     statuses: list[Status] = field(default_factory=list)
@@ -66,6 +75,9 @@ class ProjectFilter:
     # OGC `datetime`: projects whose plan years [start_year, end_year] meet this interval.
     years: tuple[int | None, int | None] | None = None
     warnings: list[WarningKind] = field(default_factory=list)
+    # OGC per-geometry collections: 0 points, 1 lines, 2 areas (ST_Dimension of the geometry as read).
+    dimension: int | None = None
+    condition: SqlCondition | None = None
     # Who reads and when: staff see sensitive sites precisely; `as_of` reads the record of that day.
     staff: bool = False
     as_of: date | None = None
@@ -116,6 +128,12 @@ class ProjectFilter:
         if self.warnings:
             clauses.append(f"{WARNINGS_SQL} && CAST(:f_warnings AS text[])")
             params["f_warnings"] = [w.value for w in self.warnings]
+        if self.dimension is not None:
+            clauses.append("ST_Dimension(p.geom) = :f_dimension")
+            params["f_dimension"] = self.dimension
+        if self.condition is not None:
+            clauses.append(f"({self.condition.sql})")
+            params.update(self.condition.params)
         if self.years is not None:
             start, end = self.years
             if end is not None:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.fields import CSV_COLUMNS
 from app.queries.driver import fetch_one
-from app.queries.geojson import project_feature_sql
+from app.queries.geojson import project_feature_sql, project_flat_feature_sql
 from app.queries.project_filter import ProjectFilter
 
 
@@ -19,13 +19,14 @@ class FeaturePage:
     features_json: str  # a JSON array of Feature objects, as PostGIS wrote it
 
 
-def _page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+def _page_sql(flt: ProjectFilter, flat: bool = False) -> tuple[str, dict[str, Any]]:
     where, params = flt.where()
     source, source_params = flt.source()
     params = {**params, **source_params}
     distance = flt.distance_sql() or "NULL::float8"
     extra = "'distance_m', round(m.distance_m::numeric, 1)" if flt.near else ""
     order = "m.distance_m, m.slug" if flt.near else "m.slug"
+    feature = project_flat_feature_sql() if flat else project_feature_sql(extra)
     sql = f"""
         WITH matched AS (
             SELECT p.id, p.slug, {distance} AS distance_m FROM {source} p WHERE {where}
@@ -34,7 +35,7 @@ def _page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
         )
         SELECT (SELECT count(*) FROM matched) AS total,
                count(p.id) AS returned,
-               COALESCE(json_agg({project_feature_sql(extra)} ORDER BY {order}), '[]'::json)::text AS features
+               COALESCE(json_agg({feature} ORDER BY {order}), '[]'::json)::text AS features
         FROM page m CROSS JOIN LATERAL (SELECT * FROM {source} p WHERE p.id = m.id OFFSET 0) p
     """
     # LATERAL, not JOIN … ON: the public source is a UNION ALL view, which PostgreSQL cannot probe by a
@@ -49,8 +50,11 @@ def page_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
     return _page_sql(flt)
 
 
-async def fetch_page(conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int) -> FeaturePage:
-    sql, params = _page_sql(flt)
+async def fetch_page(
+    conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int, flat: bool = False
+) -> FeaturePage:
+    """A page of features; `flat` gives every property a scalar type (project_flat_feature_sql)."""
+    sql, params = _page_sql(flt, flat)
     row = await fetch_one(conn, sql, {**params, "limit": limit, "offset": offset})
     assert row is not None  # an aggregate always answers one row
     total, returned, features = row
@@ -89,22 +93,25 @@ async def fetch_rows(conn: AsyncConnection, flt: ProjectFilter, limit: int, offs
     return [dict(r._mapping) for r in result]
 
 
-def feature_sql(flt: ProjectFilter, slug: str) -> tuple[str, dict[str, Any]]:
+def feature_sql(flt: ProjectFilter, slug: str, flat: bool = False) -> tuple[str, dict[str, Any]]:
     """The SQL `fetch_feature` runs; public so the benchmark can EXPLAIN it.
 
     Without a plan named, the project is read in the latest plan it belongs to: a project found by
     its slug is found whichever plan is in force.
     """
-    source, params = replace(flt, own_plan=True).source()
-    sql = (
-        f"SELECT p.version, ({project_feature_sql()})::text FROM {source} p "
-        "WHERE p.slug = :slug AND p.deleted_at IS NULL"
-    )
+    flt = replace(flt, own_plan=True)
+    where, params = flt.where()
+    source, source_params = flt.source()
+    params = {**params, **source_params}
+    feature = project_flat_feature_sql() if flat else project_feature_sql()
+    sql = f"SELECT p.version, ({feature})::text FROM {source} p WHERE p.slug = :slug AND {where}"
     return sql, {**params, "slug": slug}
 
 
-async def fetch_feature(conn: AsyncConnection, flt: ProjectFilter, slug: str) -> tuple[int, str] | None:
-    """One live project as (version, Feature JSON) seen through the filter's source, or None."""
-    sql, params = feature_sql(flt, slug)
+async def fetch_feature(
+    conn: AsyncConnection, flt: ProjectFilter, slug: str, flat: bool = False
+) -> tuple[int, str] | None:
+    """One live project as (version, Feature JSON) seen through the filter's source and conditions, or None."""
+    sql, params = feature_sql(flt, slug, flat)
     row = await fetch_one(conn, sql, params)
     return None if row is None else (int(row[0]), str(row[1]))

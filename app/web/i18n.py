@@ -13,6 +13,7 @@ from app.catalog.fields import field_label
 from app.catalog.vocab import Lang
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
+from app.web.i18n_pages import PAGES_JS_KEYS, PAGES_MESSAGES
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
@@ -204,6 +205,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update({key: field_label(name, _lang, heading=True) for key, name in _FIELD_KEYS.items()})
     MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
     MESSAGES[_lang].update(MONITORING_MESSAGES[_lang])
+    MESSAGES[_lang].update(PAGES_MESSAGES[_lang])
 
 # The subset the browser needs for popups, legends and the near-me list.
 JS_KEYS = (
@@ -243,6 +245,7 @@ JS_KEYS = (
     "km",
     "m",
     *MAP_JS_KEYS,
+    *PAGES_JS_KEYS,
 )
 
 

@@ -12,6 +12,7 @@ vendored files: a page makes no request outside the app unless tiles are configu
 """
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +34,10 @@ COUNTY_CENTER = (24.83, 112.38)
 COUNTY_ZOOM = 10
 MAX_ZOOM = 18
 MIN_ZOOM = 7
+
+# Folium's header carries its own `<meta name="viewport" … user-scalable=no>`, a second viewport tag
+# after base.html's that forbids pinch-zoom on phones (WCAG 1.4.4): the page's own tag is the only one.
+_FOLIUM_VIEWPORT = re.compile(r"<meta\s+name=\"viewport\"[^>]*>\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -176,11 +181,12 @@ def build_map(
             name="projects",
             control=False,
             options={
-                # Dozens of projects sit exactly on a town seat: they must fan out ("spiderfy") when
-                # the cluster is clicked at the highest zoom, or they could never be reached.
-                "spiderfyOnMaxZoom": True,
+                # Dozens of projects sit exactly on a town seat: a click on a cluster lists its projects
+                # by name (planmap_core.js, clusterPopup), with buttons to zoom in or fan them out,
+                # instead of zooming down to a spiral of unnamed icons.
+                "spiderfyOnMaxZoom": False,
                 "showCoverageOnHover": False,
-                "zoomToBoundsOnClick": True,
+                "zoomToBoundsOnClick": False,
                 "maxClusterRadius": 40,
                 "spiderfyDistanceMultiplier": 1.6,
             },
@@ -193,7 +199,7 @@ def build_map(
     figure: Any = m.get_root()  # a branca Figure; its stubs type it as a plain Element
     figure.render()
     return MapParts(
-        header=_render(figure.header),
+        header=_FOLIUM_VIEWPORT.sub("", _render(figure.header)),
         html=_render(figure.html),
         script=_render(figure.script),
         gcj02=any(s.gcj02 for s in specs),

@@ -21,8 +21,10 @@ from app.core.dependencies import get_conn
 from app.core.settings import REPO_ROOT, Settings
 from app.queries import page_data as data
 from app.queries.stats import plan_stats
+from app.web.contrast import ink
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Translator, get_lang
+from app.web.local_time import beijing
 from app.web.maps import build_map
 from app.web.monitoring import (
     PageAsOf,
@@ -56,6 +58,10 @@ _env = jinja2.Environment(
 )
 # `{{ static_url("js/kit.js") }}`: every static file a template links carries its content hash.
 _env.globals["static_url"] = static_url
+# `color: {{ fill | ink }}`: text written on a coloured bar stays readable (app/web/contrast.py).
+_env.filters["ink"] = ink
+# `{{ when | beijing }}`: a moment on Lianzhou's clock (app/web/local_time.py).
+_env.filters["beijing"] = beijing
 
 # Figure keys carry their unit; these are the readable names (unknown keys are shown as they are).
 FIGURE_LABELS: dict[str, tuple[str, str]] = {
@@ -121,6 +127,8 @@ def render(
             "lang": t.lang,
             "gcj02": mapparts.gcj02,
             "tiles": mapparts.tiles,
+            # What the base map note names: the configured tiles, or `none` when they cannot work (no key).
+            "baseMap": _settings(request).tiles if mapparts.tiles else "none",
             # The maps never show the towns' counts: skip them (a pass over every project in a large catalog).
             "api": {"projects": "/api/projects", "towns": "/api/towns?counts=false", "county": "/api/county"},
             "pages": {"project": "/projects/", "town": "/towns/"},
@@ -130,7 +138,9 @@ def render(
             **map_monitoring_config(request, t, as_of),
             **map_config,
         }
-    body = _env.get_template(template).render(
+    body = _env.get_template(
+        template
+    ).render(
         t=t,
         lang=t.lang,
         request_path=request.url.path,
@@ -141,6 +151,7 @@ def render(
         map_config=map_config,
         csp_nonce=request_nonce(request),  # every inline <script>/<style> of a template carries it
         session=page_session(request),
+        search_query=request.query_params.get("q", "")[:200],  # the search box shows what was searched
         **context,
     )
     response = HTMLResponse(body, status_code=status_code)
@@ -249,6 +260,8 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         if project["location_precision"] == "town" and project["towns"]
         else {"project": slug},
         "bounds": [[project["s"], project["w"]], [project["n"], project["e"]]],
+        # An estimate is not shown at street level: the first view is as wide as such an error can be.
+        "maxZoom": 16 if project["location_precision"] == "surveyed" else 12,
         "statuses": vocab.statuses,
         "categories": vocab.categories,
     }

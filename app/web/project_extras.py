@@ -19,6 +19,7 @@ from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
 from app.web.i18n_monitoring import EDITOR_MONITORING_JS_KEYS
+from app.web.i18n_pages import ERROR_JS_KEYS, PICK_JS_KEYS
 from app.web.viewer import page_session
 
 PRECISIONS = ("surveyed", "approximate", "town")
@@ -34,7 +35,7 @@ def feedback_config(t: Translator, slug: str | None) -> dict[str, Any]:
         "lang": t.lang,
         "slug": slug,
         "api": "/api/projects/",
-        "messages": js_messages(t, FEEDBACK_JS_KEYS),
+        "messages": js_messages(t, FEEDBACK_JS_KEYS + PICK_JS_KEYS),
     }
 
 
@@ -59,8 +60,12 @@ async def project_extras(
             "slug": slug,
             "history": f"/api/projects/{slug}/history",
             "project": f"/api/projects/{slug}",
+            # An official's towns: the editor warns while dragging when the place leaves them (null: everywhere).
+            "myTowns": None
+            if session is None or session.principal.edits_everywhere
+            else sorted(session.principal.towns),
             "messages": js_messages(
-                t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS if can_edit else ())
+                t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS + ERROR_JS_KEYS if can_edit else ())
             ),
         },
         "feedback_config": feedback_config(t, slug),

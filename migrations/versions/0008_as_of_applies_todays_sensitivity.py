@@ -67,10 +67,13 @@ GENERALIZED = {
 }
 
 
-def create_as_of_functions(columns: list[str], added_after_span: Sequence[str] = ()) -> None:
+def create_as_of_functions(
+    columns: list[str], added_after_span: Sequence[str] = (), generalized: dict[str, str] | None = None
+) -> None:
     """The two functions over `project_versions`, whose columns in table order are `columns`, the
     version span, then `added_after_span` (columns a later migration added to both tables): such a
-    migration drops and recreates the functions with this."""
+    migration drops and recreates the functions with this, adding to `generalized` what else the public
+    must not see of a sensitive site."""
     order = [*columns, *VERSION_SPAN, *added_after_span]
     as_of = ", ".join(f"{AS_OF_COLUMNS.get(c, f'v.{c}')} AS {c}" for c in order)
     op.execute(
@@ -87,7 +90,8 @@ def create_as_of_functions(columns: list[str], added_after_span: Sequence[str] =
           'Projects as recorded at the end of the day, with today''s sensitivity and deletions (staff).';
         """
     )
-    public = ", ".join(f"{GENERALIZED.get(c, f'p.{c}')} AS {c}" for c in order)
+    hidden = {**GENERALIZED, **(generalized or {})}
+    public = ", ".join(f"{hidden.get(c, f'p.{c}')} AS {c}" for c in order)
     op.execute(
         f"""
         CREATE FUNCTION projects_public_as_of(as_of_day date) RETURNS SETOF project_versions

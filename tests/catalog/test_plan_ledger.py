@@ -14,7 +14,6 @@ from collections import Counter
 import pytest
 
 from app.catalog.schema import ProjectFeature
-from app.catalog.seed import CATALOG_ONLY_PROPERTIES, _without_catalog_only
 from app.catalog.text_policy import clean_text
 from tests.conftest import GEODATA
 
@@ -149,12 +148,11 @@ def test_village_list_is_lianzhou_only_and_names_the_towns_of_the_seats(villages
     assert set(seats) == {v["town_slug"] for v in villages.values()}
 
 
-def test_seed_ignores_the_chinese_note_and_nothing_else(catalog: dict) -> None:
-    assert set(CATALOG_ONLY_PROPERTIES) == {"location_note_zh"}
+def test_the_schema_takes_the_chinese_note_and_nothing_unknown(catalog: dict) -> None:
     feature = catalog["features"][0]
-    [stripped] = _without_catalog_only([feature])
-    assert "location_note_zh" not in stripped["properties"] and "location_note_zh" in feature["properties"]
-    ProjectFeature.model_validate(stripped)
-    unknown = {**stripped, "properties": {**stripped["properties"], "location_note_fr": "Approximatif"}}
+    assert (
+        ProjectFeature.model_validate(feature).properties.location_note_zh == feature["properties"]["location_note_zh"]
+    )
+    unknown = {**feature, "properties": {**feature["properties"], "location_note_fr": "Approximatif"}}
     with pytest.raises(ValueError, match="location_note_fr"):
         ProjectFeature.model_validate(unknown)

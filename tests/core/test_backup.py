@@ -171,5 +171,7 @@ def test_a_backup_is_readable_by_its_owner_only(source: str, tmp_path: Path) -> 
         os.umask(previous)
     assert result.returncode == 0, result.stderr
     assert file.stat().st_size > 1000
-    assert oct(file.stat().st_mode & 0o777) == oct(0o600)
-    assert [p.name for p in tmp_path.iterdir()] == ["planmap.dump"]  # no partial file left behind
+    photos = file.with_name("planmap.dump.photos.tar")  # the photo files the dump refers to
+    for written in (file, photos):
+        assert oct(written.stat().st_mode & 0o777) == oct(0o600), written.name
+    assert sorted(p.name for p in tmp_path.iterdir()) == [file.name, photos.name]  # no partial file left behind

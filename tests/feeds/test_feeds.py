@@ -112,7 +112,7 @@ def test_plan_feed_is_atom_newest_first(world: EditWorld, history: History) -> N
     # Our changes are the newest, in reverse order of making them.
     assert [_slug(e) for e in feed.entries[:5]] == [history.tanling, history.school, *[history.moved] * 3]
     # Saying work began on 2023-06-15 records the actual start too (so no_recorded_start stops applying).
-    assert feed.entries[0].title == "潭岭(天湖)抽水蓄能电站：状态 前期工作 → 在建；修改实际开工"
+    assert feed.entries[0].title == "潭岭(天湖)抽水蓄能电站：状态 前期工作 → 在建；修改实际开工日期"
     assert feed.entries[0].author == "planner"
     assert feed.entries[0].link.endswith("/projects/tanling-pumped-storage")
     assert "生效日期：2023-06-15" in feed.entries[0].summary

@@ -170,7 +170,8 @@ def test_the_public_is_not_even_told_that_a_hidden_field_changed(world: EditWorl
     # 2 (note and precision), 3 (moved), 5 (marked sensitive), 6 (note) and 7 (moved) say nothing public.
     assert [row["version"] for row in public] == [1, 4]
     assert public[1]["changes"] == {"name_en": {"old": "Test health centre", "new": "Renamed clinic"}}
-    assert set(public[0]["changes"]) == set(staff[0]["changes"]) - {"geometry", "location_note", "location_precision"}
+    hidden = {"geometry", "location_note", "location_note_zh", "location_precision"}
+    assert set(public[0]["changes"]) == set(staff[0]["changes"]) - hidden
 
 
 def test_a_stale_writer_sees_everything_that_changed(world: EditWorld, secret: str) -> None:
@@ -224,18 +225,19 @@ def test_field_labels_agree_across_surfaces(world: EditWorld, edited: str, lang:
 
 
 def test_the_export_columns_and_properties_kept_their_order(world: EditWorld) -> None:
-    """The registry drives the CSV columns and the GeoJSON properties: a public contract, unchanged."""
+    """The registry drives the CSV columns and the GeoJSON properties: a public contract, changed only on purpose
+    (the Chinese location note beside the English one; the plan and the date its information dates from)."""
     header = _ok(world.client.get("/api/projects", params={"format": "csv", "limit": 1})).text.splitlines()[0]
     assert header.removeprefix("\ufeff").split(",") == [
         "slug", "name_zh", "name_en", "aliases", "category", "status", "status_basis", "towns", "plan_chapter",
         "plan_section", "source_quote", "figures", "start_year", "end_year", "location_precision", "location_note",
-        "updated_at", "version", "wkt",
+        "location_note_zh", "updated_at", "version", "wkt",
     ]  # fmt: skip
     props = _ok(world.client.get("/api/projects/tanling-pumped-storage")).json()["properties"]
     assert list(props) == [
         "slug", "name_zh", "name_en", "aliases", "category", "status", "status_basis", "towns", "plan_chapter",
         "plan_section", "source_quote", "figures", "start_year", "end_year", "location_precision", "location_note",
-        "created_at", "updated_at", "version", "status_reason", "merged_into", "planned_start", "planned_end",
-        "planned_investment_cny_100m", "actual_start", "actual_end", "actual_spend_cny_100m", "sensitive",
-        "warnings", "rag",
+        "location_note_zh", "created_at", "updated_at", "version", "status_reason", "merged_into", "planned_start",
+        "planned_end", "planned_investment_cny_100m", "actual_start", "actual_end", "actual_spend_cny_100m",
+        "sensitive", "info_date", "info_precision", "plan", "plan_role", "warnings", "rag",
     ]  # fmt: skip

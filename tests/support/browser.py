@@ -258,3 +258,23 @@ def save_and_reload(page: Any) -> None:
     with page.expect_navigation():
         page.click("#pm-edit-save")
     page.wait_for_selector("html[data-pm-ready='1'] #pm-edit-notice")
+
+
+# --- a phone ----------------------------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser: Any, base_url: str) -> Iterator[Any]:
+    """Like `page`, on a 390×844 touch screen (a common phone), watched for the same problems."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN")
+    pg = context.new_page()
+    problems = Problems()
+    _block_the_internet(pg, problems)
+    _record_csp_violations(pg, problems)
+    _record_errors(pg, base_url, problems)
+    pg.problems = problems
+    yield pg
+    context.close()
+    assert_no_problems(problems)

@@ -225,7 +225,7 @@ def test_a_visitors_feedback_is_moderated_then_shown_without_the_contact(
 def test_near_page_feedback_goes_to_the_nearest_listed_project(page: Any, base_url: str, api: httpx.Client) -> None:
     open_page(page, f"{base_url}/near?near=112.3712,24.7819&radius_m=10000")
     page.wait_for_selector("html[data-pm-near-ready='1']")
-    nearest = page.locator("#pm-near-list li").first.get_attribute("data-slug")
+    nearest = page.locator("#pm-near-list li[data-slug]").first.get_attribute("data-slug")
     assert page.locator("#pm-feedback-project").input_value() == nearest
     assert page.locator("#pm-feedback-attach").is_checked()
     assert "112.37120" in page.locator("#pm-feedback-place").inner_text()

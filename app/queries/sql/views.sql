@@ -1,4 +1,4 @@
--- The SQL views of planmap as they stand after the last migration (0012), in one place to
+-- The SQL views of planmap as they stand after the last migration (0013), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -40,7 +40,8 @@ SELECT p.id,
     p.actual_spend_cny_100m,
     p.sensitive,
     p.info_date,
-    p.info_precision
+    p.info_precision,
+    p.location_note_zh
    FROM projects p
   WHERE NOT p.sensitive
 UNION ALL
@@ -81,6 +82,7 @@ UNION ALL
     p.actual_spend_cny_100m,
     p.sensitive,
     p.info_date,
-    p.info_precision
+    p.info_precision,
+    '敏感场所：对公众只显示在其所在镇的镇政府驻地。'::text AS location_note_zh
    FROM projects p
   WHERE p.sensitive;

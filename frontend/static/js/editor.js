@@ -104,6 +104,15 @@
     return url.pathname + url.search;
   }
 
+  /** An ISO moment as YYYY-MM-DD HH:MM on Lianzhou's clock (UTC+8), as the history shows it. */
+  function beijing(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) {
+      return String(iso || "");
+    }
+    return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " ");
+  }
+
   function Editor(pm, entry) {
     var self = this;
     this.pm = pm;
@@ -121,6 +130,12 @@
     });
     $("pm-edit-redraw").addEventListener("click", function () {
       self.redraw();
+    });
+    $("pm-edit-rebase").addEventListener("click", function () {
+      self.rebase();
+    });
+    $("pm-edit-rebase-apply").addEventListener("click", function () {
+      self.applyRebase();
     });
     $("pm-edit-reload").addEventListener("click", function () {
       root.location.assign(pageUrl({ edit: "1" }));
@@ -283,7 +298,85 @@
     this.leaves(group).forEach(function (layer) {
       layer.pm.enable({ allowSelfIntersection: false, draggable: true, snappable: false });
       layer.on("pm:edit pm:dragend dragend", markMoved);
+      // While the official drags, not only when the server refuses the save (issue 18, item 4).
+      layer.on("drag pm:drag pm:markerdrag pm:edit pm:dragend dragend", function () {
+        self.checkTowns();
+      });
     });
+  };
+
+  /** The town (slug) whose area holds a WGS-84 point, or null outside every town. */
+  Editor.prototype.townAt = function (lon, lat) {
+    var found = null;
+    function inRing(ring) {
+      var inside = false;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+        if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) {
+          inside = !inside;
+        }
+      }
+      return inside;
+    }
+    function inPolygon(rings) {
+      return inRing(rings[0]) && !rings.slice(1).some(inRing);
+    }
+    (this.pm.towns ? this.pm.towns.getLayers() : []).forEach(function (layer) {
+      var g = layer.feature && layer.feature.geometry;
+      if (!g || found) {
+        return;
+      }
+      var polygons = g.type === "Polygon" ? [g.coordinates] : g.type === "MultiPolygon" ? g.coordinates : [];
+      if (polygons.some(inPolygon)) {
+        found = layer.feature.properties.slug;
+      }
+    });
+    return found;
+  };
+
+  /** Say, as the place moves, when any of its points leaves the official's towns (or the county). */
+  Editor.prototype.checkTowns = function () {
+    var mine = cfg.myTowns;
+    var pm = this.pm;
+    var self = this;
+    var box = $("pm-edit-place-warning");
+    if (!mine || !this.layer || !box) {
+      return;
+    }
+    var points = [];
+    this.leaves(this.layer).forEach(function (layer) {
+      if (layer.getLatLng) {
+        points.push(layer.getLatLng());
+      } else if (layer.getLatLngs) {
+        points.push.apply(points, L.LineUtil.isFlat(layer.getLatLngs()) ? layer.getLatLngs() : layer.getLatLngs().flat(3));
+      }
+    });
+    var outside = {};
+    var beyond = false;
+    points.forEach(function (ll) {
+      var wgs = pm.toWgs(ll);
+      var town = self.townAt(wgs[0], wgs[1]);
+      if (town === null) {
+        beyond = true;
+      } else if (mine.indexOf(town) < 0) {
+        outside[town] = true;
+      }
+    });
+    var towns = Object.keys(outside);
+    var name = function (slug) {
+      return pm.townNames[slug] || slug;
+    };
+    var sep = msg.list_separator || ", ";
+    var text = towns.length
+      ? kit.format(msg.edit_outside_towns, { towns: towns.map(name).join(sep), mine: mine.map(name).join(sep) })
+      : beyond
+        ? msg.edit_outside_county
+        : "";
+    box.textContent = text;
+    box.hidden = !text;
+    doc.documentElement.setAttribute("data-pm-edit-outside", towns.join(","));
+    pm.map.getContainer().classList.toggle("pm-edit-outside", !!text);
+    pm.setStatus(text, !!text); // on the map itself, where the official is looking while dragging
   };
 
   /** The drawable layers inside a (possibly nested) group: markers, lines, polygons. */
@@ -480,7 +573,15 @@
     } else if (res.status === 403 && /CSRF/.test(kit.errorText(res.data))) {
       this.message(msg.csrf_failed, "error");
     } else {
-      this.message(msg.edit_failed + kit.errorText(res.data), "error");
+      var pm = this.pm;
+      // In the page's language: towns by name, fields by label (the server's English only as a last resort).
+      var text = kit.refusalText(res, msg, function (key, value) {
+        if (key === "fields") {
+          return msg["field_" + value] || value;
+        }
+        return (pm && pm.townNames[value]) || value;
+      });
+      this.message(msg.edit_failed + text, "error");
     }
   };
 
@@ -504,9 +605,9 @@
       });
       list.appendChild(
         kit.el("li", { "data-version": row.version }, [
-          kit.el("strong", { className: "pm-conflict-who", text: row.actor }),
+          kit.el("strong", { className: "pm-conflict-who", text: row.actor_name || row.actor, title: row.actor }),
           " · ",
-          kit.el("time", { datetime: row.at, text: String(row.at || "").slice(0, 16).replace("T", " ") + " UTC" }),
+          kit.el("time", { datetime: row.at, text: beijing(row.at) + " " + msg.beijing_time }),
           " · ",
           kit.el("span", { text: msg["action_" + row.action] || row.action }),
           row.note ? kit.el("q", { text: row.note }) : null,
@@ -524,6 +625,134 @@
     });
     $("pm-edit-conflict").hidden = false;
     doc.documentElement.setAttribute("data-pm-edit-conflict", "1");
+  };
+
+  // ------------------------------------------------------------ redoing my changes on the new version
+
+  /** What this editor changed, field by field, against the version they started from. */
+  Editor.prototype.myChanges = function () {
+    var base = this.loaded.properties;
+    var mine = {};
+    FIELDS.forEach(function (name) {
+      var value = $("pm-edit-" + name).value;
+      if (value !== (base[name] === null || base[name] === undefined ? "" : String(base[name]))) {
+        mine[name] = value;
+      }
+    });
+    trackingInputs().forEach(function (pair) {
+      var value = trackingValue(pair[1]);
+      if (!sameValue(value, base[pair[0]])) {
+        mine[pair[0]] = value;
+      }
+    });
+    if ($("pm-edit-status").value !== base.status) {
+      mine.status = $("pm-edit-status").value;
+    }
+    return mine;
+  };
+
+  /**
+   * After a conflict: keep everything this editor did (fields, status, reason, the dragged place), fetch
+   * the version someone else saved, and list this editor's changes to redo on it, each ticked, with
+   * what the other person set meanwhile beside any field both changed (issue 18, item 8).
+   */
+  Editor.prototype.rebase = function () {
+    var self = this;
+    var base = this.loaded.properties;
+    var mine = this.myChanges();
+    var geometry = this.moved ? this.geometry() : null;
+    return kit.send("GET", cfg.project).then(function (res) {
+      if (!res.ok) {
+        self.fail(res);
+        return;
+      }
+      var theirs = res.data.properties;
+      self.pending = { mine: mine, geometry: geometry, fresh: res.data, etag: res.headers.get("ETag") };
+      var list = $("pm-edit-rebase-list");
+      kit.clear(list);
+      var row = function (key, label, yours, changedTo) {
+        var box = kit.el("input", { type: "checkbox", "data-field": key });
+        box.checked = true;
+        return kit.el("li", { "data-field": key }, [
+          kit.el("label", null, [
+            box,
+            kit.el("strong", { text: label }),
+            " ",
+            kit.el("span", { className: "pm-rebase-mine", text: kit.format(msg.edit_rebase_mine, { value: yours }) }),
+          ]),
+          changedTo === null ? null : kit.el("span", { className: "pm-rebase-theirs", text: kit.format(msg.edit_rebase_theirs, { value: changedTo }) }),
+        ]);
+      };
+      var shown = function (v, key) {
+        if (v === null || v === undefined || v === "") {
+          return msg.edit_rebase_empty;
+        }
+        var option = key === "status" ? $("pm-edit-status").querySelector('option[value="' + CSS.escape(v) + '"]') : null;
+        return option ? option.textContent : show(v); // a status by its name, not its code
+      };
+      if (geometry) {
+        var moved = JSON.stringify(res.data.geometry) !== JSON.stringify(self.loaded.geometry);
+        list.appendChild(row("geometry", msg.field_geometry || "geometry", msg.edit_rebase_geometry, moved ? msg.location_changed : null));
+      }
+      Object.keys(mine).forEach(function (key) {
+        var changed = !sameValue(theirs[key], base[key]);
+        list.appendChild(row(key, msg["field_" + key] || key, shown(mine[key], key), changed ? shown(theirs[key], key) : null));
+      });
+      $("pm-edit-rebase-choices").hidden = false;
+      doc.documentElement.setAttribute("data-pm-edit-rebase", "choose");
+    });
+  };
+
+  /** Put the new version in the form, then this editor's ticked changes on top of it; saving is theirs to do. */
+  Editor.prototype.applyRebase = function () {
+    var pending = this.pending;
+    if (!pending) {
+      return;
+    }
+    var keep = {};
+    $("pm-edit-rebase-list").querySelectorAll("input[data-field]").forEach(function (box) {
+      keep[box.getAttribute("data-field")] = box.checked;
+    });
+    var fresh = pending.fresh;
+    var note = $("pm-edit-note").value;
+    var statusNote = $("pm-edit-status_note").value;
+    var reason = $("pm-edit-reason").value;
+    var mergedInto = $("pm-edit-merged_into").value;
+    this.loaded = fresh;
+    this.etag = pending.etag;
+    this.version = fresh.properties.version;
+    this.fill(fresh.properties); // the new version everywhere…
+    var mine = pending.mine;
+    Object.keys(mine).forEach(function (key) {
+      if (!keep[key]) {
+        return;
+      }
+      var input = $("pm-edit-" + key);
+      if (!input) {
+        return;
+      }
+      if (input.type === "checkbox") {
+        input.checked = !!mine[key];
+      } else {
+        input.value = mine[key] === null || mine[key] === undefined ? "" : String(mine[key]);
+      }
+    });
+    // …and what this editor wrote for the record stays as they wrote it.
+    $("pm-edit-note").value = note;
+    $("pm-edit-status_note").value = statusNote;
+    $("pm-edit-reason").value = reason;
+    $("pm-edit-merged_into").value = mergedInto;
+    this.statusChanged();
+    if (pending.geometry && !keep.geometry) {
+      this.pm.map.removeLayer(this.layer);
+      this.makeEditable(fresh.geometry, fresh.properties);
+    }
+    this.pending = null;
+    $("pm-edit-rebase-choices").hidden = true;
+    $("pm-edit-conflict").hidden = true;
+    doc.documentElement.removeAttribute("data-pm-edit-conflict");
+    doc.documentElement.setAttribute("data-pm-edit-rebase", "applied");
+    this.message(kit.format(msg.edit_rebase_done, { version: fresh.properties.version }), "ok");
   };
 
   Editor.prototype.busy = function (on) {

@@ -70,22 +70,81 @@
     });
     $("pm-feedback-pick").addEventListener("click", function () {
       pm = pm || (root.planmap && root.planmap.current);
-      if (!pm) {
-        return;
+      if (pm) {
+        startPicking();
       }
-      say(msg.feedback_pick_hint);
-      // The form is below the map: bring the map into view to click on it.
-      pm.map.getContainer().scrollIntoView({ block: "center" });
-      pm.map.getContainer().classList.add("pm-picking");
-      pm.map.once("click", function (e) {
-        pm.map.getContainer().classList.remove("pm-picking");
-        say("");
-        setPoint(pm.toWgs(e.latlng));
-      });
     });
     $("pm-feedback-clear").addEventListener("click", function () {
       setPoint(null);
     });
+  }
+
+  /**
+   * Picking the place, made for a phone (issue 18, item 6): the map comes into view with the hint on
+   * the map itself, a crosshair at its centre and a "use crosshair" button (pan the map under it), and
+   * a tap anywhere, on a project's line or area too, picks that place instead of opening a popup.
+   */
+  var picking = null;
+
+  function stopPicking() {
+    if (!picking) {
+      return;
+    }
+    pm.map.off("click", picking.onPick);
+    pm.shapes.off("click", picking.onPick);
+    pm.cluster.off("click", picking.onPick);
+    pm.map.getContainer().classList.remove("pm-picking");
+    picking.bar.parentNode.removeChild(picking.bar);
+    picking.cross.parentNode.removeChild(picking.cross);
+    pm.setStatus("");
+    picking = null;
+  }
+
+  function startPicking() {
+    stopPicking();
+    var container = pm.map.getContainer();
+    container.scrollIntoView({ block: "center" });
+    container.classList.add("pm-picking");
+    pm.setStatus(msg.pick_crosshair);
+    var onPick = function (e) {
+      if (!e.latlng) {
+        return;
+      }
+      L.DomEvent.stop(e);
+      var at = pm.toWgs(e.latlng);
+      stopPicking();
+      // The tap was a pick, not a request for the project's popup (which a marker or line opens on its own).
+      var noPopup = function () {
+        pm.map.closePopup();
+      };
+      pm.map.closePopup();
+      pm.map.on("popupopen", noPopup);
+      root.setTimeout(function () {
+        pm.map.off("popupopen", noPopup);
+      }, 600);
+      say("");
+      setPoint(at);
+    };
+    var use = kit.el("button", { type: "button", id: "pm-feedback-use-centre", text: msg.use_crosshair });
+    var cancel = kit.el("button", { type: "button", id: "pm-feedback-pick-cancel", text: msg.pick_cancel });
+    use.addEventListener("click", function () {
+      var at = pm.toWgs(pm.map.getCenter());
+      stopPicking();
+      setPoint(at);
+      form.scrollIntoView({ block: "nearest" });
+    });
+    cancel.addEventListener("click", stopPicking);
+    var bar = kit.el("div", { className: "pm-pick-bar" }, [use, cancel]);
+    var cross = kit.el("div", { className: "pm-crosshair", "aria-hidden": "true" });
+    L.DomEvent.disableClickPropagation(bar);
+    container.appendChild(cross);
+    container.appendChild(bar);
+    picking = { onPick: onPick, bar: bar, cross: cross };
+    // Before the popups' own handlers: a tap on a line or an area picks its place.
+    pm.map.on("click", onPick);
+    pm.shapes.on("click", onPick);
+    pm.cluster.on("click", onPick);
+    use.focus();
   }
 
   // ------------------------------------------------------------ near page: the listed projects
@@ -99,7 +158,9 @@
       kit.clear(select);
       var features = event.detail.features || [];
       features.forEach(function (f) {
-        var label = pm.name(f.properties) + " · " + root.planmap.formatDistance(f.properties.distance_m, pm.msg);
+        // A town-only project's distance is to its town's seat: the label says so (issue 18, item 3).
+        var townOnly = f.properties.location_precision === "town" ? " (" + pm.msg.town_only + ")" : "";
+        var label = pm.name(f.properties) + " · " + root.planmap.formatDistance(f.properties.distance_m, pm.msg) + townOnly;
         select.appendChild(kit.el("option", { value: f.properties.slug, text: label }));
       });
       if (!features.length) {

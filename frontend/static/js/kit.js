@@ -104,6 +104,35 @@
     return JSON.stringify(detail);
   }
 
+  /**
+   * A refusal in the reader's language. The server names a refusal by a stable code and its params
+   * (headers X-Planmap-Error, X-Planmap-Error-Params); `table` holds the page's "error_<code>"
+   * templates, and `name(key, value)` turns a param's value (a town's slug, a field) into words.
+   * A refusal without a code, or one the table lacks, is shown as the server wrote it (errorText).
+   */
+  function refusalText(res, table, name) {
+    var code = res.headers && res.headers.get ? res.headers.get("X-Planmap-Error") : null;
+    var template = code ? table["error_" + code] : null;
+    if (!template) {
+      return errorText(res.data);
+    }
+    var params = {};
+    try {
+      params = JSON.parse(res.headers.get("X-Planmap-Error-Params") || "{}");
+    } catch (e) {
+      params = {};
+    }
+    var values = {};
+    Object.keys(params).forEach(function (key) {
+      var value = params[key];
+      var words = (Array.isArray(value) ? value : [value]).map(function (v) {
+        return name ? name(key, v) : String(v);
+      });
+      values[key] = words.join(table.list_separator || ", ");
+    });
+    return format(template, values);
+  }
+
   function config(id) {
     var node = doc.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -115,5 +144,5 @@
     });
   }
 
-  root.pmkit = { el: el, clear: clear, csrfToken: csrfToken, send: send, errorText: errorText, config: config, format: format };
+  root.pmkit = { el: el, clear: clear, csrfToken: csrfToken, send: send, errorText: errorText, refusalText: refusalText, config: config, format: format };
 })(window);

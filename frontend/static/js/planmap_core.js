@@ -94,11 +94,23 @@
       self.enabledWarnings[w.code] = true;
     });
     this.colorBy = new URLSearchParams(root.location.search).get("colour") === "warnings" ? "warnings" : "status";
+    this.townSearch = {}; // slug -> both names and the slug, for the search box
+    this.search = "";
+    this.readUrlState();
     this.statusEl = document.getElementById("pm-map-status");
     this.shapes = L.featureGroup().addTo(map);
     cluster.options.iconCreateFunction = function (c) {
       return self.clusterIcon(c);
     };
+    // A click (or Enter) on a cluster lists its projects by name: dozens sit on one town seat, and
+    // zooming down to a spiral of unnamed icons is no way to find one (issue 18, item 1).
+    cluster.on("clusterclick clusterkeypress", function (e) {
+      if (e.type === "clusterkeypress" && e.originalEvent && e.originalEvent.keyCode !== 13) {
+        return;
+      }
+      self.clusterPopup(e.layer);
+    });
+    this.watchTiles();
     map.createPane("pm-county").style.zIndex = 250;
     map.createPane("pm-towns").style.zIndex = 300;
     map.createPane("pm-labels").style.zIndex = 450;
@@ -113,6 +125,57 @@
     this.statusEl.textContent = text || "";
     this.statusEl.hidden = !text;
     this.statusEl.classList.toggle("pm-error", !!isError);
+  };
+
+  /**
+   * The configured base map, watched: on an intranet with no internet its tile requests fail (or never
+   * answer) and the map would stay grey. After a few failures and no tile at all, or 12 s without one,
+   * the tiles go, the county and towns are drawn as on a map without tiles, and a note says why.
+   */
+  Planmap.prototype.watchTiles = function () {
+    var self = this;
+    var layers = [];
+    this.map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) {
+        layers.push(layer);
+      }
+    });
+    if (!layers.length) {
+      return;
+    }
+    var loaded = 0;
+    var failed = 0;
+    function fallBack() {
+      if (self.tilesFailed || loaded) {
+        return;
+      }
+      self.tilesFailed = true;
+      self.cfg.tiles = false;
+      layers.forEach(function (layer) {
+        self.map.removeLayer(layer);
+      });
+      root.document.body.classList.add("pm-notiles");
+      if (self.county) {
+        self.county.setStyle({ fillOpacity: 1 });
+      }
+      var note = root.document.getElementById("pm-tiles-failed");
+      if (note) {
+        note.hidden = false;
+      }
+      root.document.documentElement.setAttribute("data-pm-tiles-failed", "1");
+    }
+    layers.forEach(function (layer) {
+      layer.on("tileload", function () {
+        loaded += 1;
+      });
+      layer.on("tileerror", function () {
+        failed += 1;
+        if (failed >= 3) {
+          fallBack();
+        }
+      });
+    });
+    root.setTimeout(fallBack, 12000);
   };
 
   // Coordinates: stored and served as WGS-84; shifted to GCJ-02 only when drawn on AMap tiles.
@@ -229,6 +292,7 @@
       keyboard: true,
     });
     marker.pmStatus = props.status;
+    marker.pmSlug = props.slug;
     marker.pmRag = props.rag;
     marker.bindPopup(function () {
       return self.popup(props);
@@ -337,6 +401,16 @@
         return self.popup(props);
       }, { maxWidth: 320 });
       entry.shape.bindTooltip(el("span", { text: this.name(props) }), { sticky: true });
+      // Leaflet makes a path with a tooltip focusable, unnamed; the project's marker (named) is its
+      // keyboard stop, so Tab does not walk through dozens of anonymous SVG paths (issue 18, item 10).
+      entry.shape.eachLayer(function (layer) {
+        layer.on("add", function () {
+          var node = layer.getElement && layer.getElement();
+          if (node) {
+            node.setAttribute("tabindex", "-1");
+          }
+        });
+      });
       entry.marker = this.markerFor(props, this.anchorOf(entry.shape, geometry));
     }
     this.entries.push(entry);
@@ -353,8 +427,122 @@
     return (
       this.enabledStatuses[props.status] !== false &&
       this.enabledCategories[props.category] !== false &&
-      this.warningEnabled(props)
+      this.warningEnabled(props) &&
+      this.matchesSearch(props)
     );
+  };
+
+  /** The search box's words, each found in a name (either language), an alias, a town or the slug. */
+  Planmap.prototype.matchesSearch = function (props) {
+    if (!this.search) {
+      return true;
+    }
+    var self = this;
+    var hay = [props.name_zh, props.name_en, props.slug]
+      .concat(props.aliases || [])
+      .concat(
+        (props.towns || []).map(function (slug) {
+          return self.townSearch[slug] || slug;
+        })
+      )
+      .join(" ")
+      .toLowerCase();
+    return this.search
+      .toLowerCase()
+      .split(/\s+/)
+      .every(function (word) {
+        return !word || hay.indexOf(word) >= 0;
+      });
+  };
+
+  Planmap.prototype.setSearch = function (text) {
+    this.search = (text || "").trim();
+    this.refresh();
+  };
+
+  // ---------------------------------------------------------------- the view in the URL
+
+  /**
+   * Filters, search, sort and the selected project live in the page URL, so any view can be shared or
+   * bookmarked: `status`, `category`, `warning` list what is switched on (absent: all), `q` the search,
+   * `sort` the list's order, `project` the selected project (`colour` and `as_of` are read elsewhere).
+   */
+  Planmap.prototype.readUrlState = function () {
+    var params = new URLSearchParams(root.location.search);
+    var self = this;
+    [
+      ["status", this.enabledStatuses],
+      ["category", this.enabledCategories],
+      ["warning", this.enabledWarnings],
+    ].forEach(function (pair) {
+      var raw = params.get(pair[0]);
+      if (raw === null) {
+        return;
+      }
+      var on = raw ? raw.split(",") : [];
+      Object.keys(pair[1]).forEach(function (code) {
+        pair[1][code] = on.indexOf(code) >= 0;
+      });
+    });
+    this.search = (params.get("q") || "").trim();
+    this.sort = params.get("sort") || "";
+    this.selected = params.get("project") || "";
+    self.urlState = true;
+  };
+
+  Planmap.prototype.writeUrlState = function () {
+    if (this.cfg.mode !== "overview" && this.cfg.mode !== "town") {
+      return; // the other pages keep their own parameters (near: the place; project: none to share)
+    }
+    var url = new URL(root.location.href);
+    var set = function (key, value) {
+      if (value) {
+        url.searchParams.set(key, value);
+      } else {
+        url.searchParams.delete(key);
+      }
+    };
+    [
+      ["status", this.enabledStatuses],
+      ["category", this.enabledCategories],
+      ["warning", this.enabledWarnings],
+    ].forEach(function (pair) {
+      var codes = Object.keys(pair[1]);
+      var on = codes.filter(function (code) {
+        return pair[1][code] !== false;
+      });
+      if (on.length === codes.length) {
+        url.searchParams.delete(pair[0]);
+      } else {
+        url.searchParams.set(pair[0], on.join(","));
+      }
+    });
+    set("q", this.search);
+    set("sort", this.sort);
+    set("project", this.selected);
+    root.history.replaceState(null, "", url.pathname + url.search);
+  };
+
+  /** Select a project (from the list or a popup): kept in the URL, and told to the list. */
+  Planmap.prototype.select = function (slug) {
+    this.selected = slug || "";
+    this.writeUrlState();
+    root.document.dispatchEvent(new CustomEvent("planmap:select", { detail: { pm: this, slug: this.selected } }));
+  };
+
+  /** Zoom to a project's marker (out of its cluster if need be) and open its popup. */
+  Planmap.prototype.showOnMap = function (slug) {
+    var entry = this.entries.filter(function (e) {
+      return e.props.slug === slug;
+    })[0];
+    if (!entry || !entry.visible) {
+      return false;
+    }
+    var marker = entry.marker;
+    this.cluster.zoomToShowLayer(marker, function () {
+      marker.openPopup();
+    });
+    return true;
   };
 
   /** Shown when any of its warnings is switched on, or it has none and "no warning" is on. */
@@ -391,6 +579,9 @@
     });
     this.cluster.addLayers(markers);
     this.updateCounts();
+    this.writeUrlState();
+    // The list beside the map (planmap_list.js) follows every change of filters and search.
+    root.document.dispatchEvent(new CustomEvent("planmap:refresh", { detail: { pm: this } }));
   };
 
   /** Projects drawn now, by status (what the tests compare with the API). */
@@ -437,7 +628,80 @@
     var node = el("div", { className: "pm-cluster-ring", style: { background: "conic-gradient(" + stops.join(",") + ")" } }, [
       el("span", { className: "pm-cluster-count", text: String(children.length) }),
     ]);
-    return L.divIcon({ html: node, className: "marker-cluster pm-cluster", iconSize: L.point(size, size) });
+    var icon = L.divIcon({ html: node, className: "marker-cluster pm-cluster", iconSize: L.point(size, size) });
+    // Leaflet makes the cluster's icon a focusable button and titles it from options.title: name it.
+    cluster.options.title = this.msg.cluster_label.replace("{n}", String(children.length));
+    return icon;
+  };
+
+  /**
+   * The projects under a cluster as a named list in a popup (nearest to what a person wants when
+   * 73 projects sit on one town seat), with "zoom in" when they are not all at one point and "fan out"
+   * when they are.
+   */
+  Planmap.prototype.clusterPopup = function (cluster) {
+    var self = this;
+    var msg = this.msg;
+    var markers = cluster.getAllChildMarkers();
+    var first = markers[0].getLatLng();
+    var onePoint = markers.every(function (m) {
+      return m.getLatLng().distanceTo(first) < 1;
+    });
+    var bySlug = {};
+    this.entries.forEach(function (e) {
+      bySlug[e.props.slug] = e;
+    });
+    var items = markers
+      .map(function (m) {
+        return bySlug[m.pmSlug];
+      })
+      .filter(Boolean)
+      .sort(function (a, b) {
+        return self.name(a.props).localeCompare(self.name(b.props), self.cfg.lang === "en" ? "en" : "zh-CN");
+      });
+    var town = onePoint && items.length && items[0].props.location_precision === "town" ? items[0].props.towns[0] : null;
+    var list = el(
+      "ul",
+      { className: "pm-here-list" },
+      items.map(function (e) {
+        var st = self.status(e.props.status);
+        return el("li", { "data-slug": e.props.slug }, [
+          el("span", { className: "pm-swatch", style: { background: st.color } }),
+          el("a", { href: self.pageUrl("project", e.props.slug), text: self.name(e.props) }),
+          " ",
+          el("span", { className: "pm-here-meta", text: st.label + (e.props.location_precision === "town" ? " · " + msg.town_only : "") }),
+        ]);
+      })
+    );
+    var buttons = el("p", { className: "pm-here-buttons" });
+    if (!onePoint) {
+      var zoom = el("button", { type: "button", className: "pm-here-zoom", text: msg.zoom_in });
+      zoom.addEventListener("click", function () {
+        self.map.closePopup();
+        cluster.zoomToBounds({ padding: [30, 30] });
+      });
+      buttons.appendChild(zoom);
+    } else {
+      var fan = el("button", { type: "button", className: "pm-here-fan", text: msg.fan_out });
+      fan.addEventListener("click", function () {
+        self.map.closePopup();
+        cluster.spiderfy();
+      });
+      buttons.appendChild(fan);
+    }
+    var content = el("div", { className: "pm-popup pm-here", id: "pm-here" }, [
+      el("h3", { className: "pm-popup-title", text: msg.here_list_title.replace("{n}", String(items.length)) }),
+      town ? el("p", { className: "pm-here-town", text: msg.here_town_seat.replace("{town}", this.townNames[town] || town) }) : null,
+      list,
+      buttons,
+    ]);
+    // Keep the popup clear of the layer control in the top right corner.
+    var layersBox = root.document.getElementById("pm-layers");
+    var right = layersBox ? layersBox.offsetWidth + 20 : 20;
+    L.popup({ maxWidth: 300, autoPanPaddingTopLeft: [60, 20], autoPanPaddingTopRight: [right, 20] })
+      .setLatLng(cluster.getLatLng())
+      .setContent(content)
+      .openOn(this.map);
   };
 
   // ---------------------------------------------------------------- towns and county
@@ -469,6 +733,7 @@
     return fetchJSON(this.cfg.api.towns).then(function (fc) {
       fc.features.forEach(function (f) {
         self.townNames[f.properties.slug] = self.name(f.properties);
+        self.townSearch[f.properties.slug] = [f.properties.name_zh, f.properties.name_en, f.properties.slug].join(" ");
       });
       self.towns = self.geoJSON(fc, {
         pane: "pm-towns",
@@ -591,11 +856,13 @@
   Planmap.prototype.ready = function () {
     this.setStatus("");
     root.document.documentElement.setAttribute("data-pm-ready", "1");
+    root.document.dispatchEvent(new CustomEvent("planmap:ready", { detail: { pm: this } }));
   };
 
   Planmap.prototype.fail = function (err) {
     this.setStatus(this.msg.load_failed + ": " + err.message, true);
     root.document.documentElement.setAttribute("data-pm-error", err.message);
+    root.document.dispatchEvent(new CustomEvent("planmap:error", { detail: { pm: this, error: err } }));
     root.console.error("planmap:", err);
   };
 
@@ -624,7 +891,7 @@
     var cfg = this.cfg;
     if (cfg.bounds) {
       this.map.fitBounds(this.boundsOf(cfg.bounds), {
-        maxZoom: 14,
+        maxZoom: cfg.maxZoom || 14,
         padding: [20, 20],
         animate: false,
       });

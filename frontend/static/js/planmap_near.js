@@ -119,9 +119,9 @@
     var query = { near: lon.toFixed(6) + "," + lat.toFixed(6), radius_m: String(radius) };
     return pm.loadProjects(pm.projectsUrl(query)).then(
       function (features) {
-        self.render(features);
-        // For the feedback form: which projects are listed, around which place.
-        document.dispatchEvent(new CustomEvent("planmap:near", { detail: { pm: pm, features: features, place: self.place } }));
+        var ordered = self.render(features);
+        // For the feedback form: which projects are listed (in the list's order), around which place.
+        document.dispatchEvent(new CustomEvent("planmap:near", { detail: { pm: pm, features: ordered, place: self.place } }));
         document.documentElement.setAttribute("data-pm-near-ready", "1");
       },
       function (err) {
@@ -130,30 +130,83 @@
     );
   };
 
+  /**
+   * The list, in two groups that say what their distances mean: projects whose location is known
+   * (surveyed, or approximate and marked so: "≈"), nearest first; then the projects known only by their
+   * town, whose distance is to the town's seat and says so. Never one numbered list: a number would
+   * rank a town seat's distance against a site's, and "10." is clipped on a phone.
+   */
   Near.prototype.render = function (features) {
     var pm = this.pm;
     var msg = pm.msg;
     var list = this.list;
-    while (list.firstChild) {
-      list.removeChild(list.firstChild);
-    }
-    this.summary.textContent = features.length ? msg.near_count.replace("{n}", String(features.length)) : msg.no_results;
-    features.forEach(function (f) {
-      var p = f.properties;
-      var st = pm.status(p.status);
+    root.pmkit.clear(list);
+    var known = features.filter(function (f) {
+      return f.properties.location_precision !== "town";
+    });
+    var townOnly = features.filter(function (f) {
+      return f.properties.location_precision === "town";
+    });
+    var byDistance = function (a, b) {
+      return a.properties.distance_m - b.properties.distance_m;
+    };
+    known.sort(byDistance);
+    townOnly.sort(byDistance);
+    this.summary.textContent = features.length
+      ? msg.near_count_split
+          .replace("{n}", String(features.length))
+          .replace("{precise}", String(known.length))
+          .replace("{town}", String(townOnly.length))
+      : msg.no_results;
+    var self = this;
+    [
+      ["known", msg.near_precise_heading, known],
+      ["town", msg.near_town_heading, townOnly],
+    ].forEach(function (group) {
+      if (!group[2].length) {
+        return;
+      }
       list.appendChild(
-        el("li", { "data-slug": p.slug, "data-distance": p.distance_m, "data-status": p.status }, [
-          el("a", { href: pm.pageUrl("project", p.slug), text: pm.name(p) }),
-          " ",
-          el("span", { className: "pm-near-meta" }, [
-            el("span", { className: "pm-swatch", style: { background: st.color } }),
-            st.label,
-            " · ",
-            el("span", { className: "pm-near-distance", text: planmap.formatDistance(p.distance_m, msg) }),
-          ]),
+        el("li", { className: "pm-near-group", "data-group": group[0] }, [
+          el("h3", { className: "pm-near-group-title", text: group[1] }),
+          el(
+            "ul",
+            { className: "pm-near-items" },
+            group[2].map(function (f) {
+              return self.item(f.properties);
+            })
+          ),
         ])
       );
     });
+    return known.concat(townOnly);
+  };
+
+  Near.prototype.item = function (p) {
+    var pm = this.pm;
+    var msg = pm.msg;
+    var st = pm.status(p.status);
+    var distance = planmap.formatDistance(p.distance_m, msg);
+    var meaning;
+    if (p.location_precision === "town") {
+      var town = (p.towns || [])[0];
+      meaning = msg.near_to_seat.replace("{town}", pm.townNames[town] || town || "");
+    } else {
+      distance = (p.location_precision === "approximate" ? "≈ " : "") + distance;
+      meaning = msg.near_to_project + (p.location_precision === "approximate" ? msg.near_approx_suffix : "");
+    }
+    return el("li", { "data-slug": p.slug, "data-distance": p.distance_m, "data-status": p.status, "data-precision": p.location_precision }, [
+      el("a", { href: pm.pageUrl("project", p.slug), text: pm.name(p) }),
+      " ",
+      el("span", { className: "pm-near-meta" }, [
+        el("span", { className: "pm-swatch", style: { background: st.color } }),
+        st.label,
+        " · ",
+        el("span", { className: "pm-near-distance", text: distance }),
+        " ",
+        el("span", { className: "pm-near-means", text: meaning }),
+      ]),
+    ]);
   };
 
   planmap.registerMode("near", function (pm) {
