@@ -16,7 +16,7 @@ PRIVATE_DB := 1
 export DATABASE_URL := postgresql+psycopg://postgres@127.0.0.1:$(or $(PLANMAP_PG_PORT),55432)/planmap
 endif
 
-.PHONY: help run test lint db postgis chromium fonts cluster cluster-stop venv clean bench soak
+.PHONY: help run test lint db postgis chromium fonts poppler cluster cluster-stop venv clean bench soak
 
 help:
 	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
@@ -43,6 +43,9 @@ chromium:
 fonts:
 	@scripts/ensure-fonts.sh
 
+poppler:
+	@scripts/ensure-poppler.sh
+
 cluster: postgis
 ifdef PRIVATE_DB
 	@scripts/pgcluster.sh start
@@ -66,7 +69,7 @@ lint: venv
 	$(BIN)/ruff format --check app tests migrations bench soak
 	$(BIN)/mypy app
 
-test: venv cluster chromium fonts lint
+test: venv cluster chromium fonts poppler lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of load on both cores. Writes bench/RESULTS.md (see bench/run.py).

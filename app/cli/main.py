@@ -12,6 +12,7 @@ from app.cli.backup import backup, restore
 from app.cli.db import db_cli
 from app.cli.dev import dev_cli
 from app.cli.plans import plans_cli
+from app.cli.reports import reports_cli
 from app.cli.seed import import_, seed
 from app.cli.serve import serve
 from app.cli.towns import towns_cli
@@ -53,6 +54,7 @@ cli.command("wallmaps")(wallmaps)
 cli.command("backup")(backup)
 cli.command("restore")(restore)
 cli.add_typer(plans_cli, name="plans")
+cli.add_typer(reports_cli, name="report")
 
 
 def main() -> None:

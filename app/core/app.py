@@ -13,6 +13,7 @@ from app.api import photos as photos_api
 from app.api import plans as plans_api
 from app.api import programmes as programmes_api
 from app.api import progress as progress_api
+from app.api import reports as reports_api
 from app.api import units as units_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
@@ -23,6 +24,7 @@ from app.ogc import router as ogc
 from app.wallmap import router as wallmap
 from app.wallmap.document import prepare_worker
 from app.wallmap.renderer import RenderPool
+from app.web import disclosure as disclosure_page
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
 from app.web import report_page
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
     app.include_router(export.router)
+    app.include_router(reports_api.router)
     app.include_router(stats.router)
     app.include_router(tiles.router)
     app.include_router(openapi_doc.router)
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallmap.router)
     app.include_router(web_pages.router)
     app.include_router(report_page.router)
+    app.include_router(disclosure_page.router)
     app.include_router(session_pages.router)
     reliability.install(app, settings)  # middleware, the error table's handlers, /metrics, /docs
     return app

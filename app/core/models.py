@@ -324,7 +324,12 @@ class Feedback(Base):
     __tablename__ = "feedback"
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'approved', 'rejected')", name="feedback_state_check"),
-        CheckConstraint("char_length(body) BETWEEN 1 AND 2000", name="feedback_body_length_check"),
+        # A rating (公众评价, 0014) may come without a comment; a message without a rating needs words.
+        CheckConstraint(
+            "char_length(body) <= 2000 AND (char_length(body) >= 1 OR rating IS NOT NULL)",
+            name="feedback_body_length_check",
+        ),
+        CheckConstraint("rating BETWEEN 1 AND 5", name="feedback_rating_check"),
         CheckConstraint("char_length(contact) <= 200", name="feedback_contact_length_check"),
         CheckConstraint(
             "state <> 'rejected' OR coalesce(btrim(reject_reason), '') <> ''", name="feedback_reject_reason_check"
@@ -332,6 +337,7 @@ class Feedback(Base):
         Index("feedback_project_state_idx", "project_id", "state", "created_at"),
         Index("feedback_state_idx", "state", "created_at"),
         Index("feedback_client_idx", "client_hash", "created_at"),
+        Index("feedback_rated_idx", "project_id", postgresql_where=text("rating IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
@@ -345,6 +351,7 @@ class Feedback(Base):
     moderated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reply: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Plan(Base):

@@ -29,6 +29,7 @@ _PUBLIC = text(
        FROM feedback f JOIN projects p ON p.id = f.project_id
        LEFT JOIN users u ON u.id = f.moderated_by
        WHERE p.slug = :slug AND f.state = 'approved'
+         AND f.rating IS NULL  -- ratings (public evaluation, 0014) are published on /disclosure, as ratings
        ORDER BY f.created_at DESC, f.id DESC"""
 )
 
@@ -60,7 +61,7 @@ def staff_feedback(
     order = "f.created_at, f.id" if state == "pending" else "f.created_at DESC, f.id DESC"
     rows = conn.execute(
         text(
-            f"""SELECT f.id, f.body, ST_AsGeoJSON(f.geom)::json AS point, f.contact, f.state, f.created_at,
+            f"""SELECT f.id, f.body, f.rating, ST_AsGeoJSON(f.geom)::json AS point, f.contact, f.state, f.created_at,
                        f.moderated_at, u.display_name AS moderated_by, f.reply, f.reject_reason,
                        p.slug, p.name_zh, p.name_en,
                        ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
@@ -77,6 +78,7 @@ def staff_feedback(
             "id": r.id,
             "project": {"slug": r.slug, "name_zh": r.name_zh, "name_en": r.name_en, "towns": list(r.towns)},
             "text": r.body,
+            "rating": r.rating,  # a public evaluation's 1-5 (its text may then be empty)
             "point": r.point,
             "contact": r.contact,
             "status": r.state,

@@ -236,8 +236,9 @@ def _scale_bar_panel(proj: PageProjection) -> tuple[float, Obstacle]:
     return metres, Obstacle(proj.frame.x + 2 * MM, proj.frame.y + 2 * MM, width, 15 * MM)
 
 
-def _scale_bar(c: Canvas, proj: PageProjection) -> None:
-    """A bar of a round number of metres or kilometres, true at the town, and the print scale."""
+def _scale_bar(c: Canvas, proj: PageProjection, paper: str | None = "A3") -> None:
+    """A bar of a round number of metres or kilometres, true at the town, and the print scale on `paper`
+    (None: a picture that will be resized, so only the bar, which scales with the map, is true)."""
     metres, panel = _scale_bar_panel(proj)
     length = metres * proj.points_per_metre
     x, y = panel.x + 4 * MM, panel.y + 7 * MM
@@ -263,9 +264,11 @@ def _scale_bar(c: Canvas, proj: PageProjection) -> None:
     c.drawCentredString(x + length / 2, y + 2.6 * MM, fmt(metres / 2))
     c.drawCentredString(x + length, y + 2.6 * MM, fmt(metres))
     c.drawString(x + length + 2.5 * MM, y + 0.2 * MM, unit)
+    if paper is None:
+        return
     denominator = round(proj.scale_denominator(), -2)
     c.setFont(cjk_font(), 7)
-    c.drawString(x, y - 4.5 * MM, f"比例尺 1:{denominator:,.0f}（A3 原尺寸打印）".replace(",", " "))
+    c.drawString(x, y - 4.5 * MM, f"比例尺 1:{denominator:,.0f}（{paper} 原尺寸打印）".replace(",", " "))
 
 
 def _north_arrow_panel(frame: Frame) -> Obstacle:
@@ -296,8 +299,9 @@ def _north_arrow(c: Canvas, frame: Frame) -> None:
     draw.bold_text(c, cx, tip + 1.2 * MM, "北", 10, centred=True)
 
 
-def draw_map(c: Canvas, data: WallmapData, frame: Frame) -> PageProjection:
-    """Draw the whole map into `frame`; returns the projection (its scale is printed elsewhere too)."""
+def draw_map(c: Canvas, data: WallmapData, frame: Frame, paper: str | None = "A3") -> PageProjection:
+    """Draw the whole map into `frame`; returns the projection (its scale is printed elsewhere too).
+    `paper` names the sheet the printed scale holds on (None for a picture: no scale ratio)."""
     proj = PageProjection(data.town.area, frame)
     located, town_only = _projects_by_kind(data.projects)
     town_area = proj.to_page(data.town.area)
@@ -318,7 +322,7 @@ def draw_map(c: Canvas, data: WallmapData, frame: Frame) -> PageProjection:
     _draw_markers(c, placed, {p.number: p for p in located})
     for label, spot in zip(labels, spots, strict=True):
         _draw_seat_label(c, label, spot)
-    _scale_bar(c, proj)
+    _scale_bar(c, proj, paper)
     _north_arrow(c, frame)
     c.restoreState()
     c.setStrokeColor(black)

@@ -1,0 +1,69 @@
+"""The whole county on one map, for reports: every project of a plan as recorded on a day.
+
+Why here: the wall-map renderer (outlines, hatching, markers that avoid each other, scale bar, north
+arrow) already draws a town; a county map is the same drawing with the county as its focus. Like the
+wall maps it reads the *public* source, so a sensitive site is at its town seat in every report.
+"""
+
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from app.catalog.vocab import DEFAULT_COLOR, STATUS_COLORS
+from app.queries.sources import project_source
+from app.wallmap.data import (
+    MapProject,
+    StatusKey,
+    TownShape,
+    WallmapData,
+    _geometry,
+    _towns,
+    project_geometry_sql,
+)
+from app.web.i18n import MESSAGES
+
+COUNTY_SEAT_TOWN = "lianzhou"  # 连州镇, where the county government sits
+
+
+def load_county_map(conn: Connection, plan: str, as_of: date | None, made_on: date) -> WallmapData:
+    """The county as the map's "town", every project of `plan` on `as_of` (None: now), numbered in order."""
+    towns = _towns(conn)
+    county = _geometry(conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom), 6) FROM county_boundary")).scalar_one())
+    seat = next((t.seat for t in towns if t.slug == COUNTY_SEAT_TOWN), county.representative_point())
+    focus = TownShape("", "连州市", county, seat)  # slug "" : every town is drawn and named as a neighbour
+    statuses = {
+        r.code: (r.sort_order, r.label_zh)
+        for r in conn.execute(text("SELECT code, label_zh, sort_order FROM project_statuses ORDER BY sort_order"))
+    }
+    source, params = project_source(staff=False, as_of=as_of, plan=plan)
+    rows = conn.execute(
+        text(
+            f"""SELECT p.slug, p.name_zh, p.status, c.label_zh AS category_label, p.location_precision,
+                       {project_geometry_sql("p")} AS geometry
+                FROM {source} p JOIN project_categories c ON c.code = p.category
+                WHERE p.deleted_at IS NULL"""
+        ),
+        params,
+    ).all()
+    rows = sorted(rows, key=lambda r: (r.location_precision == "town", statuses[r.status][0], r.name_zh))
+    labels = MESSAGES["zh"]
+    projects = [
+        MapProject(
+            number=i,
+            slug=r.slug,
+            name_zh=r.name_zh,
+            status=r.status,
+            status_label=statuses[r.status][1],
+            color=STATUS_COLORS.get(r.status, DEFAULT_COLOR),
+            category_label=r.category_label,
+            precision=r.location_precision,
+            precision_label=labels.get(f"precision_{r.location_precision}", r.location_precision),
+            geometry=_geometry(r.geometry),
+        )
+        for i, r in enumerate(rows, start=1)
+    ]
+    keys = [
+        StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
+        for code, (_, label) in statuses.items()
+    ]
+    return WallmapData(focus, towns, county, projects, keys, made_on)
