@@ -17,6 +17,7 @@ from app.wallmap.data import (
     TownShape,
     WallmapData,
     _geometry,
+    _plan,
     _towns,
     project_geometry_sql,
 )
@@ -66,4 +67,7 @@ def load_county_map(conn: Connection, plan: str, as_of: date | None, made_on: da
         StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
         for code, (_, label) in statuses.items()
     ]
-    return WallmapData(focus, towns, county, projects, keys, made_on)
+    title = _plan(conn, plan, as_of or made_on)
+    if title is None:
+        raise ValueError(f"no plan '{plan}'")
+    return WallmapData(focus, towns, county, projects, keys, made_on, title)

@@ -4,16 +4,16 @@ A rating is a feedback row with `rating` set, so it goes through the same modera
 per-client rate limiter and the same audit as any message; the comment that may come with it is the
 feedback's body, which may then be empty (a rating alone says enough).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0014"
-down_revision: str | None = "0013"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
