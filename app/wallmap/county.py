@@ -7,10 +7,11 @@ wall maps it reads the *public* source, so a sensitive site is at its town seat 
 
 from datetime import date
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from app.catalog.vocab import DEFAULT_COLOR, STATUS_COLORS
 from app.queries.sources import project_source
+from app.wallmap import queries
 from app.wallmap.data import (
     MapProject,
     StatusKey,
@@ -19,7 +20,6 @@ from app.wallmap.data import (
     _geometry,
     _plan,
     _towns,
-    project_geometry_sql,
 )
 from app.web.i18n import MESSAGES
 
@@ -29,23 +29,12 @@ COUNTY_SEAT_TOWN = "lianzhou"  # 连州镇, where the county government sits
 def load_county_map(conn: Connection, plan: str, as_of: date | None, made_on: date) -> WallmapData:
     """The county as the map's "town", every project of `plan` on `as_of` (None: now), numbered in order."""
     towns = _towns(conn)
-    county = _geometry(conn.execute(text("SELECT ST_AsGeoJSON(ST_Union(geom), 6) FROM county_boundary")).scalar_one())
+    county = _geometry(conn.execute(queries.COUNTY_OUTLINE).scalar_one())
     seat = next((t.seat for t in towns if t.slug == COUNTY_SEAT_TOWN), county.representative_point())
     focus = TownShape("", "连州市", county, seat)  # slug "" : every town is drawn and named as a neighbour
-    statuses = {
-        r.code: (r.sort_order, r.label_zh)
-        for r in conn.execute(text("SELECT code, label_zh, sort_order FROM project_statuses ORDER BY sort_order"))
-    }
+    statuses = {r.code: (r.sort_order, r.label_zh) for r in conn.execute(queries.STATUSES)}
     source, params = project_source(staff=False, as_of=as_of, plan=plan)
-    rows = conn.execute(
-        text(
-            f"""SELECT p.slug, p.name_zh, p.status, c.label_zh AS category_label, p.location_precision,
-                       {project_geometry_sql("p")} AS geometry
-                FROM {source} p JOIN project_categories c ON c.code = p.category
-                WHERE p.deleted_at IS NULL"""
-        ),
-        params,
-    ).all()
+    rows = conn.execute(queries.county_projects(source), params).all()
     rows = sorted(rows, key=lambda r: (r.location_precision == "town", statuses[r.status][0], r.name_zh))
     labels = MESSAGES["zh"]
     projects = [
