@@ -593,3 +593,53 @@ report_photos = Table(
     Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
     Index("report_photos_photo_idx", "photo_id"),
 )
+
+
+class NotifyDestination(Base):
+    """Where someone is reached: an email address, a WeCom/DingTalk group robot, a signed webhook (0013)."""
+
+    __tablename__ = "notify_destinations"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(user_id, unit_id) = 1", name="notify_destinations_owner_check"),
+        CheckConstraint("kind IN ('email', 'wecom', 'dingtalk', 'webhook')", name="notify_destinations_kind_check"),
+        CheckConstraint("lang IN ('zh', 'en')", name="notify_destinations_lang_check"),
+        CheckConstraint(
+            "(kind = 'email' AND target ~ '^[^@\\s]+@[^@\\s]+$') OR (kind <> 'email' AND target ~ '^https?://')",
+            name="notify_destinations_target_check",
+        ),
+        CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
+        UniqueConstraint("user_id", "unit_id", "kind", "target", name="notify_destinations_once"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(2), server_default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotifyOutbox(Base):
+    """One message to one destination, written with the change it reports; delivered by `planmap worker`."""
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sent', 'failed')", name="notify_outbox_state_check"),
+        CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="notify_outbox_sent_check"),
+        Index("notify_outbox_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(Text, unique=True)
+    event: Mapped[str] = mapped_column(String(40))
+    destination_id: Mapped[int] = mapped_column(ForeignKey("notify_destinations.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -263,6 +263,40 @@ class Settings(BaseSettings):
         "that would decode to gigabytes (a decompression bomb) is refused.",
     )
 
+    # Notifications (issue 21): the outbox worker and its channels; see README "Notifications".
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The address people open planmap at; every message links to its page under it.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="Mail server that sends planmap's email.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS (port 587).")
+    smtp_username: str | None = Field(default=None, description="SMTP login; unset: no AUTH.")
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_from: str = Field(default="planmap@localhost", description="The From address of planmap's email.")
+    notify_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Deliveries tried per message before it is marked failed (and shown as such to admins).",
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Wait before the first retry of a failed delivery; doubled for each further attempt.",
+    )
+    notify_backoff_cap_seconds: float = Field(
+        default=6 * 3600.0, gt=0, le=7 * 86400, description="Longest wait between two delivery attempts."
+    )
+    notify_poll_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How often an idle `planmap worker` looks for due messages."
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Longest one delivery (SMTP session or webhook call) may take."
+    )
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:

@@ -1,0 +1,56 @@
+"""SQL of the notification outbox (tables from migration 0013)."""
+
+from sqlalchemy import text
+
+ENQUEUE = text(
+    """INSERT INTO notify_outbox (idempotency_key, event, destination_id, subject, body, link)
+       SELECT :key || ':' || d.id, :event, d.id,
+              CASE d.lang WHEN 'en' THEN :subject_en ELSE :subject_zh END,
+              CASE d.lang WHEN 'en' THEN :body_en ELSE :body_zh END,
+              :link
+         FROM notify_destinations d
+        WHERE d.active AND d.id = ANY(:destinations)
+       ON CONFLICT (idempotency_key) DO NOTHING"""
+)
+
+STAFF_DESTINATIONS = text(
+    """SELECT d.id FROM notify_destinations d JOIN users u ON u.id = d.user_id
+        WHERE d.active AND u.role = ANY(:roles) AND u.is_active"""
+)
+
+UNIT_DESTINATIONS = text(
+    """SELECT d.id FROM notify_destinations d
+        WHERE d.active AND (d.unit_id = :unit_id
+              OR d.user_id IN (SELECT user_id FROM user_units WHERE unit_id = :unit_id))"""
+)
+
+# One due message, locked for this worker only: others skip it (SKIP LOCKED) and take the next. The
+# lock is held while the message is delivered and dies with the worker's connection, so a killed
+# worker leaves the row pending for the next one, never half-claimed.
+CLAIM_DUE = text(
+    """SELECT o.id, o.idempotency_key AS key, o.event, o.subject, o.body, o.link, o.attempts,
+              d.kind, d.target, d.secret, d.lang
+         FROM notify_outbox o JOIN notify_destinations d ON d.id = o.destination_id
+        WHERE o.state = 'pending' AND o.next_attempt_at <= now()
+        ORDER BY o.next_attempt_at, o.id
+        LIMIT 1
+        FOR UPDATE OF o SKIP LOCKED"""
+)
+
+MARK_SENT = text(
+    """UPDATE notify_outbox SET state = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+        WHERE id = :id"""
+)
+
+MARK_RETRY = text(
+    """UPDATE notify_outbox
+          SET attempts = attempts + 1, last_error = :error,
+              next_attempt_at = now() + make_interval(secs => :delay)
+        WHERE id = :id"""
+)
+
+MARK_FAILED = text(
+    "UPDATE notify_outbox SET state = 'failed', attempts = attempts + 1, last_error = :error WHERE id = :id"
+)
+
+COUNTS = text("SELECT state, count(*) FROM notify_outbox GROUP BY state")

@@ -1,0 +1,90 @@
+"""Notifications: where people are reached, and a durable outbox of messages to them.
+
+- `notify_destinations`: an email address, a WeCom or DingTalk group robot, or a generic webhook,
+  belonging to a user (the channels they chose) or to a unit (its group robot). A robot's secret
+  lives here and only here: outbox rows point at their destination instead of copying it, so
+  removing a destination removes its queued messages too (nothing is sent to a removed address).
+- `notify_outbox`: one row per message to one destination, written in the same transaction as
+  the change it reports, so a change can never exist without its message nor a message without
+  its change. The worker (`planmap worker`) takes rows with `FOR UPDATE SKIP LOCKED`, delivers,
+  and marks them sent, or schedules a retry with exponential backoff, or marks them failed after
+  PLANMAP_NOTIFY_MAX_ATTEMPTS. `idempotency_key` is unique (an event enqueued twice is stored
+  once) and travels with the message (Message-ID, X-Planmap-Idempotency-Key) so a receiver can
+  drop the one repeat at-least-once delivery allows after a crash between sending and recording.
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-11-30
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _now() -> sa.TextClause:
+    return sa.text("now()")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "notify_destinations",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
+        sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE")),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("target", sa.Text, nullable=False),
+        sa.Column("secret", sa.Text),
+        sa.Column("lang", sa.String(2), nullable=False, server_default="zh"),
+        sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.CheckConstraint("num_nonnulls(user_id, unit_id) = 1", name="notify_destinations_owner_check"),
+        sa.CheckConstraint("kind IN ('email', 'wecom', 'dingtalk', 'webhook')", name="notify_destinations_kind_check"),
+        sa.CheckConstraint("lang IN ('zh', 'en')", name="notify_destinations_lang_check"),
+        sa.CheckConstraint(
+            "(kind = 'email' AND target ~ '^[^@\\s]+@[^@\\s]+$') OR (kind <> 'email' AND target ~ '^https?://')",
+            name="notify_destinations_target_check",
+        ),
+        sa.CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
+        sa.UniqueConstraint("user_id", "unit_id", "kind", "target", name="notify_destinations_once"),
+    )
+    op.create_table(
+        "notify_outbox",
+        sa.Column("id", sa.BigInteger, primary_key=True),
+        sa.Column("idempotency_key", sa.Text, nullable=False, unique=True),
+        sa.Column("event", sa.String(40), nullable=False),
+        sa.Column(
+            "destination_id",
+            sa.Integer,
+            sa.ForeignKey("notify_destinations.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("link", sa.Text),
+        sa.Column("state", sa.String(8), nullable=False, server_default="pending"),
+        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.Column("last_error", sa.Text),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.Column("sent_at", sa.DateTime(timezone=True)),
+        sa.CheckConstraint("state IN ('pending', 'sent', 'failed')", name="notify_outbox_state_check"),
+        sa.CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="notify_outbox_sent_check"),
+    )
+    op.create_index(
+        "notify_outbox_due",
+        "notify_outbox",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("state = 'pending'"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("notify_outbox")
+    op.drop_table("notify_destinations")
