@@ -13,6 +13,7 @@ from app.api import photos as photos_api
 from app.api import plans as plans_api
 from app.api import programmes as programmes_api
 from app.api import progress as progress_api
+from app.api import subscriptions as subscriptions_api
 from app.api import units as units_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
@@ -25,7 +26,7 @@ from app.wallmap.document import prepare_worker
 from app.wallmap.renderer import RenderPool
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
-from app.web import report_page
+from app.web import report_page, subscription_pages
 from app.web.static_urls import HashedStaticFiles, app_manifest
 
 
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_api.router)
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
+    app.include_router(subscriptions_api.router)
     app.include_router(export.router)
     app.include_router(stats.router)
     app.include_router(tiles.router)
@@ -86,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallmap.router)
     app.include_router(web_pages.router)
     app.include_router(report_page.router)
+    app.include_router(subscription_pages.router)
     app.include_router(session_pages.router)
     reliability.install(app, settings)  # middleware, the error table's handlers, /metrics, /docs
     return app

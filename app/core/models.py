@@ -595,12 +595,47 @@ report_photos = Table(
 )
 
 
+class NotifySubscription(Base):
+    """Someone of the public following a project, a town, or a radius around a point, by email (0013)."""
+
+    __tablename__ = "notify_subscriptions"
+    __table_args__ = (
+        CheckConstraint("scope IN ('project', 'town', 'near')", name="notify_subscriptions_scope_check"),
+        CheckConstraint(
+            "(scope = 'project') = (project_id IS NOT NULL) AND (scope = 'town') = (town_id IS NOT NULL) "
+            "AND (scope = 'near') = (point IS NOT NULL) AND (scope = 'near') = (radius_m IS NOT NULL)",
+            name="notify_subscriptions_target_check",
+        ),
+        CheckConstraint("radius_m BETWEEN 100 AND 20000", name="notify_subscriptions_radius_check"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id", ondelete="CASCADE"))
+    point: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    radius_m: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotifyDailyRun(Base):
+    """A Lianzhou day on which the digest and reminders ran (once, whichever worker ran them)."""
+
+    __tablename__ = "notify_daily_runs"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    digests: Mapped[int] = mapped_column(Integer)
+    reminders: Mapped[int] = mapped_column(Integer)
+
+
 class NotifyDestination(Base):
     """Where someone is reached: an email address, a WeCom/DingTalk group robot, a signed webhook (0013)."""
 
     __tablename__ = "notify_destinations"
     __table_args__ = (
-        CheckConstraint("num_nonnulls(user_id, unit_id) = 1", name="notify_destinations_owner_check"),
+        CheckConstraint("num_nonnulls(user_id, unit_id, subscription_id) = 1", name="notify_destinations_owner_check"),
         CheckConstraint("kind IN ('email', 'wecom', 'dingtalk', 'webhook')", name="notify_destinations_kind_check"),
         CheckConstraint("lang IN ('zh', 'en')", name="notify_destinations_lang_check"),
         CheckConstraint(
@@ -613,6 +648,9 @@ class NotifyDestination(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notify_subscriptions.id", ondelete="CASCADE"), unique=True
+    )
     kind: Mapped[str] = mapped_column(String(16))
     target: Mapped[str] = mapped_column(Text)
     secret: Mapped[str | None] = mapped_column(Text)
@@ -637,6 +675,7 @@ class NotifyOutbox(Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(8), server_default="pending")
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

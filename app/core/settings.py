@@ -13,6 +13,7 @@ releases (`DB_POOL_SIZE`, `PLANMAP_PG_BIN`, …) still work: see LEGACY_NAMES. A
 
 import ipaddress
 from collections.abc import Mapping
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -292,6 +293,14 @@ class Settings(BaseSettings):
     )
     notify_poll_seconds: float = Field(
         default=5.0, gt=0, le=300, description="How often an idle `planmap worker` looks for due messages."
+    )
+    notify_daily_at: time = Field(
+        default=time(8, 0),
+        description="Lianzhou's local time (UTC+8) after which the worker queues the day's subscriber digests and "
+        "reminders (reports due, supervision tickets near their deadline); once a day, whichever worker is first.",
+    )
+    notify_remind_days: int = Field(
+        default=3, ge=0, le=30, description="Reminders start this many days before a report or ticket is due."
     )
     notify_timeout_seconds: float = Field(
         default=10.0, gt=0, le=120, description="Longest one delivery (SMTP session or webhook call) may take."

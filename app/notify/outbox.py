@@ -25,7 +25,15 @@ class Notice:
     link: str | None = None
 
 
-def enqueue(conn: Connection, *, event: str, key: str, notice: Notice, destinations: Sequence[int]) -> int:
+def enqueue(
+    conn: Connection,
+    *,
+    event: str,
+    key: str,
+    notice: Notice,
+    destinations: Sequence[int],
+    unsubscribe_url: str | None = None,
+) -> int:
     """Queue `notice` for each active destination; how many rows were written.
 
     `key` names the event (e.g. `feedback:42:awaiting`): with the destination's id it is the
@@ -43,6 +51,7 @@ def enqueue(conn: Connection, *, event: str, key: str, notice: Notice, destinati
             "subject_en": notice.subject_en,
             "body_en": notice.body_en,
             "link": notice.link,
+            "unsubscribe_url": unsubscribe_url,
             "destinations": list(destinations),
         },
     )

@@ -3,11 +3,11 @@
 from sqlalchemy import text
 
 ENQUEUE = text(
-    """INSERT INTO notify_outbox (idempotency_key, event, destination_id, subject, body, link)
+    """INSERT INTO notify_outbox (idempotency_key, event, destination_id, subject, body, link, unsubscribe_url)
        SELECT :key || ':' || d.id, :event, d.id,
               CASE d.lang WHEN 'en' THEN :subject_en ELSE :subject_zh END,
               CASE d.lang WHEN 'en' THEN :body_en ELSE :body_zh END,
-              :link
+              :link, :unsubscribe_url
          FROM notify_destinations d
         WHERE d.active AND d.id = ANY(:destinations)
        ON CONFLICT (idempotency_key) DO NOTHING"""
@@ -28,7 +28,7 @@ UNIT_DESTINATIONS = text(
 # lock is held while the message is delivered and dies with the worker's connection, so a killed
 # worker leaves the row pending for the next one, never half-claimed.
 CLAIM_DUE = text(
-    """SELECT o.id, o.idempotency_key AS key, o.event, o.subject, o.body, o.link, o.attempts,
+    """SELECT o.id, o.idempotency_key AS key, o.event, o.subject, o.body, o.link, o.unsubscribe_url, o.attempts,
               d.kind, d.target, d.secret, d.lang
          FROM notify_outbox o JOIN notify_destinations d ON d.id = o.destination_id
         WHERE o.state = 'pending' AND o.next_attempt_at <= now()

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.core import clock
 from app.core.settings import Settings
-from app.notify import channels
+from app.notify import channels, daily
 from app.notify import queries as sql
 from app.notify.channels import DeliveryError, Outgoing
 
@@ -61,6 +62,7 @@ def deliver_next(engine: Engine, settings: Settings, sender: Sender = channels.s
             subject=row["subject"],
             body=row["body"],
             link=row["link"],
+            unsubscribe_url=row["unsubscribe_url"],
         )
         try:
             sender(message, settings)
@@ -85,8 +87,14 @@ def run(engine: Engine, settings: Settings, stop: threading.Event, sender: Sende
     A database that goes away is waited for, not fatal: the worker logs it, sleeps a poll and
     tries again, so it needs no restart when PostgreSQL comes back.
     """
+    done_day = None
     while not stop.is_set():
         try:
+            if done_day != (today := clock.today()):
+                ran = daily.run_if_due(engine, settings, clock.now())
+                # Claimed by this worker or another, the day is done; before the hour it is tried again.
+                if ran is not None or clock.now().astimezone(clock.LIANZHOU_TZ).time() >= settings.notify_daily_at:
+                    done_day = today
             outcome = deliver_next(engine, settings, sender)
         except DBAPIError as exc:
             log.warning("database unavailable; notifications wait", extra={"error": str(exc.orig or exc)[:200]})

@@ -4,6 +4,15 @@
   belonging to a user (the channels they chose) or to a unit (its group robot). A robot's secret
   lives here and only here: outbox rows point at their destination instead of copying it, so
   removing a destination removes its queued messages too (nothing is sent to a removed address).
+- `notify_subscriptions`: the public following a project, a town, or "within N metres of this
+  point", by email, with double opt-in. The address is the subscription's destination (so
+  deleting the subscription on unsubscribe deletes the address and everything queued for it).
+  `token` (random, 256 bits) is the capability in the confirm and unsubscribe links; it is kept,
+  not hashed, because every digest must carry the unsubscribe link, and it dies with the address.
+  A point subscription is matched by true distance against the *public* geometry
+  (`projects_public`), so a sensitive site is found only at its town seat, as on its public page.
+- `notify_daily_runs`: one row per Lianzhou day on which the daily digest and reminders ran, so
+  that several workers (or a restarted one) run them once.
 - `notify_outbox`: one row per message to one destination, written in the same transaction as
   the change it reports, so a change can never exist without its message nor a message without
   its change. The worker (`planmap worker`) takes rows with `FOR UPDATE SKIP LOCKED`, delivers,
@@ -21,6 +30,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from geoalchemy2 import Geometry
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -34,17 +44,49 @@ def _now() -> sa.TextClause:
 
 def upgrade() -> None:
     op.create_table(
+        "notify_subscriptions",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("scope", sa.String(8), nullable=False),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE")),
+        sa.Column("town_id", sa.Integer, sa.ForeignKey("towns.id", ondelete="CASCADE")),
+        sa.Column("point", Geometry("POINT", srid=4326, spatial_index=False)),
+        sa.Column("radius_m", sa.Integer),
+        sa.Column("token", sa.String(64), nullable=False, unique=True),
+        sa.Column("confirmed_at", sa.DateTime(timezone=True)),
+        sa.Column("digest_since", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.CheckConstraint("scope IN ('project', 'town', 'near')", name="notify_subscriptions_scope_check"),
+        sa.CheckConstraint(
+            "(scope = 'project') = (project_id IS NOT NULL) AND (scope = 'town') = (town_id IS NOT NULL) "
+            "AND (scope = 'near') = (point IS NOT NULL) AND (scope = 'near') = (radius_m IS NOT NULL)",
+            name="notify_subscriptions_target_check",
+        ),
+        sa.CheckConstraint("radius_m BETWEEN 100 AND 20000", name="notify_subscriptions_radius_check"),
+    )
+    op.create_table(
+        "notify_daily_runs",
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("ran_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.Column("digests", sa.Integer, nullable=False),
+        sa.Column("reminders", sa.Integer, nullable=False),
+    )
+    op.create_table(
         "notify_destinations",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE")),
         sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="CASCADE")),
+        sa.Column(
+            "subscription_id", sa.Integer, sa.ForeignKey("notify_subscriptions.id", ondelete="CASCADE"), unique=True
+        ),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("target", sa.Text, nullable=False),
         sa.Column("secret", sa.Text),
         sa.Column("lang", sa.String(2), nullable=False, server_default="zh"),
         sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
-        sa.CheckConstraint("num_nonnulls(user_id, unit_id) = 1", name="notify_destinations_owner_check"),
+        sa.CheckConstraint(
+            "num_nonnulls(user_id, unit_id, subscription_id) = 1", name="notify_destinations_owner_check"
+        ),
         sa.CheckConstraint("kind IN ('email', 'wecom', 'dingtalk', 'webhook')", name="notify_destinations_kind_check"),
         sa.CheckConstraint("lang IN ('zh', 'en')", name="notify_destinations_lang_check"),
         sa.CheckConstraint(
@@ -68,6 +110,7 @@ def upgrade() -> None:
         sa.Column("subject", sa.Text, nullable=False),
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("link", sa.Text),
+        sa.Column("unsubscribe_url", sa.Text),
         sa.Column("state", sa.String(8), nullable=False, server_default="pending"),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
@@ -88,3 +131,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("notify_outbox")
     op.drop_table("notify_destinations")
+    op.drop_table("notify_daily_runs")
+    op.drop_table("notify_subscriptions")
