@@ -682,3 +682,52 @@ class NotifyOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionTicket(Base):
+    """督办: a planner asks a unit to act on a project by a deadline (0013)."""
+
+    __tablename__ = "supervision_tickets"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'answered', 'closed')", name="supervision_tickets_state_check"),
+        CheckConstraint("btrim(request) <> ''", name="supervision_tickets_request_check"),
+        CheckConstraint("extract(day FROM report_month) = 1", name="supervision_tickets_month_check"),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="supervision_tickets_closed_check"),
+        Index("supervision_tickets_project_idx", "project_id"),
+        Index("supervision_tickets_due_idx", "deadline", postgresql_where=text("state = 'open'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    report_month: Mapped[date | None] = mapped_column(Date)
+    request: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(8), server_default="open")
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionEntry(Base):
+    """One step of a ticket's thread: the unit's answer, the planner's closing note or reopening reason."""
+
+    __tablename__ = "supervision_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('answer', 'close', 'reopen')", name="supervision_entries_kind_check"),
+        CheckConstraint("kind = 'close' OR btrim(body) <> ''", name="supervision_entries_body_check"),
+        Index("supervision_entries_ticket_idx", "ticket_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("supervision_tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+supervision_entry_photos = Table(
+    "supervision_entry_photos",
+    Base.metadata,
+    Column("entry_id", ForeignKey("supervision_entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
+)

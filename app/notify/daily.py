@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from app.core.clock import LIANZHOU_TZ
 from app.core.settings import Settings
 from app.notify import daily_queries as sql
-from app.notify.reminders import queue_report_reminders
+from app.notify.reminders import queue_report_reminders, queue_ticket_reminders
 from app.notify.subscriptions import queue_digests
 
 
@@ -32,6 +32,9 @@ def run_if_due(engine: Engine, settings: Settings, now: datetime) -> date | None
             deadline_day=settings.report_deadline_day,
             remind_days=settings.notify_remind_days,
             public_url=settings.public_url,
+        )
+        reminders += queue_ticket_reminders(
+            conn, today=day, remind_days=settings.notify_remind_days, public_url=settings.public_url
         )
         conn.execute(sql.RECORD_DAY, {"day": day, "digests": digests, "reminders": reminders})
     return day

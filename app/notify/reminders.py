@@ -1,4 +1,5 @@
-"""Daily reminders to the responsible units: a month's progress report due soon, or missing.
+"""Daily reminders to the responsible units: a month's progress report due soon, or missing; a
+supervision ticket near its deadline, or overdue (then the planners are told too).
 
 One message per unit and month listing its projects (not one per project), to the unit's robot
 and its officials' channels; the key (unit, month, kind) makes a second run of the day a no-op.
@@ -10,8 +11,9 @@ from itertools import groupby
 from sqlalchemy import Connection
 
 from app.notify import daily_queries as sql
-from app.notify.outbox import Notice, enqueue, unit_destinations
+from app.notify.outbox import Notice, enqueue, staff_destinations, unit_destinations
 from app.progress.deadlines import due_date, first_of_month
+from app.supervision import queries as supervision_sql
 
 
 def queue_report_reminders(
@@ -52,4 +54,25 @@ def queue_report_reminders(
             )
         queued += enqueue(conn, event=f"report.{kind}", key=f"report:{unit_id}:{month:%Y-%m}:{kind}", notice=notice,
                           destinations=unit_destinations(conn, unit_id))  # fmt: skip
+    return queued
+
+
+def queue_ticket_reminders(conn: Connection, *, today: date, remind_days: int, public_url: str) -> int:
+    """Once when an open ticket comes within `remind_days` of its deadline, once when it is overdue."""
+    rows = conn.execute(supervision_sql.DUE_TICKETS, {"today": today, "remind_days": remind_days}).mappings()
+    planners = staff_destinations(conn, ["planner"])
+    queued = 0
+    for row in rows:
+        overdue = row["flag"] == "overdue"
+        notice = Notice(
+            subject_zh=f"督办{'已逾期' if overdue else '即将到期'}:{row['name_zh']}(期限 {row['deadline']})",
+            body_zh=row["request"],
+            subject_en=f"Supervision {'overdue' if overdue else 'due soon'}: {row['name_en']} (by {row['deadline']})",
+            body_en=row["request"],
+            link=f"{public_url}/projects/{row['slug']}/tickets",
+        )
+        destinations = unit_destinations(conn, int(row["unit_id"])) + (planners if overdue else [])
+        key = f"ticket:{row['id']}:{row['flag']}:{row['deadline']}"  # a new deadline is reminded of again
+        queued += enqueue(conn, event=f"ticket.{row['flag']}", key=key, notice=notice,
+                          destinations=sorted(set(destinations)))  # fmt: skip
     return queued

@@ -21,6 +21,14 @@
   once) and travels with the message (Message-ID, X-Planmap-Idempotency-Key) so a receiver can
   drop the one repeat at-least-once delivery allows after a crash between sending and recording.
 
+Supervision (督办), the plan's "加强实施监督":
+
+- `supervision_tickets`: a planner asks a unit to act on a project (or on a month's missing
+  progress report) by a deadline; `state` open → answered → closed, reopened to open.
+- `supervision_entries`: the ticket's thread: answers from the unit's officials, the planner's
+  closing note and reopening reason, in order; `supervision_entry_photos` links answers to the
+  project's photos (the EXIF-free files of `progress_photos`).
+
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-30
@@ -120,6 +128,49 @@ def upgrade() -> None:
         sa.CheckConstraint("state IN ('pending', 'sent', 'failed')", name="notify_outbox_state_check"),
         sa.CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="notify_outbox_sent_check"),
     )
+    op.create_table(
+        "supervision_tickets",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("unit_id", sa.Integer, sa.ForeignKey("units.id", ondelete="RESTRICT"), nullable=False),
+        sa.Column("report_month", sa.Date),
+        sa.Column("request", sa.Text, nullable=False),
+        sa.Column("deadline", sa.Date, nullable=False),
+        sa.Column("state", sa.String(8), nullable=False, server_default="open"),
+        sa.Column("opened_by", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.Column("closed_at", sa.DateTime(timezone=True)),
+        sa.CheckConstraint("state IN ('open', 'answered', 'closed')", name="supervision_tickets_state_check"),
+        sa.CheckConstraint("btrim(request) <> ''", name="supervision_tickets_request_check"),
+        sa.CheckConstraint("extract(day FROM report_month) = 1", name="supervision_tickets_month_check"),
+        sa.CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="supervision_tickets_closed_check"),
+    )
+    op.create_index("supervision_tickets_project_idx", "supervision_tickets", ["project_id"])
+    op.create_index(
+        "supervision_tickets_due_idx",
+        "supervision_tickets",
+        ["deadline"],
+        postgresql_where=sa.text("state = 'open'"),
+    )
+    op.create_table(
+        "supervision_entries",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("supervision_tickets.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL")),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False, server_default=_now()),
+        sa.CheckConstraint("kind IN ('answer', 'close', 'reopen')", name="supervision_entries_kind_check"),
+        sa.CheckConstraint("kind = 'close' OR btrim(body) <> ''", name="supervision_entries_body_check"),
+    )
+    op.create_index("supervision_entries_ticket_idx", "supervision_entries", ["ticket_id"])
+    op.create_table(
+        "supervision_entry_photos",
+        sa.Column(
+            "entry_id", sa.Integer, sa.ForeignKey("supervision_entries.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("photo_id", sa.Integer, sa.ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
+    )
     op.create_index(
         "notify_outbox_due",
         "notify_outbox",
@@ -129,6 +180,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("supervision_entry_photos")
+    op.drop_table("supervision_entries")
+    op.drop_table("supervision_tickets")
     op.drop_table("notify_outbox")
     op.drop_table("notify_destinations")
     op.drop_table("notify_daily_runs")
