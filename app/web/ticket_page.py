@@ -3,6 +3,7 @@ tickets; the addressed unit's officials answer. The page calls /api/…/tickets 
 CSRF token, like any client; everything a person typed is rendered as text (autoescaped).
 """
 
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -11,6 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core.clock import LIANZHOU_TZ
 from app.core.clock import today as lianzhou_today
 from app.core.dependencies import get_conn
 from app.supervision import service
@@ -60,6 +62,9 @@ async def ticket_page(
         return render(request, "not_found.html", t, status_code=404, what=f"/projects/{slug}/tickets")
     settings = request.app.state.settings
     tickets = await conn.run_sync(service.tickets_of_project, slug, lianzhou_today(), settings.notify_remind_days)
+    for ticket in tickets:  # shown in Lianzhou's time, whatever the database session's zone
+        for entry in ticket["entries"]:
+            entry["local"] = f"{datetime.fromisoformat(entry['at']).astimezone(LIANZHOU_TZ):%Y-%m-%d %H:%M}"
     units = await conn.run_sync(service.units_for_project, slug)
     words = {key: pair[1 if t.lang == "en" else 0] for key, pair in WORDS.items()}
     principal = session.principal
