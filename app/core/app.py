@@ -8,6 +8,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
+from app.api import channels as channels_api
 from app.api import feedback as feedback_api
 from app.api import photos as photos_api
 from app.api import plans as plans_api
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
     app.include_router(subscriptions_api.router)
+    app.include_router(channels_api.router)
     app.include_router(supervision_api.router)
     app.include_router(export.router)
     app.include_router(stats.router)

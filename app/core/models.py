@@ -643,7 +643,9 @@ class NotifyDestination(Base):
             name="notify_destinations_target_check",
         ),
         CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
-        UniqueConstraint("user_id", "unit_id", "kind", "target", name="notify_destinations_once"),
+        UniqueConstraint(
+            "user_id", "unit_id", "kind", "target", name="notify_destinations_once", postgresql_nulls_not_distinct=True
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -54,3 +54,22 @@ MARK_FAILED = text(
 )
 
 COUNTS = text("SELECT state, count(*) FROM notify_outbox GROUP BY state")
+
+# Destinations as their owner sees them: never the secret (only whether one is set).
+_DESTINATION_COLUMNS = "id, kind, target, lang, active, secret IS NOT NULL AS signed, created_at"
+USER_DESTINATIONS = text(f"SELECT {_DESTINATION_COLUMNS} FROM notify_destinations WHERE user_id = :owner ORDER BY id")
+UNIT_ROBOTS = text(
+    f"""SELECT {_DESTINATION_COLUMNS} FROM notify_destinations
+         WHERE unit_id = (SELECT id FROM units WHERE slug = :owner) ORDER BY id"""
+)
+UNIT_ID = text("SELECT id FROM units WHERE slug = :slug")
+INSERT_DESTINATION = text(
+    """INSERT INTO notify_destinations (user_id, unit_id, kind, target, secret, lang)
+       VALUES (:user_id, :unit_id, :kind, :target, :secret, :lang)
+       ON CONFLICT ON CONSTRAINT notify_destinations_once DO NOTHING
+       RETURNING id"""
+)
+DELETE_DESTINATION = text(
+    """DELETE FROM notify_destinations
+        WHERE id = :id AND (user_id = :user_id OR unit_id = :unit_id) RETURNING kind"""
+)

@@ -61,7 +61,8 @@ def deliver_next(engine: Engine, settings: Settings, sender: Sender = channels.s
             lang=row["lang"],
             subject=row["subject"],
             body=row["body"],
-            link=row["link"],
+            # a path (`/moderation`) is completed with the address people open planmap at
+            link=settings.public_url + row["link"] if (row["link"] or "").startswith("/") else row["link"],
             unsubscribe_url=row["unsubscribe_url"],
         )
         try:

@@ -102,7 +102,9 @@ def upgrade() -> None:
             name="notify_destinations_target_check",
         ),
         sa.CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
-        sa.UniqueConstraint("user_id", "unit_id", "kind", "target", name="notify_destinations_once"),
+        sa.UniqueConstraint(
+            "user_id", "unit_id", "kind", "target", name="notify_destinations_once", postgresql_nulls_not_distinct=True
+        ),
     )
     op.create_table(
         "notify_outbox",
