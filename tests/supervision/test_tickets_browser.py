@@ -34,7 +34,10 @@ def test_planner_opens_official_answers_on_a_phone_planner_closes(
     page: Any, browser: Any, base_url: str, api: httpx.Client
 ) -> None:
     path = f"/projects/{CENTRE_DONGBEI}/tickets"
-    log_in(page, base_url, "planner", path)
+    log_in(page, base_url, "planner", f"/projects/{CENTRE_DONGBEI}")
+    page.wait_for_load_state("networkidle")  # the project's map has loaded what it asks for
+    with page.expect_navigation():
+        page.click("#pm-tickets-link")  # staff find the tickets from the project page
     page.wait_for_selector("#pm-ticket-open")
     assert page.locator("#pm-tickets-none").count() == 1
     assert page.locator("#pm-ticket-unit").input_value() == "zhujian-ju"  # the project's lead unit first
