@@ -644,7 +644,13 @@ class NotifyDestination(Base):
         ),
         CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
         UniqueConstraint(
-            "user_id", "unit_id", "kind", "target", name="notify_destinations_once", postgresql_nulls_not_distinct=True
+            "user_id",
+            "unit_id",
+            "subscription_id",
+            "kind",
+            "target",
+            name="notify_destinations_once",
+            postgresql_nulls_not_distinct=True,
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

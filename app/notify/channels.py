@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import lru_cache
 from typing import Any
 
 import httpx
@@ -101,9 +102,16 @@ def _markdown(message: Outgoing) -> str:
     return text
 
 
+@lru_cache(maxsize=1)
+def _client() -> httpx.Client:
+    """One client per worker process: a new one per message built an SSL context and a connection each
+    time, 75 ms a message (13/s); reused, keep-alive connections to the same robot or webhook host."""
+    return httpx.Client(follow_redirects=False)
+
+
 def _post(url: str, body: bytes, headers: dict[str, str], settings: Settings) -> httpx.Response:
     try:
-        response = httpx.post(
+        response = _client().post(
             url,
             content=body,
             headers={"Content-Type": "application/json", **headers},

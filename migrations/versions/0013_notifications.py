@@ -103,7 +103,13 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
         sa.UniqueConstraint(
-            "user_id", "unit_id", "kind", "target", name="notify_destinations_once", postgresql_nulls_not_distinct=True
+            "user_id",
+            "unit_id",
+            "subscription_id",
+            "kind",
+            "target",
+            name="notify_destinations_once",
+            postgresql_nulls_not_distinct=True,
         ),
     )
     op.create_table(
