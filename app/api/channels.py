@@ -5,7 +5,7 @@ Secrets (DingTalk's 加签 secret, a webhook's signing key) are accepted and nev
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -79,3 +79,14 @@ async def add_robot(slug: UnitSlug, body: ChannelIn, principal: Staff, engine: E
 async def remove_robot(slug: UnitSlug, channel_id: ChannelId, principal: Staff, engine: Engine) -> Response:
     await run_edit(engine, destinations.remove, principal, channel_id, slug)
     return Response(status_code=204)
+
+
+@router.get(
+    "/api/notifications/undelivered",
+    summary="Messages that failed for good or are being retried, with the last error (planners, admins)",
+    responses={**UNAUTHORIZED, **FORBIDDEN},
+)
+async def undelivered(
+    principal: Staff, engine: Engine, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[dict[str, Any]]:
+    return await run_read(engine, destinations.undelivered, principal, limit)

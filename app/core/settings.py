@@ -280,7 +280,7 @@ class Settings(BaseSettings):
         default=8,
         ge=1,
         le=50,
-        description="Deliveries tried per message before it is marked failed (and shown as such to admins).",
+        description="Deliveries tried per message before it is marked failed (see /api/notifications/undelivered).",
     )
     notify_backoff_seconds: float = Field(
         default=30.0,

@@ -84,3 +84,16 @@ def remove(conn: Connection, principal: Principal, destination_id: int, unit: st
         raise NotFound(f"no channel {destination_id} here")
     audit.record(conn, actor=principal.username, user_id=principal.user_id, action="remove", object_type="channel",
                  object_key=str(destination_id), changes={"unit": unit, "kind": kind})  # fmt: skip
+
+
+def undelivered(conn: Connection, principal: Principal, limit: int) -> list[dict[str, Any]]:
+    """Messages that failed for good or are being retried, newest first (planners and admins)."""
+    if not principal.edits_everywhere:
+        raise Forbidden("only planners and admins see undelivered messages")
+    out = []
+    for row in conn.execute(sql.UNDELIVERED, {"limit": limit}).mappings():
+        item = dict(row)
+        item["created_at"] = item["created_at"].isoformat()
+        item["next_attempt_at"] = item["next_attempt_at"].isoformat()
+        out.append(item)
+    return out

@@ -73,3 +73,13 @@ DELETE_DESTINATION = text(
     """DELETE FROM notify_destinations
         WHERE id = :id AND (user_id = :user_id OR unit_id = :unit_id) RETURNING kind"""
 )
+
+# What did not get through, for staff to act on (a revoked robot, a dead mailbox): never the address.
+UNDELIVERED = text(
+    """SELECT o.id, o.event, o.state, o.attempts, o.last_error, o.created_at, o.next_attempt_at, d.kind,
+              COALESCE(u.username, n.slug, 'subscriber') AS owner
+         FROM notify_outbox o JOIN notify_destinations d ON d.id = o.destination_id
+         LEFT JOIN users u ON u.id = d.user_id LEFT JOIN units n ON n.id = d.unit_id
+        WHERE o.state = 'failed' OR (o.state = 'pending' AND o.attempts > 0)
+        ORDER BY o.created_at DESC LIMIT :limit"""
+)

@@ -89,3 +89,24 @@ def test_feedback_and_proposals_awaiting_reach_the_reviewers(world: EditWorld, s
     assert "https://planmap.lianzhou.example/moderation" in feedback
     assert "<script>" not in feedback and "吵" not in feedback  # unmoderated text is never forwarded
     assert any(subject.startswith("A change by") for subject in mails)
+
+
+def test_undelivered_messages_are_listed_for_staff_without_addresses(world: EditWorld) -> None:
+    planner = auth(world, "planner")
+    created = world.client.post("/api/me/channels", json={"kind": "email", "target": "bounces@example.org"},
+                                headers=planner)  # fmt: skip
+    with world.engine.begin() as conn:
+        conn.execute(
+            text(
+                """INSERT INTO notify_outbox (idempotency_key, event, destination_id, subject, body, state, attempts,
+                                             last_error)
+                   VALUES ('t:failed', 'ticket.opened', :d, 's', 'b', 'failed', 8, 'recipient refused: [550]')"""
+            ),
+            {"d": created.json()["id"]},
+        )
+    listed = world.client.get("/api/notifications/undelivered", headers=planner)
+    assert listed.status_code == 200
+    failed = next(m for m in listed.json() if m["event"] == "ticket.opened" and m["state"] == "failed")
+    assert failed["owner"] == "planner" and failed["kind"] == "email" and "550" in failed["last_error"]
+    assert "bounces@example.org" not in listed.text
+    assert world.client.get("/api/notifications/undelivered", headers=auth(world, "official_xingzi")).status_code == 403
