@@ -50,6 +50,11 @@ def test_planner_opens_official_answers_on_a_phone_planner_closes(
     assert ticket.locator(".pm-ticket-request").inner_text() == REQUEST  # typed markup shown as text
     ticket_id = ticket.get_attribute("data-id")
     shot(page, "ticket-opened")
+    # the dashboard flags it for staff
+    page.goto(f"{base_url}/dashboard")
+    page.wait_for_selector(f"#pm-tickets-panel li[data-ticket='{ticket_id}'][data-flag='due_soon']")
+    page.wait_for_load_state("networkidle")
+    page.goto(base_url + path)
 
     phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     try:
