@@ -61,7 +61,9 @@ db: venv cluster fonts
 	$(BIN)/planmap db upgrade
 	$(BIN)/planmap seed
 
+# The notification worker runs beside the server and stops with it (Ctrl-C or serve exiting).
 run: db
+	$(BIN)/planmap worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/planmap serve
 
 lint: venv

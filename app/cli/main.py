@@ -18,6 +18,7 @@ from app.cli.serve import serve
 from app.cli.towns import towns_cli
 from app.cli.users import users_cli
 from app.cli.wallmaps import wallmaps
+from app.cli.worker import worker
 from app.core.settings import Settings, env_name, get_settings
 from app.core.startup_checks import configured_variables, unknown_settings
 
@@ -53,6 +54,7 @@ cli.command("serve")(serve)
 cli.command("wallmaps")(wallmaps)
 cli.command("backup")(backup)
 cli.command("restore")(restore)
+cli.command("worker")(worker)
 cli.add_typer(plans_cli, name="plans")
 cli.add_typer(reports_cli, name="report")
 

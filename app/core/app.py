@@ -8,12 +8,15 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
 from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
+from app.api import channels as channels_api
 from app.api import feedback as feedback_api
 from app.api import photos as photos_api
 from app.api import plans as plans_api
 from app.api import programmes as programmes_api
 from app.api import progress as progress_api
 from app.api import reports as reports_api
+from app.api import subscriptions as subscriptions_api
+from app.api import supervision as supervision_api
 from app.api import units as units_api
 from app.core import wiring as reliability
 from app.core.db import make_async_engine, warm_pool
@@ -27,7 +30,7 @@ from app.wallmap.renderer import RenderPool
 from app.web import disclosure as disclosure_page
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
-from app.web import report_page
+from app.web import report_page, subscription_pages, ticket_page
 from app.web.static_urls import HashedStaticFiles, app_manifest
 
 
@@ -74,6 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(photos_api.router)
     app.include_router(feedback_api.submit_router)
     app.include_router(feedback_api.router)
+    app.include_router(subscriptions_api.router)
+    app.include_router(channels_api.router)
+    app.include_router(supervision_api.router)
     app.include_router(export.router)
     app.include_router(reports_api.router)
     app.include_router(stats.router)
@@ -90,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_pages.router)
     app.include_router(report_page.router)
     app.include_router(disclosure_page.router)
+    app.include_router(subscription_pages.router)
+    app.include_router(ticket_page.router)
     app.include_router(session_pages.router)
     reliability.install(app, settings)  # middleware, the error table's handlers, /metrics, /docs
     return app

@@ -604,3 +604,149 @@ report_photos = Table(
     Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
     Index("report_photos_photo_idx", "photo_id"),
 )
+
+
+class NotifySubscription(Base):
+    """Someone of the public following a project, a town, or a radius around a point, by email (0013)."""
+
+    __tablename__ = "notify_subscriptions"
+    __table_args__ = (
+        CheckConstraint("scope IN ('project', 'town', 'near')", name="notify_subscriptions_scope_check"),
+        CheckConstraint(
+            "(scope = 'project') = (project_id IS NOT NULL) AND (scope = 'town') = (town_id IS NOT NULL) "
+            "AND (scope = 'near') = (point IS NOT NULL) AND (scope = 'near') = (radius_m IS NOT NULL)",
+            name="notify_subscriptions_target_check",
+        ),
+        CheckConstraint("radius_m BETWEEN 100 AND 20000", name="notify_subscriptions_radius_check"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    town_id: Mapped[int | None] = mapped_column(ForeignKey("towns.id", ondelete="CASCADE"))
+    point: Mapped[Any] = mapped_column(Geometry("POINT", srid=4326, spatial_index=False), nullable=True)
+    radius_m: Mapped[int | None] = mapped_column(Integer)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    digest_since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotifyDailyRun(Base):
+    """A Lianzhou day on which the digest and reminders ran (once, whichever worker ran them)."""
+
+    __tablename__ = "notify_daily_runs"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    digests: Mapped[int] = mapped_column(Integer)
+    reminders: Mapped[int] = mapped_column(Integer)
+
+
+class NotifyDestination(Base):
+    """Where someone is reached: an email address, a WeCom/DingTalk group robot, a signed webhook (0013)."""
+
+    __tablename__ = "notify_destinations"
+    __table_args__ = (
+        CheckConstraint("num_nonnulls(user_id, unit_id, subscription_id) = 1", name="notify_destinations_owner_check"),
+        CheckConstraint("kind IN ('email', 'wecom', 'dingtalk', 'webhook')", name="notify_destinations_kind_check"),
+        CheckConstraint("lang IN ('zh', 'en')", name="notify_destinations_lang_check"),
+        CheckConstraint(
+            "(kind = 'email' AND target ~ '^[^@\\s]+@[^@\\s]+$') OR (kind <> 'email' AND target ~ '^https?://')",
+            name="notify_destinations_target_check",
+        ),
+        CheckConstraint("kind <> 'webhook' OR secret IS NOT NULL", name="notify_destinations_secret_check"),
+        UniqueConstraint(
+            "user_id",
+            "unit_id",
+            "subscription_id",
+            "kind",
+            "target",
+            name="notify_destinations_once",
+            postgresql_nulls_not_distinct=True,
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notify_subscriptions.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str | None] = mapped_column(Text)
+    lang: Mapped[str] = mapped_column(String(2), server_default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class NotifyOutbox(Base):
+    """One message to one destination, written with the change it reports; delivered by `planmap worker`."""
+
+    __tablename__ = "notify_outbox"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'sent', 'failed')", name="notify_outbox_state_check"),
+        CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="notify_outbox_sent_check"),
+        Index("notify_outbox_due", "next_attempt_at", postgresql_where=text("state = 'pending'")),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(Text, unique=True)
+    event: Mapped[str] = mapped_column(String(40))
+    destination_id: Mapped[int] = mapped_column(ForeignKey("notify_destinations.id", ondelete="CASCADE"))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    unsubscribe_url: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(8), server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionTicket(Base):
+    """督办: a planner asks a unit to act on a project by a deadline (0013)."""
+
+    __tablename__ = "supervision_tickets"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'answered', 'closed')", name="supervision_tickets_state_check"),
+        CheckConstraint("btrim(request) <> ''", name="supervision_tickets_request_check"),
+        CheckConstraint("extract(day FROM report_month) = 1", name="supervision_tickets_month_check"),
+        CheckConstraint("(state = 'closed') = (closed_at IS NOT NULL)", name="supervision_tickets_closed_check"),
+        Index("supervision_tickets_project_idx", "project_id"),
+        Index("supervision_tickets_due_idx", "deadline", postgresql_where=text("state = 'open'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"))
+    report_month: Mapped[date | None] = mapped_column(Date)
+    request: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(8), server_default="open")
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SupervisionEntry(Base):
+    """One step of a ticket's thread: the unit's answer, the planner's closing note or reopening reason."""
+
+    __tablename__ = "supervision_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('answer', 'close', 'reopen')", name="supervision_entries_kind_check"),
+        CheckConstraint("kind = 'close' OR btrim(body) <> ''", name="supervision_entries_body_check"),
+        Index("supervision_entries_ticket_idx", "ticket_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("supervision_tickets.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    body: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+supervision_entry_photos = Table(
+    "supervision_entry_photos",
+    Base.metadata,
+    Column("entry_id", ForeignKey("supervision_entries.id", ondelete="CASCADE"), primary_key=True),
+    Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
+)

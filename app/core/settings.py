@@ -13,6 +13,7 @@ releases (`DB_POOL_SIZE`, `PLANMAP_PG_BIN`, …) still work: see LEGACY_NAMES. A
 
 import ipaddress
 from collections.abc import Mapping
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -263,6 +264,48 @@ class Settings(BaseSettings):
         le=200_000_000,
         description="Largest photo accepted in pixels (width x height), checked before decoding: a small file "
         "that would decode to gigabytes (a decompression bomb) is refused.",
+    )
+
+    # Notifications (issue 21): the outbox worker and its channels; see README "Notifications".
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="The address people open planmap at; every message links to its page under it.",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="Mail server that sends planmap's email.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS (port 587).")
+    smtp_username: str | None = Field(default=None, description="SMTP login; unset: no AUTH.")
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_from: str = Field(default="planmap@localhost", description="The From address of planmap's email.")
+    notify_max_attempts: int = Field(
+        default=8,
+        ge=1,
+        le=50,
+        description="Deliveries tried per message before it is marked failed (see /api/notifications/undelivered).",
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Wait before the first retry of a failed delivery; doubled for each further attempt.",
+    )
+    notify_backoff_cap_seconds: float = Field(
+        default=6 * 3600.0, gt=0, le=7 * 86400, description="Longest wait between two delivery attempts."
+    )
+    notify_poll_seconds: float = Field(
+        default=5.0, gt=0, le=300, description="How often an idle `planmap worker` looks for due messages."
+    )
+    notify_daily_at: time = Field(
+        default=time(8, 0),
+        description="Lianzhou's local time (UTC+8) after which the worker queues the day's subscriber digests and "
+        "reminders (reports due, supervision tickets near their deadline); once a day, whichever worker is first.",
+    )
+    notify_remind_days: int = Field(
+        default=3, ge=0, le=30, description="Reminders start this many days before a report or ticket is due."
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="Longest one delivery (SMTP session or webhook call) may take."
     )
 
     @field_validator("trusted_proxies")

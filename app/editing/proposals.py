@@ -20,6 +20,7 @@ from app.catalog.vocab import Status
 from app.core.errors import Conflict, NotFound
 from app.editing import queries, service
 from app.history import audit
+from app.notify import events
 
 
 def review_required(conn: Connection, principal: Principal, slug: str) -> bool:
@@ -55,6 +56,7 @@ def propose(conn: Connection, principal: Principal, slug: str, expected: int | N
         conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
         object_key=str(proposal_id), changes={"project": slug, **change},
     )  # fmt: skip
+    events.proposal_awaiting(conn, proposal_id, slug, principal.display_name)
     return proposal_id
 
 
@@ -138,6 +140,7 @@ def create_or_propose(
         conn, actor=principal.username, user_id=principal.user_id, action="propose", object_type="proposal",
         object_key=str(proposal_id), changes={"project": slug, **change},
     )  # fmt: skip
+    events.proposal_awaiting(conn, proposal_id, slug, principal.display_name)
     return proposal_id, []
 
 

@@ -16,6 +16,7 @@ from app.auth.principal import Principal
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound, RateLimited
 from app.feedback import queries
 from app.history import audit
+from app.notify import events
 
 WINDOW_SECONDS = 3600.0
 
@@ -59,6 +60,7 @@ def submit(conn: Connection, item: NewFeedback, client: str, per_hour: int) -> d
         object_key=str(row.id),
         changes={"project": item.slug, "point": item.point is not None, "contact_given": item.contact is not None},
     )
+    events.feedback_awaiting(conn, row.id, item.slug)
     return {"id": row.id, "status": "pending", "created_at": row.created_at.isoformat()}
 
 
