@@ -31,7 +31,8 @@ PENDING = {
 
 def _is_query_module(path: Path) -> bool:
     relative = path.relative_to(APP)
-    return relative.parts[0] == "queries" or path.name == "queries.py"
+    # app/queries/, a room's queries.py, or a room's named query modules (`subscription_queries.py`).
+    return relative.parts[0] == "queries" or path.name == "queries.py" or path.name.endswith("_queries.py")
 
 
 def _calls_sql_text(path: Path) -> bool:
