@@ -12,7 +12,7 @@ README). Both encodings come out of it as CQL2 JSON, so one walk here turns eith
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import cql2
@@ -20,12 +20,12 @@ import orjson
 from shapely.errors import ShapelyError
 from shapely.geometry import shape
 
+from app.core import clock
 from app.ogc.params import CRS84, bad_request, parse_instant
 from app.ogc.queryables import Kind, Queryable
 from app.queries.project_filter import SqlCondition
 
 MAX_FILTER_CHARS = 20_000
-LIANZHOU = timezone(timedelta(hours=8))
 FILTER_LANGS = ("cql2-text", "cql2-json")
 
 _COMPARISON = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
@@ -256,7 +256,7 @@ class _Walker:
 def _as_instant(operand: _Operand) -> _Operand:
     """A date property as the start of that day in Lianzhou, so dates and times compare."""
     if operand.kind == "date":
-        return _Operand(f"(({operand.sql})::timestamp AT TIME ZONE 'Asia/Shanghai')", "timestamp", operand.name)
+        return _Operand(f"(({operand.sql})::timestamp AT TIME ZONE INTERVAL '+08:00')", "timestamp", operand.name)
     return operand
 
 
@@ -279,7 +279,7 @@ def _no_date(raw: Any) -> date:
 
 
 def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LIANZHOU).astimezone(UTC)
+    return datetime.combine(day, time(0), clock.LIANZHOU_TZ).astimezone(UTC)
 
 
 def _instant_or_date(raw: str) -> datetime:

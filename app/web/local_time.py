@@ -4,9 +4,9 @@ The database and the API keep UTC; a page shows a moderator or an editor the clo
 (issue 18, items 6 and 8), labelled so no one wonders which clock it is.
 """
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+from app.core.clock import LIANZHOU_TZ as BEIJING
 
 
 def beijing(moment: datetime | str | None) -> str:
