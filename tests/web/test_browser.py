@@ -193,7 +193,7 @@ def test_project_page_says_how_approximate_it_is(page: Any, base_url: str, api: 
         assert ("镇政府驻地" in warning) if props["location_precision"] == "town" else ("估计" in warning)
         props_text = page.locator("#pm-props").inner_text()
         assert props["source_quote"] in props_text
-        assert props["location_note"] in props_text
+        assert props["location_note_zh"] in props_text  # the Chinese page gives the Chinese note
         assert props["plan_chapter"] in props_text
         assert page.evaluate("planmap.current.visibleCounts().total") == 1
         if feature["geometry"]["type"] != "Point":
@@ -202,6 +202,7 @@ def test_project_page_says_how_approximate_it_is(page: Any, base_url: str, api: 
     open_page(page, f"{base_url}/projects/{line['properties']['slug']}?lang=en")
     assert "estimate" in page.locator("#pm-precision-warning").inner_text()
     assert page.locator("h1").inner_text() == line["properties"]["name_en"]
+    assert line["properties"]["location_note"] in page.locator("#pm-props").inner_text()
 
 
 def test_near_page_lists_projects_by_distance(page: Any, base_url: str, api: httpx.Client) -> None:
