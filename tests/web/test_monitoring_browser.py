@@ -194,7 +194,7 @@ def test_warnings_mode_colours_the_overview_red_amber_green(
         row = section.locator(f"li[data-code='{code}']")
         assert row.locator(".pm-layer-count").inner_text() == str(n)
         assert row.locator(".pm-layer-explain").inner_text().strip()
-    assert "逾期完工或超出投资" in section.locator(".pm-rag-legend").inner_text()
+    assert "逾期完工、规划期内未完成或超出投资" in section.locator(".pm-rag-legend").inner_text()
     shot(page, "monitoring-overview-warnings")
 
     # Only the projects with one warning: the map shows what the API's filter returns.
