@@ -57,7 +57,7 @@ def test_town_page_lists_every_project_by_name(page: Any, base_url: str, api: ht
     assert row.locator("a.pm-list-name").inner_text() == one["name_zh"]
     assert row.locator("a.pm-list-name").get_attribute("href") == f"/projects/{one['slug']}"
     assert row.locator(".pm-list-precision").inner_text() == "仅知所在镇"
-    assert row.locator(".pm-list-updated").inner_text().startswith("更新于 20")
+    assert row.locator(".pm-list-updated").inner_text() == "资料截至 2022"  # the plan's revision, not the load
     assert row.locator(".pm-list-warnings").inner_text()
     shot(page, "town-list-zh")
 
@@ -90,9 +90,9 @@ def test_sorting_by_update_and_by_precision(page: Any, base_url: str, api: httpx
     assert [order[p] for p in precisions] == sorted(order[p] for p in precisions)
     assert "sort=precision" in page.url
     page.select_option("#pm-list-sort", "updated")
-    newest = max(features, key=lambda f: f["properties"]["updated_at"])["properties"]["updated_at"]
+    newest = max(features, key=lambda f: f["properties"]["info_date"])["properties"]["info_date"]
     first = listed(page)[0]
-    assert next(f for f in features if f["properties"]["slug"] == first)["properties"]["updated_at"] == newest
+    assert next(f for f in features if f["properties"]["slug"] == first)["properties"]["info_date"] == newest
 
 
 def test_search_by_name_alias_and_town_filters_map_and_list(page: Any, base_url: str, api: httpx.Client) -> None:

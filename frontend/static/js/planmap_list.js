@@ -133,7 +133,7 @@
         });
       case "updated":
         return function (a, b) {
-          return (b.updated_at || "").localeCompare(a.updated_at || "") || byName(a, b);
+          return (b.info_date || "").localeCompare(a.info_date || "") || byName(a, b);
         };
       default:
         return byName;
@@ -141,15 +141,14 @@
   };
 
   /** The day of an ISO timestamp in Beijing time (the page's readers' day), as YYYY-MM-DD. */
-  function beijingDay(iso) {
-    if (!iso) {
-      return "";
+  // When the information dates from (资料截至), to the precision it is known: the seeded catalog dates
+  // from the plan's 2022 revision ("2022"), not from the day a loader wrote it.
+  function infoDay(p) {
+    var d = p.info_date || "";
+    if (p.info_precision === "year") {
+      return d.slice(0, 4);
     }
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) {
-      return "";
-    }
-    return new Date(d.getTime() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+    return p.info_precision === "month" ? d.slice(0, 7) : d;
   }
 
   ProjectList.prototype.row = function (p) {
@@ -187,7 +186,7 @@
                 .join(pm.cfg.lang === "en" ? ", " : "、")
             : msg.warning_none,
         ]),
-        el("span", { className: "pm-list-updated", text: msg.updated_on.replace("{date}", beijingDay(p.updated_at)) }),
+        el("span", { className: "pm-list-updated", text: msg.updated_on.replace("{date}", infoDay(p)) }),
       ]),
     ]);
   };
