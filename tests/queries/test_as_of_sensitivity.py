@@ -13,9 +13,8 @@ from typing import Any
 
 import mapbox_vector_tile
 import pytest
-from sqlalchemy import text
 
-from tests.support.editing import EditWorld, etag_of, new_feature
+from tests.support.editing import EditWorld, etag_of, new_feature, record_dates
 
 _ids = itertools.count()
 SEAT = [112.55, 25.0]  # Xingzi's town seat, where the public sees a sensitive site
@@ -38,35 +37,11 @@ def _patch(world: EditWorld, slug: str, body: dict[str, Any]) -> None:
     assert response.status_code == 200, response.text
 
 
-def _record_dates(world: EditWorld, slug: str, days: list[str]) -> None:
-    """Pretend version n was recorded on days[n-1] (and was the record until the next one)."""
-    with world.engine.begin() as conn:
-        for version, day in enumerate(days, start=1):
-            nxt = days[version] if version < len(days) else None
-            conn.execute(
-                text(
-                    """UPDATE project_versions v SET valid_from = CAST(:d AS timestamptz),
-                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz),
-                              info_date = CAST(:d AS date)
-                       FROM projects p WHERE p.id = v.id AND p.slug = :s AND v.version = :v"""
-                ),
-                {"d": day, "n": nxt, "s": slug, "v": version},
-            )
-        # It joined its plan when it was first recorded.
-        conn.execute(
-            text(
-                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
-                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
-            ),
-            {"d": days[0], "s": slug},
-        )
-
-
 def _moved_then_marked(world: EditWorld) -> str:
     slug = _create(world)
     _patch(world, slug, {"geometry": {"type": "Point", "coordinates": SECRET}})
     _patch(world, slug, {"properties": {"sensitive": True}})
-    _record_dates(world, slug, DAYS)
+    record_dates(world, slug, DAYS)
     return slug
 
 
@@ -139,7 +114,7 @@ def test_staff_still_read_the_past_precisely(world: EditWorld, marked: str) -> N
 def test_a_project_deleted_today_is_gone_from_every_past_day(world: EditWorld) -> None:
     slug = _create(world)
     _patch(world, slug, {"geometry": {"type": "Point", "coordinates": SECRET}})
-    _record_dates(world, slug, DAYS[:2])
+    record_dates(world, slug, DAYS[:2])
     headers = {**world.auth("planner"), "If-Match": etag_of(world.client, slug)}
     assert world.client.delete(f"/api/projects/{slug}", headers=headers).status_code == 200
     day = {"as_of": BEFORE_MARKING}

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.core import clock
-from tests.support.editing import EditWorld, etag_of, new_feature
+from tests.support.editing import EditWorld, etag_of, new_feature, record_dates
 
 _ids = itertools.count()
 SEAT = [112.55, 25.0]
@@ -41,30 +41,6 @@ def _status(world: EditWorld, slug: str, user: str, **body: Any) -> Any:
     )
 
 
-def _record_dates(world: EditWorld, slug: str, days: list[str]) -> None:
-    """Pretend version n was recorded on days[n-1] (and was the record until the next one)."""
-    with world.engine.begin() as conn:
-        for version, day in enumerate(days, start=1):
-            nxt = days[version] if version < len(days) else None
-            conn.execute(
-                text(
-                    """UPDATE project_versions v SET valid_from = CAST(:d AS timestamptz),
-                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz),
-                              info_date = CAST(:d AS date)
-                       FROM projects p WHERE p.id = v.id AND p.slug = :s AND v.version = :v"""
-                ),
-                {"d": day, "n": nxt, "s": slug, "v": version},
-            )
-        # It joined its plan when it was first recorded.
-        conn.execute(
-            text(
-                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
-                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
-            ),
-            {"d": days[0], "s": slug},
-        )
-
-
 def _as_of(world: EditWorld, slug: str, day: str) -> dict[str, Any] | None:
     response = world.client.get(f"/api/projects/{slug}", params={"as_of": day})
     return response.json() if response.status_code == 200 else None
@@ -82,7 +58,7 @@ def timeline(world: EditWorld) -> str:
     assert _status(world, slug, "official_xingzi", status="under_construction", date="2023-06-15").status_code == 200
     moved = _patch(world, slug, "official_xingzi", {"geometry": {"type": "Point", "coordinates": SURVEYED}})
     assert moved.status_code == 200
-    _record_dates(world, slug, ["2022-01-10", "2022-01-11", "2022-03-02", "2023-06-16", "2023-09-01"])
+    record_dates(world, slug, ["2022-01-10", "2022-01-11", "2022-03-02", "2023-06-16", "2023-09-01"])
     return slug
 
 

@@ -112,3 +112,27 @@ def etag_of(client: TestClient | httpx.Client, slug: str) -> str:
     response = client.get(f"/api/projects/{slug}")
     assert response.status_code == 200, response.text
     return str(response.headers["etag"])
+
+
+def record_dates(world: EditWorld, slug: str, days: list[str]) -> None:
+    """Pretend version n was recorded on days[n-1] (and was the record until the next one)."""
+    with world.engine.begin() as conn:
+        for version, day in enumerate(days, start=1):
+            nxt = days[version] if version < len(days) else None
+            conn.execute(
+                text(
+                    """UPDATE project_versions v SET valid_from = CAST(:d AS timestamptz),
+                              valid_to = CAST(:n AS timestamptz), updated_at = CAST(:d AS timestamptz),
+                              info_date = CAST(:d AS date)
+                       FROM projects p WHERE p.id = v.id AND p.slug = :s AND v.version = :v"""
+                ),
+                {"d": day, "n": nxt, "s": slug, "v": version},
+            )
+        # It joined its plan when it was first recorded.
+        conn.execute(
+            text(
+                """UPDATE plan_projects pp SET added_at = CAST(:d AS timestamptz)
+                   FROM projects p WHERE p.id = pp.project_id AND p.slug = :s"""
+            ),
+            {"d": days[0], "s": slug},
+        )
