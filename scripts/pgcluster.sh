@@ -7,6 +7,8 @@
 #   scripts/pgcluster.sh start   # init if needed, start if stopped (idempotent)
 #   scripts/pgcluster.sh stop
 #   scripts/pgcluster.sh status
+# max_connections is 300 (PLANMAP_PG_MAX_CONNECTIONS): the test suite runs on several workers, each
+# with its own throwaway databases and served apps, next to any running `make run`.
 set -euo pipefail
 PG_MAJOR="${PG_MAJOR:-15}"
 BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
@@ -43,7 +45,7 @@ start() {
   fi
   echo "pgcluster: starting on 127.0.0.1:$PORT ($DATA, log $LOG)"
   as_owner "'$BIN/pg_ctl' -D '$DATA' -l '$LOG' -w -t 60 \
-    -o \"-p $PORT -c listen_addresses=127.0.0.1 -k $SOCK -c fsync=on\" start >/dev/null"
+    -o \"-p $PORT -c listen_addresses=127.0.0.1 -k $SOCK -c fsync=on -c max_connections=${PLANMAP_PG_MAX_CONNECTIONS:-300}\" start >/dev/null"
   is_running
 }
 
