@@ -7,13 +7,13 @@ month, Lianzhou's date).
 """
 
 import re
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import check_as_of, run_read, settings_of
@@ -21,12 +21,16 @@ from app.api.dates import IsoDate
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
+from app.catalog.vocab import load_vocab_sync
 from app.core.clock import today as lianzhou_today
 from app.core.dependencies import get_engine
 from app.photos.service import may_see_all
 from app.programmes.service import project_programmes
+from app.programmes.vocab import LABELS as CLASS_LABELS
 from app.progress import service
+from app.progress.glance import glance, summarise
 from app.progress.service import ReportIn
+from app.units.service import list_units
 
 router = APIRouter(tags=["progress"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -156,35 +160,50 @@ async def standing(
     return body
 
 
+def _labels(conn: Connection, by: str) -> dict[str, dict[str, str]]:
+    """The Chinese and English names of a grouping's keys: towns and units, categories, classes."""
+    if by in ("town", "unit"):
+        return {u["slug"]: {"zh": u["name_zh"], "en": u["name_en"]} for u in list_units(conn)}
+    if by == "class":
+        return {cls.value: {"zh": zh, "en": en} for cls, (zh, en) in CLASS_LABELS.items()}
+    zh, en = (load_vocab_sync(conn, lang).category_labels for lang in ("zh", "en"))
+    return {code: {"zh": label, "en": en.get(code, code)} for code, label in zh.items()}
+
+
+Grouping = Literal["town", "unit", "category", "class"]
+
+
 @router.get("/api/progress/summary", summary="The year summed by town, lead unit, category or class")
 async def summary(
     request: Request,
     engine: Annotated[AsyncEngine, Depends(get_engine)],
-    by: Annotated[Literal["town", "unit", "category", "class"], Query()] = "town",
+    by: Annotated[Grouping, Query()] = "town",
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     as_of: Annotated[IsoDate | None, Query()] = None,
 ) -> dict[str, Any]:
-    body = await _standing(request, engine, year or lianzhou_today().year, as_of)
-    groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"projects": 0, "planned_investment_cny_10k": Decimal(0), "invested_through_cny_10k": Decimal(0),
-                 "year_to_date_cny_10k": Decimal(0), "missing_reports": 0, "behind_target": 0}
-    )  # fmt: skip
-    for item in body["items"]:
-        keys = {
-            "town": item["towns"] or ["(no town)"],
-            "unit": [item["lead_unit"] or "(no lead unit)"],
-            "category": [item["category"]],
-            "class": [item["item_class"]],
-        }[by]
-        for key in keys:
-            g = groups[key]
-            g["projects"] += 1
-            g["planned_investment_cny_10k"] += item["planned_investment_cny_10k"] or 0
-            g["invested_through_cny_10k"] += item["invested_through_cny_10k"]
-            g["year_to_date_cny_10k"] += item["year_to_date_cny_10k"]
-            g["missing_reports"] += len(item["missing_months"])
-            g["behind_target"] += bool(item["behind_target"])
-    note = "a project in several towns counts in each town" if by == "town" else None
-    return {k: v for k, v in body.items() if k != "items"} | {
-        "by": by, "note": note, "groups": [{"key": k, **v} for k, v in sorted(groups.items())]
-    }  # fmt: skip
+    """Planned and completed investment and report counts per group, with the county's total; each
+    group carries its names (`label_zh`, `label_en`) so a page or a spreadsheet needs no other lookup."""
+    body = summarise(await _standing(request, engine, year or lianzhou_today().year, as_of), by)
+    labels = await run_read(engine, _labels, by)
+    for group in body["groups"]:
+        names = labels.get(group["key"], {})
+        group["label_zh"], group["label_en"] = names.get("zh", group["key"]), names.get("en", group["key"])
+    return body
+
+
+@router.get(
+    "/api/progress/projects",
+    summary="Each project's latest progress and photo, its report of the last month due, and whether behind",
+)
+async def projects_glance(
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    as_of: Annotated[IsoDate | None, Query(description="Judge deadlines as on this day (Lianzhou).")] = None,
+) -> dict[str, Any]:
+    """What the maps' popups, filters and list show (app/progress/glance.py says what each field means).
+
+    Public: progress in force and approved photos are what the public project page shows too; the
+    place a photo was taken is not here at all.
+    """
+    today = check_as_of(as_of, lianzhou_today())
+    return await run_read(engine, glance, today, settings_of(request).report_deadline_day)

@@ -17,6 +17,7 @@ from app.catalog.vocab import Category, Status, WarningKind
 from app.core import clock
 from app.core.dependencies import get_conn
 from app.core.errors import Invalid
+from app.progress.glance import flagged_slugs
 from app.queries.plan_scope import plan_exists
 from app.queries.project_filter import MAX_RADIUS_M, Near, ProjectFilter, unknown_towns
 
@@ -107,6 +108,7 @@ async def read_context(
 
 
 async def project_filter(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     context: Annotated[ProjectFilter, Depends(read_context)],
     town: Annotated[
@@ -133,9 +135,27 @@ async def project_filter(
         list[WarningKind] | None,
         Query(description="Only projects with this computed warning; repeat for any of several."),
     ] = None,
+    no_report: Annotated[
+        bool,
+        Query(
+            description="Only projects of the annual programme whose report of the last month due (deadline: "
+            "PLANMAP_REPORT_DEADLINE_DAY of the next month, Lianzhou's date) is missing or was filed late."
+        ),
+    ] = False,
+    behind: Annotated[
+        bool,
+        Query(
+            description="Only projects of this year's programme whose investment reported through the last month "
+            "due is below the share of the year that month closes. A project not in the programme is never behind."
+        ),
+    ] = False,
 ) -> ProjectFilter:
     if town:
         await check_towns(conn, town)
+    if no_report or behind:
+        deadline = request.app.state.settings.report_deadline_day
+        flagged = await cycle_slugs(conn, context, deadline, no_report=no_report, behind=behind)
+        context = replace(context, slugs=flagged)
     return replace(
         context,
         warnings=warning or [],
@@ -146,6 +166,15 @@ async def project_filter(
         q=q.strip() or None if q else None,
         near=parse_near(near, radius_m),
     )
+
+
+async def cycle_slugs(
+    conn: AsyncConnection, context: ProjectFilter, deadline: int, *, no_report: bool, behind: bool
+) -> tuple[str, ...]:
+    """The projects the implementation cycle flags, judged on the read's day (as_of, or Lianzhou's today)."""
+    today = context.as_of or clock.today()
+    found = await conn.run_sync(lambda c: flagged_slugs(c, today, deadline, no_report=no_report, behind=behind))
+    return tuple(sorted(found))
 
 
 LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")]

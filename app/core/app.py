@@ -27,10 +27,10 @@ from app.ogc import router as ogc
 from app.wallmap import router as wallmap
 from app.wallmap.document import prepare_worker
 from app.wallmap.renderer import RenderPool
+from app.web import cycle_pages, report_page, subscription_pages, ticket_page
 from app.web import disclosure as disclosure_page
 from app.web import login_pages as session_pages
 from app.web import pages as web_pages
-from app.web import report_page, subscription_pages, ticket_page
 from app.web.static_urls import HashedStaticFiles, app_manifest
 
 
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallmap.router)
     app.include_router(web_pages.router)
     app.include_router(report_page.router)
+    app.include_router(cycle_pages.router)
     app.include_router(disclosure_page.router)
     app.include_router(subscription_pages.router)
     app.include_router(ticket_page.router)

@@ -42,9 +42,10 @@ CLOSE_REVIEW = text(
 PENDING = text(
     """SELECT r.id, p.slug, p.name_zh, p.name_en, to_char(r.month, 'YYYY-MM') AS month, r.version,
               r.invested_cny_10k, r.progress_pct, r.work_done, r.problems, r.coordination, r.correction_reason,
-              r.submitted_at, u.username AS submitted_by
+              r.milestones, r.submitted_at, u.username AS submitted_by,
+              ARRAY(SELECT rp.photo_id FROM report_photos rp WHERE rp.report_id = r.id ORDER BY rp.photo_id) AS photos
        FROM progress_reports r JOIN projects p ON p.id = r.project_id LEFT JOIN users u ON u.id = r.submitted_by
-       WHERE r.state = 'pending' ORDER BY r.submitted_at"""
+       WHERE r.state = 'pending' AND p.deleted_at IS NULL ORDER BY r.submitted_at"""
 )
 
 # Every version of a project's reports (staff), with the sums of what is in force.
@@ -122,4 +123,25 @@ YEAR_STANDING = text(
                            > CAST(v.month + interval '1 month' AS date) + (:deadline_day - 1)
                      ORDER BY v.month) AS late_months
         FROM items it ORDER BY it.slug"""
+)
+
+# Every live project's latest month in force (approved) with its progress, and its latest public photo
+# (one an approved report shows: the rule of app/photos/queries.py), for the maps' popups. Sensitive
+# sites included: the public project page shows the same progress and photos, never where a photo was taken.
+LATEST_BY_PROJECT = text(
+    """WITH f AS (
+          SELECT DISTINCT ON (r.project_id) r.project_id, r.month, r.progress_pct
+          FROM progress_reports r WHERE r.state = 'approved'
+          ORDER BY r.project_id, r.month DESC, r.version DESC),
+        ph AS (
+          SELECT DISTINCT ON (x.project_id) x.project_id, x.id, x.sha256, x.caption,
+                 to_char(r.month, 'YYYY-MM') AS month
+          FROM progress_photos x JOIN report_photos rp ON rp.photo_id = x.id
+          JOIN progress_reports r ON r.id = rp.report_id AND r.state = 'approved'
+          ORDER BY x.project_id, r.month DESC, x.id DESC)
+        SELECT p.slug, f.progress_pct, to_char(f.month, 'YYYY-MM') AS month,
+               ph.id AS photo_id, ph.sha256 AS photo_sha256, ph.caption AS photo_caption, ph.month AS photo_month
+        FROM projects p LEFT JOIN f ON f.project_id = p.id LEFT JOIN ph ON ph.project_id = p.id
+        WHERE p.deleted_at IS NULL AND (f.project_id IS NOT NULL OR ph.project_id IS NOT NULL)
+        ORDER BY p.slug"""
 )

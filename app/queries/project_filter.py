@@ -86,6 +86,8 @@ class ProjectFilter:
     # latest plan it belongs to (a read of one project by slug that names no plan).
     plan: str | None = None
     own_plan: bool = False
+    # Only these projects: a set another room computed (the implementation cycle's flags, app.progress.glance).
+    slugs: tuple[str, ...] | None = None
 
     def source(self) -> tuple[str, dict[str, Any]]:
         """The FROM item for `p`, with every parameter the project SQL may refer to."""
@@ -128,6 +130,9 @@ class ProjectFilter:
         if self.warnings:
             clauses.append(f"{WARNINGS_SQL} && CAST(:f_warnings AS text[])")
             params["f_warnings"] = [w.value for w in self.warnings]
+        if self.slugs is not None:
+            clauses.append("p.slug = ANY(:f_slugs)")
+            params["f_slugs"] = list(self.slugs)
         if self.dimension is not None:
             clauses.append("ST_Dimension(p.geom) = :f_dimension")
             params["f_dimension"] = self.dimension

@@ -37,8 +37,20 @@ def hashed(assets: Sequence[tuple[str, str]]) -> Assets:
 # small, and the core's coordinate shift (AMap tiles) and its tests rely on it being there.
 PLANMAP_CORE_JS = hashed([("planmap_gcj02", "js/gcj02.js"), ("planmap_core", "js/planmap_core.js")])
 PLANMAP_MODE_JS: dict[str, Assets] = {
-    "overview": hashed([("planmap_layers", "js/planmap_layers.js"), ("planmap_list", "js/planmap_list.js")]),
-    "town": hashed([("planmap_layers", "js/planmap_layers.js"), ("planmap_list", "js/planmap_list.js")]),
+    "overview": hashed(
+        [
+            ("planmap_layers", "js/planmap_layers.js"),
+            ("planmap_list", "js/planmap_list.js"),
+            ("planmap_cycle", "js/planmap_cycle.js"),
+        ]
+    ),
+    "town": hashed(
+        [
+            ("planmap_layers", "js/planmap_layers.js"),
+            ("planmap_list", "js/planmap_list.js"),
+            ("planmap_cycle", "js/planmap_cycle.js"),
+        ]
+    ),
     "project": hashed([("planmap_project", "js/planmap_project.js")]),
     "near": hashed([("planmap_layers", "js/planmap_layers.js"), ("planmap_near", "js/planmap_near.js")]),
     "dashboard": hashed([("planmap_choropleth", "js/planmap_choropleth.js")]),

@@ -24,6 +24,7 @@ from app.queries.stats import plan_stats
 from app.web.contrast import ink
 from app.web.csp import nonced_map, request_nonce
 from app.web.i18n import Translator, get_lang
+from app.web.i18n_cycle import map_cycle_config
 from app.web.local_time import beijing
 from app.web.maps import build_map
 from app.web.monitoring import (
@@ -175,6 +176,20 @@ def not_found_page(request: Request, t: Translator, what: str) -> HTMLResponse:
 Conn = Annotated[AsyncConnection, Depends(get_conn)]
 
 
+def cycle_filters(t: Translator, as_of: PageAsOf, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The map script's cycle config: on maps drawing every project (the list filters them in the page)."""
+    return map_cycle_config(t, as_of.day) if config["projectsFrom"] == "geojson" else None
+
+
+def cycle_form(request: Request, t: Translator, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The list form's two cycle checkboxes, checked as the URL says (the script keeps them in sync)."""
+    if config["cycle"] is None:
+        return None
+    query = request.query_params
+    return {"words": config["cycle"]["words"], "no_report": query.get("no_report") == "1",
+            "behind": query.get("behind") == "1"}  # fmt: skip
+
+
 def projects_from(request: Request, count: int) -> str:
     """`tiles` when the map's `count` projects are more than the setting allows to load at once, else `geojson`.
 
@@ -195,12 +210,13 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
     # Counting stops one past the threshold: that is all the choice needs, at any catalog size.
     up_to = _settings(request).map_vector_tiles_above + 1
     count = await data.count_projects(conn, page_filter(request, as_of, plan.requested), up_to)
-    config = {
+    config: dict[str, Any] = {
         "mode": "overview",
         "statuses": vocab.statuses,
         "categories": vocab.categories,
         "projectsFrom": projects_from(request, count),
     }
+    config["cycle"] = cycle_filters(t, as_of, config)
     return render(
         request,
         "overview.html",
@@ -210,6 +226,7 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
         plan=plan,
         towns=towns,
         follow=follow_links(t, "overview", plan=plan.requested),
+        cycle=cycle_form(request, t, config),
     )
 
 
@@ -224,7 +241,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
     plan = await page_plan(request, conn, as_of, t)
     counts = await data.town_status_counts(conn, slug, page_filter(request, as_of, plan.requested))
     towns = await data.load_towns(conn, t.lang)
-    config = {
+    config: dict[str, Any] = {
         "mode": "town",
         "focus": {"town": slug},
         "bounds": [[town["s"], town["w"]], [town["n"], town["e"]]],
@@ -232,6 +249,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         "categories": vocab.categories,
         "projectsFrom": projects_from(request, sum(counts.values())),  # the counts the page shows anyway
     }
+    config["cycle"] = cycle_filters(t, as_of, config)
     name = town["name_en"] if t.lang == "en" else town["name_zh"]
     return render(
         request,
@@ -247,6 +265,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         counts=counts,
         total=sum(counts.values()),
         towns=towns,
+        cycle=cycle_form(request, t, config),
     )
 
 

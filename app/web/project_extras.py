@@ -1,9 +1,9 @@
 """What the project page adds for editing, history and feedback: template context and the scripts' config.
 
 The edit controls are rendered only for a logged-in user who may edit this project (its
-town's official, a planner or an admin); everyone else's page has no edit form and does
-not even load the drawing library. The API refuses them anyway: hiding the controls is
-for clarity, not for security.
+town's official, an official of a department responsible for it, a planner or an admin);
+everyone else's page has no edit form and does not even load the drawing library. The API
+refuses them anyway: hiding the controls is for clarity, not for security.
 """
 
 from typing import Any
@@ -15,6 +15,7 @@ from app.catalog.vocab import Vocab
 from app.core import clock
 from app.feedback.queries import public_feedback
 from app.history import timeline
+from app.units.service import project_units
 from app.web.history_view import describe
 from app.web.i18n import Translator
 from app.web.i18n_editing import EDITOR_JS_KEYS, FEEDBACK_JS_KEYS, HISTORY_JS_KEYS
@@ -47,7 +48,8 @@ async def project_extras(
     slug = project["slug"]
     viewer = timeline.Viewer(session.principal if session else None)
     history = await conn.run_sync(timeline.recent_project_history, slug, viewer)
-    can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]])
+    units = [u["slug"] for u in await conn.run_sync(project_units, slug)]
+    can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]], units)
     return {
         "history": describe(history, t, vocab.status_label),
         "feedback": await conn.run_sync(public_feedback, slug),
@@ -61,8 +63,9 @@ async def project_extras(
             "history": f"/api/projects/{slug}/history",
             "project": f"/api/projects/{slug}",
             # An official's towns: the editor warns while dragging when the place leaves them (null: everywhere).
+            # A department's official edits their units' projects wherever they lie: no town to warn about.
             "myTowns": None
-            if session is None or session.principal.edits_everywhere
+            if session is None or session.principal.edits_everywhere or session.principal.departments & set(units)
             else sorted(session.principal.towns),
             "messages": js_messages(
                 t, HISTORY_JS_KEYS + (EDITOR_JS_KEYS + EDITOR_MONITORING_JS_KEYS + ERROR_JS_KEYS if can_edit else ())

@@ -23,9 +23,11 @@ class PageSession:
     csrf_token: str
     pending_feedback: int
 
-    def may_edit(self, town_slugs: list[str]) -> bool:
-        """Whether the edit controls of a project in these towns are shown (the API checks again)."""
-        return self.principal.may_edit_towns(set(town_slugs))
+    def may_edit(self, town_slugs: list[str], unit_slugs: list[str]) -> bool:
+        """Whether the edit and report controls of a project in these towns, with these responsible units,
+        are shown: the API's own rule (`Principal.may_act_for`), so a department's official sees them on
+        the projects their department leads or shares, wherever they lie (the API checks again)."""
+        return self.principal.may_act_for(set(town_slugs), set(unit_slugs))
 
 
 async def attach_session(request: Request, conn: Annotated[AsyncConnection, Depends(get_conn)]) -> None:

@@ -339,6 +339,9 @@
     if (props.distance_m !== undefined && props.distance_m !== null) {
       rows.push([msg.distance, [formatDistance(props.distance_m, msg)]]);
     }
+    // The implementation cycle (planmap_cycle.js): latest progress, the month's report, the year's target, a photo.
+    var cycle = this.cycle ? this.cycle.popupParts(props) : { rows: [], photo: null };
+    rows.push.apply(rows, cycle.rows);
     var table = el(
       "table",
       { className: "pm-popup-props" },
@@ -351,6 +354,7 @@
       el("h3", { className: "pm-popup-title", text: this.name(props) }),
       table,
       quote ? el("blockquote", { className: "pm-popup-quote", lang: "zh-CN", text: quote }) : null,
+      cycle.photo,
       el("a", { className: "pm-popup-link", href: this.pageUrl("project", props.slug), text: msg.details + " →" }),
     ]);
   };
@@ -432,6 +436,7 @@
       this.enabledStatuses[props.status] !== false &&
       this.enabledCategories[props.category] !== false &&
       this.warningEnabled(props) &&
+      (!this.cycle || this.cycle.enabled(props)) &&
       this.matchesSearch(props)
     );
   };
@@ -521,6 +526,9 @@
         url.searchParams.set(pair[0], on.join(","));
       }
     });
+    if (this.cycle) {
+      this.cycle.writeUrl(url);
+    }
     set("q", this.search);
     set("sort", this.sort);
     set("project", this.selected);
@@ -840,6 +848,18 @@
     var q = new URLSearchParams(params || {});
     q.set("limit", "10000");
     return this.withAsOf(this.cfg.api.projects + "?" + q.toString());
+  };
+
+  /**
+   * The implementation cycle (planmap_cycle.js), when the page offers it: loaded before the projects are
+   * drawn, so a shared link's `no_report`/`behind` filter the first drawing. Never fails the map.
+   */
+  Planmap.prototype.loadCycle = function () {
+    if (!this.cfg.cycle || !root.planmap.Cycle) {
+      return Promise.resolve();
+    }
+    this.cycle = new root.planmap.Cycle(this);
+    return this.cycle.load();
   };
 
   /** The county and its towns under the projects. `opts.countyFill`: the county's fill; `opts.towns`: loadTowns' options. */

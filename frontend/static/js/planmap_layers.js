@@ -237,7 +237,7 @@
   // ---------------------------------------------------------------- modes
 
   planmap.registerMode("overview", function (pm) {
-    var base = pm.loadBase({ towns: { interactive: true } });
+    var base = Promise.all([pm.loadBase({ towns: { interactive: true } }), pm.loadCycle()]);
     pm.layers = new LayerControl(pm);
     return base.then(function () {
       pm.fitCounty();
@@ -247,7 +247,7 @@
 
   planmap.registerMode("town", function (pm) {
     var town = pm.cfg.focus && pm.cfg.focus.town;
-    var base = pm.loadBase({ towns: { focus: town } });
+    var base = Promise.all([pm.loadBase({ towns: { focus: town } }), pm.loadCycle()]);
     pm.layers = new LayerControl(pm);
     return base.then(function () {
       return pm.showProjects({ town: town });

@@ -187,6 +187,7 @@
             : msg.warning_none,
         ]),
         el("span", { className: "pm-list-updated", text: msg.updated_on.replace("{date}", infoDay(p)) }),
+        pm.cycle ? pm.cycle.listPart(p) : null,
       ]),
     ]);
   };

@@ -1,0 +1,143 @@
+"""The implementation cycle per project, as the maps need it, and the year summed by group.
+
+One reading of the year's standing (`service.year_standing`) feeds three surfaces, so a project
+flagged on the map is flagged the same in the API's filters and the dashboard:
+
+- `report`: the report of the *report month* — the latest month whose deadline (the deadline day
+  of the next month, Lianzhou's date, inclusive) has passed — is `missing`, `late` (filed after the
+  deadline), `on_time`, or None when the project was not in that year's programme (nobody asked).
+- `behind_target`: investment reported through the last month due, against the year's planned
+  investment, is below the share of the year that month closes. None when it cannot be said (no
+  planned investment, or no month of the year due yet); a project not in this year's programme
+  has no target at all (`in_programme` false), which the pages say in words instead of "not behind".
+"""
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from app.progress import deadlines
+from app.progress import queries as q
+from app.progress.service import year_standing
+
+NO_TOWN = "(no town)"
+NO_LEAD = "(no lead unit)"
+
+
+def _entry(slug: str) -> dict[str, Any]:
+    return {
+        "slug": slug, "in_programme": False, "report": None, "behind_target": None, "rate_through": None,
+        "latest_progress_pct": None, "latest_month": None, "photo": None,
+    }  # fmt: skip
+
+
+def flags(conn: Connection, today: date, deadline_day: int) -> dict[str, Any]:
+    """Each programme project's report of the report month and standing against this year's target."""
+    month = deadlines.latest_due_month(today, deadline_day)
+    this_year = year_standing(conn, today.year, today, deadline_day)
+    report_year = this_year if month.year == today.year else year_standing(conn, month.year, today, deadline_day)
+    key = f"{month:%Y-%m}"
+    projects: dict[str, dict[str, Any]] = {}
+    for item in report_year["items"]:
+        entry = projects.setdefault(item["slug"], _entry(item["slug"]))
+        late = key in item["late_months"]
+        entry["report"] = "missing" if key in item["missing_months"] else "late" if late else "on_time"
+    for item in this_year["items"]:
+        entry = projects.setdefault(item["slug"], _entry(item["slug"]))
+        entry.update(in_programme=True, behind_target=item["behind_target"], rate_through=item["rate_through"])
+    return {
+        "as_of": today.isoformat(),
+        "deadline_day": deadline_day,
+        "report_month": key,
+        "report_due_on": deadlines.due_date(month, deadline_day).isoformat(),
+        "year": today.year,
+        "through_month": this_year["through_month"],
+        "year_share_through": this_year["year_share_through"],
+        "projects": projects,
+    }
+
+
+def glance(conn: Connection, today: date, deadline_day: int) -> dict[str, Any]:
+    """`flags` plus every project's latest progress in force, its month, and its latest public photo."""
+    body = flags(conn, today, deadline_day)
+    projects: dict[str, dict[str, Any]] = body["projects"]
+    for r in conn.execute(q.LATEST_BY_PROJECT):
+        entry = projects.setdefault(r.slug, _entry(r.slug))
+        entry.update(latest_progress_pct=r.progress_pct, latest_month=r.month)
+        if r.photo_id is not None:
+            version = r.photo_sha256[:12]
+            entry["photo"] = {
+                "id": r.photo_id, "month": r.photo_month, "caption": r.photo_caption,
+                "thumbnail": f"/api/photos/{r.photo_id}/thumb.jpg?v={version}",
+                "url": f"/api/photos/{r.photo_id}.jpg?v={version}",
+            }  # fmt: skip
+    return body | {"projects": [projects[slug] for slug in sorted(projects)]}
+
+
+def flagged_slugs(conn: Connection, today: date, deadline_day: int, *, no_report: bool, behind: bool) -> set[str]:
+    """The projects matching every flag asked for: no report (missing or late) and/or behind the target."""
+    found = set()
+    for slug, entry in flags(conn, today, deadline_day)["projects"].items():
+        if no_report and entry["report"] not in ("missing", "late"):
+            continue
+        if behind and entry["behind_target"] is not True:
+            continue
+        found.add(slug)
+    return found
+
+
+def _keys(item: dict[str, Any], by: str) -> list[str]:
+    if by == "town":
+        return list(item["towns"]) or [NO_TOWN]
+    if by == "unit":
+        return [item["lead_unit"] or NO_LEAD]
+    return [item["category" if by == "category" else "item_class"]]
+
+
+def _group() -> dict[str, Any]:
+    return {
+        "projects": 0, "planned_investment_cny_10k": Decimal(0), "invested_through_cny_10k": Decimal(0),
+        "year_to_date_cny_10k": Decimal(0), "reports_due": 0, "reports_filed": 0, "missing_reports": 0,
+        "late_reports": 0, "behind_target": 0, "not_planned": 0,
+    }  # fmt: skip
+
+
+def _add(group: dict[str, Any], item: dict[str, Any], due_months: int) -> None:
+    missing = len(item["missing_months"])
+    group["projects"] += 1
+    if item["planned_investment_cny_10k"] is None:
+        group["not_planned"] += 1  # a preparatory item may have no investment planned: not summed as 0
+    else:
+        group["planned_investment_cny_10k"] += item["planned_investment_cny_10k"]
+    group["invested_through_cny_10k"] += item["invested_through_cny_10k"]
+    group["year_to_date_cny_10k"] += item["year_to_date_cny_10k"]
+    group["reports_due"] += due_months
+    group["reports_filed"] += due_months - missing
+    group["missing_reports"] += missing
+    group["late_reports"] += len(item["late_months"])
+    group["behind_target"] += item["behind_target"] is True
+
+
+def summarise(standing: dict[str, Any], by: str) -> dict[str, Any]:
+    """The year's standing summed by town, lead unit, category or class, with the county's total.
+
+    A project in several towns counts in each town (the groups then add up to more than the total,
+    which is counted once per project). Reports: the months due so far (through `through_month`),
+    those filed (on time or late), still missing, and filed after their deadline.
+    """
+    through = standing["through_month"]
+    due_months = int(through[5:7]) if through else 0
+    groups: dict[str, dict[str, Any]] = defaultdict(_group)
+    total = _group()
+    for item in standing["items"]:
+        for key in _keys(item, by):
+            _add(groups[key], item, due_months)
+        _add(total, item, due_months)
+    note = "a project in several towns counts in each town" if by == "town" else None
+    return {k: v for k, v in standing.items() if k != "items"} | {
+        "by": by, "note": note, "reports_due_per_project": due_months,
+        "groups": [{"key": k, **v} for k, v in sorted(groups.items())], "total": total,
+    }  # fmt: skip
