@@ -1,5 +1,6 @@
-"""On a phone-sized screen: an official files a monthly report with a photo, a planner approves it, and
-the public project page shows the photo and the progress (Debian's Chromium via Playwright, no network)."""
+"""On a phone-sized screen: an official files a monthly report with a photo, a planner approves it on the
+review page, and the public project page shows the photo and the progress (Debian's Chromium via Playwright,
+no network)."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,7 +60,23 @@ def test_an_official_files_a_report_with_a_photo_on_a_phone_and_the_public_sees_
     staff = api.get(f"/api/projects/{CENTRE_DONGBEI}/photos", headers=planner).json()
     assert len(staff) == 1 and (staff[0]["lon"], staff[0]["lat"]) == (112.46, 24.93)
     assert api.get(f"/api/projects/{CENTRE_DONGBEI}/photos").json() == []  # nothing public before approval
-    assert api.post(f"/api/progress/{report_id}/approve", headers=planner).status_code == 200
+
+    # The planner approves it on the review page, on a phone too.
+    review = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    try:
+        desk = review.new_page()
+        desk.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base_url) else r.abort())
+        log_in(desk, base_url, "planner", "/progress/review")
+        item = desk.locator(f".pm-review-item[data-id='{report_id}']")
+        assert "完成立面改造 3 栋 <b>不是标记</b>" in item.inner_text()
+        desk.wait_for_function(
+            f"() => document.querySelector(\"[data-id='{report_id}'] .pm-review-photos img\").naturalWidth > 0"
+        )
+        item.locator(".pm-approve").click()
+        desk.wait_for_selector(f".pm-review-item[data-id='{report_id}'][data-state='approved']")
+        shot(desk, "report-phone-review-approved")
+    finally:
+        review.close()
 
     public = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     try:

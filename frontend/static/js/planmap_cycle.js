@@ -86,7 +86,7 @@
   };
 
   function percent(share) {
-    return share === null || share === undefined ? "—" : (Number(share) * 100).toFixed(0) + "%";
+    return share === null || share === undefined ? "—" : (Number(share) * 100).toFixed(1) + "%";
   }
 
   function pct(value) {
