@@ -71,8 +71,12 @@ lint: venv
 	$(BIN)/ruff format --check app tests migrations bench soak
 	$(BIN)/mypy app
 
+# Three workers on two cores: most of the suite's time is spent waiting on Chromium, served apps and PostGIS,
+# not on the CPU. Each worker has its own throwaway databases; tests of one module stay on one worker
+# (--dist loadscope), so module fixtures are built once. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 3
 test: venv cluster chromium fonts poppler lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # Not part of `make test`: minutes of load on both cores. Writes bench/RESULTS.md (see bench/run.py).
 BENCH_SIZES ?= 1000 100000 1000000
