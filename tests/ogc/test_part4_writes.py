@@ -6,12 +6,14 @@ site stays generalized for everyone the public page would show it generalized to
 """
 
 import itertools
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from app.auth.accounts import add_user
@@ -208,7 +210,8 @@ def _sensitive(world: EditWorld) -> str:
     assert _read(world, slug).json()["properties"]["towns"] == ["xingzi"]
     patch = {"properties": {"sensitive": True}}
     tag = _read(world, slug).headers["etag"]
-    marked = world.client.patch(f"/api/projects/{slug}", json=patch, headers={**auth(world, "planner"), "If-Match": tag})
+    headers = {**auth(world, "planner"), "If-Match": tag}
+    marked = world.client.patch(f"/api/projects/{slug}", json=patch, headers=headers)
     assert marked.status_code == 200, marked.text
     return slug
 
@@ -250,7 +253,8 @@ def test_a_replace_keeps_what_it_does_not_say_and_refuses_what_it_must_say(ogc_w
     planner = auth(world, "planner")
     tag = _read(world, slug).headers["etag"]
     plan = {"properties": {"planned_start": "2024-03-01", "status_basis": "年度计划"}}
-    assert world.client.patch(f"/api/projects/{slug}", json=plan, headers={**planner, "If-Match": tag}).status_code == 200
+    planned = world.client.patch(f"/api/projects/{slug}", json=plan, headers={**planner, "If-Match": tag})
+    assert planned.status_code == 200, planned.text
     # An official (who may not set planned dates) sends back everything read, computed properties included.
     feature = _read(world, slug, "official_xingzi").json()
     assert feature["properties"]["warnings"] is not None and feature["properties"]["planned_start"] == "2024-03-01"
@@ -348,3 +352,24 @@ def test_only_the_projects_collection_is_writable_and_says_so(ogc_world: EditWor
         assert if_match and if_match[0]["required"] and {"412", "428"} <= set(operation["responses"])
     patch_body = paths["/collections/projects/items/{feature_id}"]["patch"]["requestBody"]["content"]
     assert "application/merge-patch+json" in patch_body
+
+
+def test_a_cookie_session_writes_only_with_the_pages_csrf_token(ogc_world: EditWorld) -> None:
+    world = ogc_world
+    browser = TestClient(world.client.app, base_url="http://testserver", follow_redirects=False)
+    login = browser.post("/login", data={"username": "official_xingzi", "password": PASSWORD, "next": "/"})
+    assert login.status_code == 303, login.text
+    slug = _project(world)
+    before = world.snapshot(slug)
+    tag = browser.get(f"{ITEMS}/{slug}").headers["etag"]
+    body = orjson.dumps({"properties": {"name_en": "Forged"}})
+    forged = browser.patch(f"{ITEMS}/{slug}", content=body, headers={**MERGE, "If-Match": tag})
+    assert forged.status_code == 403 and "CSRF" in forged.json()["detail"]
+    created = browser.post(ITEMS, content=orjson.dumps(new_feature(f"ogc-forged-{next(_ids)}")), headers=GEOJSON)
+    assert created.status_code == 403
+    assert world.snapshot(slug) == before
+    token = re.search(r'<meta name="pm-csrf" content="([0-9a-f]{64})">', browser.get("/").text)
+    assert token is not None
+    headers = {**MERGE, "If-Match": tag, "X-CSRF-Token": token.group(1)}
+    assert browser.patch(f"{ITEMS}/{slug}", content=body, headers=headers).status_code == 200
+    assert _audited(world, slug)[-1] == ("update", "official_xingzi")
