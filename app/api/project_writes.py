@@ -70,10 +70,12 @@ async def _feature_response(engine: AsyncEngine, slug: str, warnings: list[str],
         found = await fetch_feature(conn, ProjectFilter(staff=True), slug)
     assert found is not None
     version, body = found
-    headers = {"ETag": etag(version)}
-    if warnings:
-        headers["Warning"] = "; ".join(f'199 planmap "{w}"' for w in warnings)[:2000]
-    return GeoJSONResponse(body, status_code=status_code, headers=headers)
+    return GeoJSONResponse(body, status_code=status_code, headers={"ETag": etag(version), **warning_header(warnings)})
+
+
+def warning_header(warnings: list[str]) -> dict[str, str]:
+    """The validator's warnings (kept, but worth a look) as a `Warning` header, so the body stays the feature."""
+    return {"Warning": "; ".join(f'199 planmap "{w}"' for w in warnings)[:2000]} if warnings else {}
 
 
 class ProjectPatch(BaseModel):
@@ -131,14 +133,15 @@ async def create_project(
     note = feature.pop("note", None) if isinstance(feature.get("note"), str | None) else None
     proposal, warnings = await run_edit(engine, proposals.create_or_propose, principal, feature, note)
     if proposal is not None:
-        return _held(proposal)
+        return held(proposal)
     slug = feature["properties"]["slug"]
     response = await _feature_response(engine, slug, warnings, status_code=201)
     response.headers["Location"] = f"/api/projects/{slug}"
     return response
 
 
-def _held(proposal_id: int) -> JSONResponse:
+def held(proposal_id: int) -> JSONResponse:
+    """202: the write waits for a planner's review (the town requires it); nothing is published yet."""
     return JSONResponse(
         {"proposal": proposal_id, "state": "pending",
          "message": "this town requires review: a planner will approve or reject your change"},
@@ -165,7 +168,7 @@ async def patch_project(
         patch.note,
     )  # fmt: skip
     if proposal is not None:
-        return _held(proposal)
+        return held(proposal)
     return await _feature_response(engine, slug, warnings)
 
 
@@ -186,7 +189,7 @@ async def change_status(
         engine, proposals.status_or_propose, principal, slug, parse_if_match(if_match), change.model_dump(mode="json")
     )
     if proposal is not None:
-        return _held(proposal)
+        return held(proposal)
     return await _feature_response(engine, slug, [])
 
 

@@ -24,6 +24,7 @@ from app.core.gc_policy import freeze_startup_heap, thaw_heap
 from app.core.settings import Settings, get_settings
 from app.feeds import router as feeds
 from app.ogc import router as ogc
+from app.ogc import writes as ogc_writes
 from app.wallmap import router as wallmap
 from app.wallmap.document import prepare_worker
 from app.wallmap.renderer import RenderPool
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(openapi_doc.router)
     app.include_router(ogc.router)
+    app.include_router(ogc_writes.router)
     # GeoJSON shrinks about sevenfold; small answers are not worth the CPU. Level 3: 1.3 MB of GeoJSON in 7 ms
     # to 181 kB, where level 9 takes 27 ms for 152 kB (bench/NOTES.md).
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=3)

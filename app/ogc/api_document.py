@@ -50,7 +50,8 @@ def ogc_api_document(full: dict[str, Any], base_url: str) -> dict[str, Any]:
                 operation["parameters"] = [
                     p for p in operation["parameters"] if p["name"] not in ("status", "category", "town")
                 ]
-            paths[f"/collections/{provider.id}/items"] = {"get": operation}
+            # Merged with what the path already holds: `projects` takes Part 4's POST too (app.ogc.writes).
+            paths.setdefault(f"/collections/{provider.id}/items", {})["get"] = operation
     document = {key: value for key, value in full.items() if key != "paths"}
     document["paths"] = paths
     document["servers"] = [{"url": base_url + PREFIX}]

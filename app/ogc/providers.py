@@ -36,6 +36,14 @@ class ItemQuery:
     after: str | None = None  # keyset paging: the slug a `cursor` continues after (projects only)
 
 
+@dataclass(frozen=True)
+class Item:
+    """One feature as GeoJSON text, with its version when it has one (a project: its ETag, for If-Match)."""
+
+    body: str
+    version: int | None = None
+
+
 class Provider:
     id: str
     title: str
@@ -54,7 +62,10 @@ class Provider:
     async def items(self, conn: AsyncConnection, query: ItemQuery) -> FeaturePage:
         raise NotImplementedError
 
-    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
+    # Accepts Part 4 writes (POST, PUT, PATCH, DELETE through app.ogc.writes); the others are read-only.
+    writable: bool = False
+
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> Item | None:
         raise NotImplementedError
 
 
@@ -80,6 +91,9 @@ class ProjectsProvider(Provider):
         self.id, self.dimension, self.geometry_type = id, dimension, geometry_type
         self.flat = dimension is not None
         self.keyset = not self.flat  # the mixed collection pages by cursor too; the GIS layers by offset
+        # Only the mixed collection is written: the GIS layers flatten lists and figures into text and show a
+        # sensitive site at its town seat, so a feature written back from one would not say what it means.
+        self.writable = not self.flat
         self.title = f"Plan projects: {what}" if what else "Plan projects"
         self.description = _PROJECTS_DESCRIPTION + (_FLAT_NOTE.format(what=what) if what else "")
 
@@ -115,9 +129,9 @@ class ProjectsProvider(Provider):
             return await fetch_page_after(conn, flt, query.limit, query.after)
         return await fetch_page(conn, flt, query.limit, query.offset, flat=self.flat)
 
-    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> Item | None:
         found = await fetch_feature(conn, ProjectFilter(staff=staff, dimension=self.dimension), feature_id, self.flat)
-        return None if found is None else found[1]
+        return None if found is None else Item(found[1], found[0])
 
 
 class SimpleProvider(Provider):
@@ -156,8 +170,9 @@ class SimpleProvider(Provider):
             query.condition,
         )
 
-    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> str | None:
-        return await table_feature(conn, self.table, self.alias, self.key, self.feature_sql, feature_id)
+    async def item(self, conn: AsyncConnection, feature_id: str, staff: bool = False) -> Item | None:
+        body = await table_feature(conn, self.table, self.alias, self.key, self.feature_sql, feature_id)
+        return None if body is None else Item(body)
 
 
 PROVIDERS: dict[str, Provider] = {

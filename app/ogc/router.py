@@ -21,6 +21,7 @@ from app.catalog.vocab import Category, Status
 from app.core import clock
 from app.core.dependencies import get_conn
 from app.core.errors import NotFound
+from app.editing.current import etag
 from app.ogc.api_document import ogc_api_document
 from app.ogc.cql2_sql import FILTER_LANGS, equals_tree, parse_filter, translate
 from app.ogc.params import (
@@ -32,7 +33,7 @@ from app.ogc.params import (
     parse_datetime_years,
     parse_int,
 )
-from app.ogc.providers import PROVIDERS, ItemQuery, Provider
+from app.ogc.providers import PROVIDERS, Item, ItemQuery, Provider
 from app.ogc.queryables import queryables_document
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -59,6 +60,9 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    # Part 4 on the `projects` collection (app.ogc.writes): POST, PUT, DELETE, and PATCH as a JSON merge patch.
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
 ]
 RESERVED_PARAMS = {
     *("bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "cursor", "f", "filter", "filter-lang"),
@@ -104,7 +108,7 @@ ITEMS_PARAMETERS = [
 ]  # fmt: skip
 
 
-def _base(request: Request) -> str:
+def base_of(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
@@ -114,7 +118,7 @@ def _check_format(request: Request) -> None:
         raise bad_request(f"f={fmt!r} is not served; use f=json")
 
 
-def _provider(collection_id: str) -> Provider:
+def provider_for(collection_id: str) -> Provider:
     provider = PROVIDERS.get(collection_id)
     if provider is None:
         raise NotFound(f"no collection '{collection_id}'; see /ogc/collections")
@@ -153,7 +157,7 @@ async def _collection_doc(conn: AsyncConnection, provider: Provider, base: str) 
 @router.get("", summary="Landing page")
 async def landing(request: Request) -> JSONResponse:
     _check_format(request)
-    base = _base(request)
+    base = base_of(request)
     return JSONResponse(
         {
             "title": "planmap — Lianzhou 14th Five-Year Plan projects",
@@ -176,7 +180,7 @@ async def landing(request: Request) -> JSONResponse:
 
 @router.get("/api", response_class=OpenAPIResponse, summary="OpenAPI definition of the OGC API alone")
 async def api_document(request: Request) -> JSONResponse:
-    return openapi_response(request, ogc_api_document(request.app.openapi(), _base(request)))
+    return openapi_response(request, ogc_api_document(request.app.openapi(), base_of(request)))
 
 
 @router.get("/conformance", summary="Conformance classes implemented")
@@ -188,7 +192,7 @@ async def conformance(request: Request) -> JSONResponse:
 @router.get("/collections", summary="Feature collections")
 async def collections(request: Request, conn: Annotated[AsyncConnection, Depends(get_conn)]) -> JSONResponse:
     _check_format(request)
-    base = _base(request)
+    base = base_of(request)
     docs = [await _collection_doc(conn, p, base) for p in PROVIDERS.values()]
     return JSONResponse(
         {
@@ -205,7 +209,7 @@ async def collection(
     collection_id: CollectionId,
 ) -> JSONResponse:
     _check_format(request)
-    return JSONResponse(await _collection_doc(conn, _provider(collection_id), _base(request)))
+    return JSONResponse(await _collection_doc(conn, provider_for(collection_id), base_of(request)))
 
 
 class SchemaJSONResponse(JSONResponse):
@@ -219,9 +223,9 @@ class SchemaJSONResponse(JSONResponse):
     responses=ERRORS,
 )
 async def queryables(request: Request, collection_id: CollectionId) -> SchemaJSONResponse:
-    provider = _provider(collection_id)
+    provider = provider_for(collection_id)
     _check_format(request)
-    href = f"{_base(request)}/ogc/collections/{provider.id}/queryables"
+    href = f"{base_of(request)}/ogc/collections/{provider.id}/queryables"
     return SchemaJSONResponse(queryables_document(provider.queryables, href, provider.title))
 
 
@@ -245,7 +249,7 @@ async def items(
     principal: Annotated[Principal | None, Depends(optional_principal)],
     collection_id: CollectionId,
 ) -> Response:
-    provider = _provider(collection_id)
+    provider = provider_for(collection_id)
     _check_format(request)
     params = request.query_params
     # Part 1 §7.15.5: a queryable may also be given as `name=value` (what GDAL sends for a `where`).
@@ -302,7 +306,7 @@ async def items(
         )
     page = await provider.items(conn, query)
     links = page_links(request, page, query.limit, query.offset, GEOJSON_MEDIA_TYPE, keyset=provider.keyset)
-    links.append({"rel": "collection", "type": JSON, "href": f"{_base(request)}/ogc/collections/{provider.id}"})
+    links.append({"rel": "collection", "type": JSON, "href": f"{base_of(request)}/ogc/collections/{provider.id}"})
     stamp = clock.now().strftime("%Y-%m-%dT%H:%M:%SZ")
     return GeoJSONResponse(collection_bytes(page, links, timeStamp=stamp), headers={"Content-Crs": f"<{CRS84}>"})
 
@@ -311,7 +315,7 @@ async def items(
     "/collections/{collection_id}/items/{feature_id}",
     response_class=GeoJSONResponse,
     summary="One feature",
-    responses=ERRORS,
+    responses={**ERRORS, 200: {"description": "The feature; for projects with an ETag, the If-Match of a write"}},
 )
 async def item(
     request: Request,
@@ -320,15 +324,25 @@ async def item(
     feature_id: Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])],
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Response:
-    provider = _provider(collection_id)
+    provider = provider_for(collection_id)
     _check_format(request)
-    body = await provider.item(conn, feature_id, staff=principal is not None)
-    if body is None:
+    found = await provider.item(conn, feature_id, staff=principal is not None)
+    if found is None:
         raise NotFound(f"no feature '{feature_id}' in '{collection_id}'")
-    feature = orjson.loads(body)
-    base = _base(request)
+    return feature_response(request, provider, feature_id, found)
+
+
+def feature_response(
+    request: Request, provider: Provider, feature_id: str, found: Item, status_code: int = 200
+) -> GeoJSONResponse:
+    """One feature with its links, and its ETag when it has a version (what a Part 4 write's If-Match names)."""
+    feature = orjson.loads(found.body)
+    base = base_of(request)
     feature["links"] = [
         {"rel": "self", "type": GEOJSON_MEDIA_TYPE, "href": f"{base}/ogc/collections/{provider.id}/items/{feature_id}"},
         {"rel": "collection", "type": JSON, "href": f"{base}/ogc/collections/{provider.id}"},
     ]
-    return GeoJSONResponse(orjson.dumps(feature), headers={"Content-Crs": f"<{CRS84}>"})
+    headers = {"Content-Crs": f"<{CRS84}>"}
+    if found.version is not None:
+        headers["ETag"] = etag(found.version)
+    return GeoJSONResponse(orjson.dumps(feature), status_code=status_code, headers=headers)
