@@ -119,8 +119,9 @@ def serve(database_url: str) -> Iterator[str]:
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen[bytes], diagnostics: Callable[[], str]) -> None:
-    """Block until the server answers /healthz; fail with `diagnostics()` if it dies or takes 30 s."""
-    deadline = time.monotonic() + 30
+    """Block until the server answers /healthz; fail with `diagnostics()` if it dies or takes 120 s
+    (generous: on a loaded two-core machine with three test workers a start has taken over 60 s)."""
+    deadline = time.monotonic() + 120
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
