@@ -123,7 +123,7 @@ class Entry:
 
     def as_json(self) -> dict[str, Any]:
         """The API's form of an entry (`GET /api/projects/{slug}/history`, a 412's `changes_since`)."""
-        return {
+        entry = {
             "at": self.at.isoformat(),
             "actor": self.actor,
             "actor_name": self.actor_name,  # the person, for a page to name (the account is `actor`)
@@ -131,8 +131,10 @@ class Entry:
             "version": self.version,
             "changes": self.changes,
             "note": self.note,
-            "ticket": self.ticket.as_json() if self.ticket else None,  # a supervision ticket's step, or null
         }
+        if self.ticket is not None:  # a supervision ticket's step; the other entries keep their old shape
+            entry["ticket"] = self.ticket.as_json()
+        return entry
 
 
 def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
