@@ -150,3 +150,5 @@ def test_planner_opens_official_answers_on_a_phone_planner_closes(
     assert history.count() == 3
     assert "督办办结" in history.nth(0).inner_text() and "答复督办" in history.nth(1).inner_text()
     assert "照片" in history.nth(1).inner_text()
+    page.locator("#pm-history").scroll_into_view_if_needed()
+    shot(page, "ticket-steps-in-project-history")
