@@ -225,7 +225,9 @@ async def restore_project(
     "/{slug}/history",
     summary="Every change to a project: who, when, which fields, old and new values",
     description="For a sensitive site, only staff with rights over the project (planners, admins, the "
-    "officials of its towns) see changes of its location, location note and location precision.",
+    "officials of its towns) see changes of its location, location note and location precision. Those staff, "
+    "and the officials of a unit a supervision ticket is addressed to, also see the ticket's steps (entries "
+    "with a `ticket`: its id and unit); the public never does.",
     responses={404: {"description": "No such project"}},
 )
 async def project_history(

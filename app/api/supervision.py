@@ -8,7 +8,7 @@ project page.
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +21,8 @@ from app.core.dependencies import get_engine
 from app.supervision import service
 
 router = APIRouter(tags=["supervision"])
+# Photo uploads may exceed PLANMAP_MAX_BODY_BYTES: app.core.wiring gives this path the photo limit.
+PHOTO_PATH = "/api/tickets/{ticket_id}/photos"
 Staff = Annotated[Principal, Depends(require_principal)]
 Engine = Annotated[AsyncEngine, Depends(get_engine)]
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -150,6 +152,33 @@ async def answer_ticket(
 ) -> dict[str, Any]:
     def work(conn: Any) -> dict[str, Any]:
         return service.answer(conn, principal, ticket_id, body.body, body.photo_ids, **_context(request))
+
+    return await run_edit(engine, work)
+
+
+@router.post(
+    PHOTO_PATH,
+    status_code=201,
+    summary="Upload a photo for an answer (the unit's officials; re-encoded on the server, no EXIF survives)",
+    description="Send each photo first, then the answer with their ids in `photo_ids`.",
+    responses={**ERRORS, 413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
+               422: {"description": "Not a JPEG/PNG/WebP photo, or too many pixels"}},
+)  # fmt: skip
+async def ticket_photo(
+    ticket_id: TicketId,
+    principal: Staff,
+    request: Request,
+    engine: Engine,
+    photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP, by content")],
+) -> dict[str, Any]:
+    settings = settings_of(request)
+    data = await photo.read(settings.photo_max_bytes + 1)
+    if len(data) > settings.photo_max_bytes:
+        raise HTTPException(413, f"the photo is larger than {settings.photo_max_bytes} bytes")
+
+    def work(conn: Any) -> dict[str, Any]:
+        return service.answer_photo(conn, principal, ticket_id, data, data_dir=settings.data_dir,
+                                    max_pixels=settings.photo_max_pixels)  # fmt: skip
 
     return await run_edit(engine, work)
 

@@ -22,6 +22,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.api import feedback as feedback_api
 from app.api import photos as photos_api
 from app.api import reports as reports_api
+from app.api import supervision as supervision_api
 from app.core import error_responses
 from app.core.logging_setup import configure_logging
 from app.core.settings import Settings
@@ -65,6 +66,7 @@ def install(app: FastAPI, settings: Settings) -> None:
             RouteLimit("POST", feedback_api.SUBMIT_PATH, settings.feedback_max_bytes),
             RouteLimit("POST", reports_api.RATING_PATH, settings.feedback_max_bytes),
             RouteLimit("POST", photos_api.UPLOAD_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE),
+            RouteLimit("POST", supervision_api.PHOTO_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE),
         ],
     )
     app.add_middleware(NulGuardMiddleware)

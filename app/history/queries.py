@@ -9,6 +9,11 @@ hidden, as on every other read (scopes filter them out; a single project's calle
 Town and category scopes follow a project while it was in that town or category, as the history
 recorded it: a project that moved from Xingzi to Lianzhou has its life up to and including the
 move in Xingzi's feed, and from the move on in Lianzhou's.
+
+A project's own history may also carry the steps of its supervision tickets (audited as object
+type `supervision_ticket`, found through the ticket's project, so a later rename of the slug does
+not lose them), each with the addressed unit: the timeline decides who may see them. Feeds never
+read them.
 """
 
 from typing import Any, Literal
@@ -33,18 +38,25 @@ _PUBLIC_COLUMNS = """a.id, a.occurred_at, a.actor, a.action, a.object_version, a
                      NULL AS actor_name, p.slug, p.name_zh, p.name_en, p.category, p.sensitive,
                      NULL AS towns"""
 
-_PROJECT = text(
-    f"""SELECT {_COLUMNS}
+_NO_TICKET = "NULL::int AS ticket_id, NULL AS ticket_unit, NULL AS ticket_unit_zh, NULL AS ticket_unit_en"
+_PROJECT_ROWS = f"""SELECT {_COLUMNS}, {_NO_TICKET}
         FROM audit_log a JOIN projects p ON p.slug = a.object_key
-        WHERE a.object_type = 'project' AND a.object_key = :slug AND coalesce(a.object_version, 1) > :after
-        ORDER BY a.id"""
-)
+        WHERE a.object_type = 'project' AND a.object_key = :slug"""
+# The steps of the project's supervision tickets (opened, answered, closed, reopened), with the unit addressed.
+_TICKET_ROWS = f"""SELECT {_COLUMNS}, t.id AS ticket_id, un.slug AS ticket_unit, un.name_zh AS ticket_unit_zh,
+               un.name_en AS ticket_unit_en
+        FROM projects p
+        JOIN supervision_tickets t ON t.project_id = p.id
+        JOIN units un ON un.id = t.unit_id
+        JOIN audit_log a ON a.object_type = 'supervision_ticket' AND a.object_key = CAST(t.id AS text)
+        WHERE p.slug = :slug"""
 
-_PROJECT_NEWEST = text(
-    f"""SELECT {_COLUMNS}
-        FROM audit_log a JOIN projects p ON p.slug = a.object_key
-        WHERE a.object_type = 'project' AND a.object_key = :slug
-        ORDER BY a.occurred_at DESC, a.id DESC LIMIT :limit"""
+_PROJECT = text(_PROJECT_ROWS + " AND coalesce(a.object_version, 1) > :after ORDER BY a.id")
+_PROJECT_AND_TICKETS = text(f"({_PROJECT_ROWS}) UNION ALL ({_TICKET_ROWS}) ORDER BY id")
+
+_PROJECT_NEWEST = text(_PROJECT_ROWS + " ORDER BY a.occurred_at DESC, a.id DESC LIMIT :limit")
+_PROJECT_AND_TICKETS_NEWEST = text(
+    f"({_PROJECT_ROWS}) UNION ALL ({_TICKET_ROWS}) ORDER BY occurred_at DESC, id DESC LIMIT :limit"
 )
 
 _LIVE_PROJECT = text(
@@ -80,17 +92,22 @@ def live_project(conn: Connection, slug: str) -> Row[Any] | None:
     return conn.execute(_LIVE_PROJECT, {"slug": slug}).one_or_none()
 
 
-def project_rows(conn: Connection, slug: str, after_version: int = 0) -> list[Row[Any]]:
-    """A project's audit rows, oldest first, from the version after `after_version` on.
+def project_rows(conn: Connection, slug: str, after_version: int = 0, tickets: bool = False) -> list[Row[Any]]:
+    """A project's audit rows, oldest first, from the version after `after_version` on; with `tickets`
+    (the whole history only), the steps of its supervision tickets too.
 
     Deleted or not: restoring a deleted project shows a stale writer what changed meanwhile.
     Public readers check `live_project` first."""
+    if tickets and after_version == 0:
+        return list(conn.execute(_PROJECT_AND_TICKETS, {"slug": slug}))
     return list(conn.execute(_PROJECT, {"slug": slug, "after": after_version}))
 
 
-def newest_project_rows(conn: Connection, slug: str, limit: int) -> list[Row[Any]]:
-    """A project's newest `limit` audit rows, newest first: what its page has room for (the page knows it is live)."""
-    return list(conn.execute(_PROJECT_NEWEST, {"slug": slug, "limit": limit}))
+def newest_project_rows(conn: Connection, slug: str, limit: int, tickets: bool = False) -> list[Row[Any]]:
+    """A project's newest `limit` audit rows, newest first: what its page has room for (the page knows it is live);
+    with `tickets`, the steps of its supervision tickets among them."""
+    query = _PROJECT_AND_TICKETS_NEWEST if tickets else _PROJECT_NEWEST
+    return list(conn.execute(query, {"slug": slug, "limit": limit}))
 
 
 # A plan's, town's or category's feed follows the projects of one plan (app.queries.plan_scope): the one

@@ -13,6 +13,12 @@ The rule (fields from app.catalog.fields):
   disappear from public histories too.
 An edit that touched only hidden fields, with no note, is left out for that viewer: an entry
 that says nothing would only puzzle, and its mere existence would tell that something hidden moved.
+
+The steps of a project's supervision tickets (督办: opened, answered, closed, reopened) are the
+bureau's internal business: a project's history carries them only for a signed-in reader who is a
+planner or admin, an official with rights over the project (its towns), or an official of the
+unit the ticket is addressed to. The public page shows no ticket, so the public's history shows
+none either; nor do the feeds, nor a stale writer's list of changes (those are about versions).
 """
 
 from collections.abc import Iterable
@@ -30,6 +36,8 @@ from app.history.queries import ScopeKind
 # Actions that are public changes of a project. Anything else the audit log may learn later (a held
 # proposal, say) stays out of the feeds until someone decides it is public.
 PUBLIC_ACTIONS = ("create", "update", "status", "delete", "restore")
+# The audited steps of a supervision ticket (app.supervision.service), shown in staff histories.
+TICKET_ACTIONS = ("ticket_open", "ticket_answer", "ticket_close", "ticket_reopen")
 # Actions whose entry is about its changed fields; the others (create, delete, restore) say what happened.
 _FIELD_ACTIONS = ("update", "status")
 
@@ -44,6 +52,17 @@ class Viewer:
     def sees_everything(self, towns: Iterable[str]) -> bool:
         """Staff with rights over a project in `towns`; an official of another town reads as the public does."""
         return self.writer or (self.principal is not None and self.principal.may_edit_towns(set(towns)))
+
+    @property
+    def reads_tickets(self) -> bool:
+        """Whether a history read for this viewer should fetch ticket steps at all (a signed-in person)."""
+        return self.principal is not None
+
+    def sees_ticket(self, towns: Iterable[str], unit: str) -> bool:
+        """Planners and admins, officials with rights over the project, and the addressed unit's officials."""
+        if self.principal is None:
+            return False
+        return self.principal.may_edit_towns(set(towns)) or unit in self.principal.units
 
 
 PUBLIC = Viewer()
@@ -63,6 +82,19 @@ def is_transition(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class TicketRef:
+    """The supervision ticket an entry is a step of, and the unit it is addressed to."""
+
+    id: int
+    unit: str
+    unit_zh: str
+    unit_en: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "unit": self.unit, "unit_zh": self.unit_zh, "unit_en": self.unit_en}
+
+
+@dataclass(frozen=True)
 class Entry:
     """One audit row of a project as a viewer may see it; `changes` holds only the visible fields,
     in their stored form (renderers turn them into words)."""
@@ -79,6 +111,7 @@ class Entry:
     name_zh: str
     name_en: str
     category: str
+    ticket: TicketRef | None = None  # set on the steps of a supervision ticket (staff only)
 
     def changed_fields(self) -> list[str]:
         """The fields that went from one value to another, in reading order."""
@@ -90,7 +123,7 @@ class Entry:
 
     def as_json(self) -> dict[str, Any]:
         """The API's form of an entry (`GET /api/projects/{slug}/history`, a 412's `changes_since`)."""
-        return {
+        entry = {
             "at": self.at.isoformat(),
             "actor": self.actor,
             "actor_name": self.actor_name,  # the person, for a page to name (the account is `actor`)
@@ -99,10 +132,16 @@ class Entry:
             "changes": self.changes,
             "note": self.note,
         }
+        if self.ticket is not None:  # a supervision ticket's step; the other entries keep their old shape
+            entry["ticket"] = self.ticket.as_json()
+        return entry
 
 
 def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
     """The row as `viewer` may see it, or None when nothing of it is left to say."""
+    ticket = _ticket_of(row)
+    if ticket is not None and not viewer.sees_ticket(row.towns, ticket.unit):
+        return None
     stored: dict[str, Any] = row.changes if isinstance(row.changes, dict) else {}
     hidden = hidden_fields(sees_everything=viewer.sees_everything(row.towns), sensitive=bool(row.sensitive))
     changes = {name: value for name, value in stored.items() if name not in hidden}
@@ -121,7 +160,16 @@ def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
         name_zh=str(row.name_zh),
         name_en=str(row.name_en),
         category=str(row.category),
+        ticket=ticket,
     )
+
+
+def _ticket_of(row: Row[Any]) -> TicketRef | None:
+    """The ticket a row is a step of (rows read with tickets carry `ticket_id`; the others have none)."""
+    ticket_id = getattr(row, "ticket_id", None)
+    if ticket_id is None:
+        return None
+    return TicketRef(int(ticket_id), str(row.ticket_unit), str(row.ticket_unit_zh), str(row.ticket_unit_en))
 
 
 def _entries(rows: list[Row[Any]], viewer: Viewer) -> list[Entry]:
@@ -130,12 +178,12 @@ def _entries(rows: list[Row[Any]], viewer: Viewer) -> list[Entry]:
 
 def project_history(conn: Connection, slug: str, viewer: Viewer, after_version: int = 0) -> list[Entry]:
     """A project's history, oldest first, from the version after `after_version` on."""
-    return _entries(queries.project_rows(conn, slug, after_version), viewer)
+    return _entries(queries.project_rows(conn, slug, after_version, tickets=viewer.reads_tickets), viewer)
 
 
 def recent_project_history(conn: Connection, slug: str, viewer: Viewer, limit: int = 50) -> list[Entry]:
     """A project's newest entries, newest first: the page shows the latest `limit`."""
-    return _entries(queries.newest_project_rows(conn, slug, limit), viewer)
+    return _entries(queries.newest_project_rows(conn, slug, limit, tickets=viewer.reads_tickets), viewer)
 
 
 def scope_history(conn: Connection, kind: ScopeKind, key: str, limit: int, plan: str | None = None) -> list[Entry]:

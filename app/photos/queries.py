@@ -28,8 +28,14 @@ PHOTOS = text(
         WHERE p.slug = :s AND p.deleted_at IS NULL AND (:staff OR {_APPROVED_MONTH} IS NOT NULL)
         ORDER BY coalesce({_APPROVED_MONTH}, {_ANY_MONTH}, date_trunc('month', ph.uploaded_at)::date), ph.id"""
 )
+# `ticket_units`: the units of the supervision tickets whose answers show the photo.
 PHOTO_FILE = text(
-    f"""SELECT ph.sha256, p.slug, {_APPROVED_MONTH} IS NOT NULL AS public
+    f"""SELECT ph.sha256, p.slug, {_APPROVED_MONTH} IS NOT NULL AS public,
+               ARRAY(SELECT u.slug FROM supervision_entry_photos ep
+                       JOIN supervision_entries e ON e.id = ep.entry_id
+                       JOIN supervision_tickets t ON t.id = e.ticket_id
+                       JOIN units u ON u.id = t.unit_id
+                      WHERE ep.photo_id = ph.id) AS ticket_units
         FROM progress_photos ph JOIN projects p ON p.id = ph.project_id
         WHERE ph.id = :id AND p.deleted_at IS NULL"""
 )

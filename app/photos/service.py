@@ -54,6 +54,29 @@ def upload(
 ) -> dict[str, Any]:
     """Check, clean and store a photo for the project; the database row is written last (same transaction)."""
     project = locked_project(conn, principal, slug)
+    return store(conn, principal, int(project.id), slug, data, data_dir=data_dir, max_pixels=max_pixels,
+                 caption=caption, lon=lon, lat=lat, accuracy_m=accuracy_m)  # fmt: skip
+
+
+def store(
+    conn: Connection,
+    principal: Principal,
+    project_id: int,
+    slug: str,
+    data: bytes,
+    *,
+    data_dir: Path,
+    max_pixels: int,
+    caption: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    accuracy_m: float | None = None,
+) -> dict[str, Any]:
+    """Clean, store and audit a photo of a project the caller has already been allowed to add to.
+
+    The one pipeline (re-encoding, bomb guard, no EXIF) for every way a photo arrives: `upload` for a
+    project's own staff, app.supervision for the officials answering a ticket on it. Those callers decide
+    who may add a photo; this function only refuses what is not a photo."""
     if len(caption) > MAX_CAPTION:
         raise _invalid("caption", f"a caption has at most {MAX_CAPTION} characters")
     place = _place(lon, lat, accuracy_m)
@@ -65,7 +88,7 @@ def upload(
     photo_id = int(
         conn.execute(
             q.INSERT_PHOTO,
-            {"project_id": project.id, "sha256": photo.sha256, "bytes": len(photo.jpeg), "width": photo.width,
+            {"project_id": project_id, "sha256": photo.sha256, "bytes": len(photo.jpeg), "width": photo.width,
              "height": photo.height, "caption": caption.strip(), "lon": place[0], "lat": place[1],
              "accuracy": place[2], "user": principal.user_id},
         ).scalar_one()
@@ -99,8 +122,12 @@ def photos(conn: Connection, slug: str, staff: bool) -> list[dict[str, Any]]:
 
 
 def photo_file(conn: Connection, principal: Principal | None, photo_id: int, data_dir: Path, thumb: bool) -> Path:
-    """The file of a photo the caller may see; 404 for anything else (the public learns nothing of the rest)."""
+    """The file of a photo the caller may see; 404 for anything else (the public learns nothing of the rest).
+
+    Staff acting for the project see all of its photos; the officials of a unit a supervision ticket is
+    addressed to also see the photos of that ticket's answers (their unit may not be the project's)."""
     row = conn.execute(q.PHOTO_FILE, {"id": photo_id}).one_or_none()
-    if row is None or not (row.public or may_see_all(conn, principal, row.slug)):
+    ticket_unit = principal is not None and row is not None and bool(set(row.ticket_units) & principal.units)
+    if row is None or not (row.public or ticket_unit or may_see_all(conn, principal, row.slug)):
         raise NotFound(f"no photo {photo_id}")
     return storage.photo_path(data_dir, row.sha256, thumb=thumb)

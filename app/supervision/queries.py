@@ -33,7 +33,7 @@ _TICKETS = """
 """
 TICKET = text(_TICKETS + " WHERE t.id = :id")
 LOCK_TICKET = text(
-    """SELECT t.id, t.state, t.opened_by, t.deadline, p.slug AS project, p.name_zh AS project_zh,
+    """SELECT t.id, t.state, t.opened_by, t.deadline, p.id AS project_id, p.slug AS project, p.name_zh AS project_zh,
               p.name_en AS project_en, u.id AS unit_id, u.slug AS unit
          FROM supervision_tickets t JOIN projects p ON p.id = t.project_id JOIN units u ON u.id = t.unit_id
         WHERE t.id = :id FOR UPDATE OF t"""

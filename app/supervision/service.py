@@ -10,6 +10,7 @@ subscriber's digest count them as changes).
 """
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,6 +19,7 @@ from app.auth.principal import Principal
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.history import audit
 from app.notify.outbox import Notice, enqueue, staff_destinations, unit_destinations
+from app.photos import service as photos
 from app.supervision import queries as sql
 
 MAX_TEXT = 4000
@@ -42,6 +44,18 @@ def tickets_of_project(conn: Connection, slug: str, today: date, remind_days: in
         raise NotFound(f"no project '{slug}'")
     rows = conn.execute(sql.PROJECT_TICKETS, {"slug": slug, "today": today, "remind_days": remind_days})
     return [_public(dict(r)) for r in rows.mappings()]
+
+
+def project_summary(conn: Connection, slug: str, today: date, remind_days: int) -> dict[str, int]:
+    """How many of the project's tickets wait on someone, and how many of those are overdue or due soon
+    (for the flag on the project page; the same flags as the API's)."""
+    rows = tickets_of_project(conn, slug, today, remind_days)
+    flags = [row["flag"] for row in rows]
+    return {
+        "waiting": sum(row["state"] != "closed" for row in rows),
+        "overdue": flags.count("overdue"),
+        "due_soon": flags.count("due_soon"),
+    }
 
 
 def tickets(
@@ -121,6 +135,29 @@ def _entry(conn: Connection, ticket_id: int, kind: str, body: str, principal: Pr
     )
 
 
+def _answerable(conn: Connection, principal: Principal, ticket_id: int) -> dict[str, Any]:
+    """The ticket, locked, once it is clear that `principal` may answer it now (its unit's official, not closed)."""
+    ticket = _locked(conn, ticket_id)
+    if ticket["unit"] not in principal.units:
+        raise Forbidden(f"ticket {ticket_id} is addressed to {ticket['unit']}, which you do not act for")
+    if ticket["state"] == "closed":
+        raise Conflict(f"ticket {ticket_id} is closed; a planner may reopen it")
+    return ticket
+
+
+def answer_photo(
+    conn: Connection, principal: Principal, ticket_id: int, data: bytes, *, data_dir: Path, max_pixels: int
+) -> dict[str, Any]:
+    """A photo for an answer, uploaded before the answer that shows it (a phone sends one at a time).
+
+    Whoever may answer the ticket may add it, even when their unit is not the project's own; it goes
+    through the one photo pipeline (re-encoded, no EXIF) and stays staff-only, like any photo no
+    approved report shows."""
+    ticket = _answerable(conn, principal, ticket_id)
+    return photos.store(conn, principal, int(ticket["project_id"]), str(ticket["project"]), data,
+                        data_dir=data_dir, max_pixels=max_pixels)  # fmt: skip
+
+
 def answer(
     conn: Connection,
     principal: Principal,
@@ -133,11 +170,7 @@ def answer(
     public_url: str,
 ) -> dict[str, Any]:
     """The unit's answer, by one of its officials; the planners are told."""
-    ticket = _locked(conn, ticket_id)
-    if ticket["unit"] not in principal.units:
-        raise Forbidden(f"ticket {ticket_id} is addressed to {ticket['unit']}, which you do not act for")
-    if ticket["state"] == "closed":
-        raise Conflict(f"ticket {ticket_id} is closed; a planner may reopen it")
+    ticket = _answerable(conn, principal, ticket_id)
     found = set(conn.execute(sql.PROJECT_PHOTOS, {"ids": photo_ids, "slug": ticket["project"]}).scalars())
     if missing := sorted(set(photo_ids) - found):
         raise Invalid(("body", "photo_ids"), f"no photo {missing} of project {ticket['project']}")

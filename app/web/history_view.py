@@ -6,7 +6,8 @@ of raw JSON is exact but unreadable. Here each change becomes a field label (fro
 registry, app.catalog.fields) with old and new text: statuses and precisions by their labels,
 lists joined, a moved point as the distance it moved, any other geometry change as "location
 changed". A creation lists no fields (every field would be "from nothing"): the row itself says
-the project was created.
+the project was created. A supervision ticket's step (only in a staff reader's history) says
+which ticket, and lists what was asked or answered: unit, deadline, request, answer, photos.
 """
 
 import math
@@ -42,6 +43,7 @@ class HistoryRow:
     version: int | None
     note: str | None
     changes: list[FieldChange] = field(default_factory=list)
+    ticket: int | None = None  # the supervision ticket this row is a step of
 
 
 def distance_m(a: list[float], b: list[float]) -> float:
@@ -79,12 +81,54 @@ def _field_label(name: str, t: Translator) -> str:
     return field_label(name, t.lang, heading=True)
 
 
+# What each step of a ticket recorded, in the order a reader takes it in (audit key, label key).
+_TICKET_FACTS = (
+    ("unit", "ticket_unit"),
+    ("report_month", "ticket_report_month"),
+    ("deadline", "ticket_deadline"),
+    ("request", "ticket_request"),
+    ("answer", "ticket_answer"),
+    ("photos", "ticket_photos"),
+    ("note", "ticket_note"),
+    ("reason", "ticket_reason"),
+)
+
+
+def _ticket_changes(entry: Entry, t: Translator) -> list[FieldChange]:
+    """The recorded facts of a ticket's step as label: text lines (the unit by its name, photos counted)."""
+    assert entry.ticket is not None
+    out = []
+    for key, label in _TICKET_FACTS:
+        value = entry.changes.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        if key == "unit":
+            text = entry.ticket.unit_en if t.lang == "en" else entry.ticket.unit_zh
+        elif key == "photos":
+            text = t("ticket_photo_count", n=len(value))
+        elif key == "report_month":
+            text = str(value)[:7]
+        else:
+            text = _text(value)
+        out.append(FieldChange(f"ticket_{key}", t(label), "", text))
+    return out
+
+
+def _action(entry: Entry, t: Translator) -> str:
+    action_key = f"action_{entry.action}"
+    action = t(action_key)
+    action = entry.action if action == action_key else action
+    return f"{t('ticket_ref', id=entry.ticket.id)} · {action}" if entry.ticket else action
+
+
 def describe(entries: list[Entry], t: Translator, status_label: Callable[[str], str]) -> list[HistoryRow]:
     """Timeline entries (newest first, as the page loads them) as readable rows."""
     out = []
     for entry in entries:
         described: list[FieldChange] = []
-        if entry.action != "create":
+        if entry.ticket is not None:
+            described = _ticket_changes(entry, t)
+        elif entry.action != "create":
             for name in entry.changed_fields():
                 change = entry.changes[name]
                 old, new = change.get("old"), change.get("new")
@@ -100,17 +144,16 @@ def describe(entries: list[Entry], t: Translator, status_label: Callable[[str], 
                     )
                 else:
                     described.append(FieldChange(name, _field_label(name, t), _text(old), _text(new)))
-        action_key = f"action_{entry.action}"
-        action = t(action_key)
         out.append(
             HistoryRow(
                 at=entry.at.astimezone(LIANZHOU_TZ),
                 who=entry.actor_name or entry.actor,
                 action_code=entry.action,
-                action=entry.action if action == action_key else action,
+                action=_action(entry, t),
                 version=entry.version,
                 note=entry.note,
                 changes=described,
+                ticket=entry.ticket.id if entry.ticket else None,
             )
         )
     return out

@@ -48,6 +48,19 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "near_town_heading": "只知所在镇的项目（距离仅为到镇政府驻地）",
         "near_count_split": "{n} 个项目：{precise} 个位置已知，{town} 个只知所在镇",
         "near_approx_suffix": "（位置为近似）",
+        # near: follow the works around the chosen place by email
+        "near_follow_title": "邮件关注此处附近的项目",
+        "near_follow_what": "每天最多一封摘要邮件：列出所选地点周围所选距离内、公开信息有更新的项目"
+        "（名称、状态和项目页链接）。距离按实际距离计算；敏感设施按公开地图上显示的位置计算。我们先发一封确认邮件，您打开其中的链接后才开始发送；"
+        "每封邮件都带退订链接，退订后您的邮箱地址即被删除，且从不显示或公开。",
+        "near_follow_no_place": "请先在上方选择位置（使用我的位置、在地图上点击，或选择一个镇）。",
+        "near_follow_place_town": "关注地点：{town}政府驻地",
+        "near_follow_place_point": "关注地点：地图上选定的点（{lon}, {lat}）",
+        "near_follow_radius": "范围",
+        "near_follow_email": "邮箱地址",
+        "near_follow_submit": "订阅每日摘要",
+        "near_follow_sending": "正在发送……",
+        "near_follow_sent": "确认邮件已发出，请打开邮件中的链接完成订阅。",
         # base map
         "basemap_label": "底图",
         "basemap_none": "底图：无（离线模式，仅显示市界与镇域轮廓，不需连接互联网）。",
@@ -120,6 +133,22 @@ PAGES_MESSAGES: dict[PagesLang, dict[str, str]] = {
         "near_town_heading": "Projects known only by their town (distance to the town seat only)",
         "near_count_split": "{n} projects: {precise} with a known location, {town} known only by their town",
         "near_approx_suffix": " (approximate location)",
+        "near_follow_title": "Follow the works near this place by email",
+        "near_follow_what": (
+            "At most one digest mail a day, listing the projects within the chosen distance of the chosen place "
+            "whose public record changed (name, status and a link to the project's page). Distance is true distance; "
+            "a sensitive site counts where the public map shows it. First we send a confirmation link: nothing else "
+            "is sent until you open it. Every mail has an unsubscribe link, which deletes your address; it is never "
+            "shown or published."
+        ),
+        "near_follow_no_place": "Choose a place above first (use your location, click the map, or pick a town).",
+        "near_follow_place_town": "Place followed: the seat of {town}",
+        "near_follow_place_point": "Place followed: the point chosen on the map ({lon}, {lat})",
+        "near_follow_radius": "Within",
+        "near_follow_email": "Email address",
+        "near_follow_submit": "Subscribe to the daily digest",
+        "near_follow_sending": "Sending…",
+        "near_follow_sent": "A confirmation mail is on its way: open its link to start.",
         "basemap_label": "Base map",
         "basemap_none": "Base map: none (offline mode: county and town outlines only, no internet needed).",
         "basemap_osm": "Base map: OpenStreetMap (needs internet access).",

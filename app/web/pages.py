@@ -322,6 +322,17 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
     )
 
 
+# The distances a reader may follow around a point (the API accepts 0.1 to 20 km).
+FOLLOW_KM = (1, 2, 5, 10, 20)
+NEAR_FOLLOW_JS_KEYS = (
+    "near_follow_no_place",
+    "near_follow_place_town",
+    "near_follow_place_point",
+    "near_follow_sending",
+    "near_follow_sent",
+)
+
+
 @router.get("/near", response_class=HTMLResponse)
 async def near_page(request: Request, conn: Conn) -> HTMLResponse:
     t = Translator(get_lang(request))
@@ -342,6 +353,11 @@ async def near_page(request: Request, conn: Conn) -> HTMLResponse:
         towns=towns,
         radii=config["radii"],
         feedback_config=feedback_config(t, None),
+        follow_km=FOLLOW_KM,
+        near_follow_config={
+            "lang": t.lang,
+            "messages": {key: t(key) for key in NEAR_FOLLOW_JS_KEYS},
+        },
     )
 
 

@@ -15,6 +15,7 @@ from app.catalog.vocab import Vocab
 from app.core import clock
 from app.feedback.queries import public_feedback
 from app.history import timeline
+from app.supervision.service import project_summary
 from app.units.service import project_units
 from app.web.history_view import describe
 from app.web.i18n import Translator
@@ -50,10 +51,14 @@ async def project_extras(
     history = await conn.run_sync(timeline.recent_project_history, slug, viewer)
     units = [u["slug"] for u in await conn.run_sync(project_units, slug)]
     can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]], units)
+    # Staff see whether a supervision ticket on the project is overdue or due soon, beside the link to it.
+    remind_days = request.app.state.settings.notify_remind_days
+    tickets = await conn.run_sync(project_summary, slug, clock.today(), remind_days) if session else None
     return {
         "history": describe(history, t, vocab.status_label),
         "feedback": await conn.run_sync(public_feedback, slug),
         "can_edit": can_edit,
+        "ticket_summary": tickets,
         "edit_statuses": vocab.statuses,
         "edit_precisions": PRECISIONS,
         # The server refuses a status date after Lianzhou's today, so the form offers no later one.

@@ -43,6 +43,9 @@ WORDS = {
     "kind_answer": ("答复", "answer"),
     "kind_close": ("办结", "closed"),
     "kind_reopen": ("重新督办", "reopened"),
+    "photos": ("照片(可选,可多张;上传时去除拍摄信息)", "Photos (optional, several allowed; camera data is removed)"),
+    "uploading": ("正在上传照片 {n}/{total}…", "Uploading photo {n} of {total}…"),
+    "photo_alt": ("答复照片", "Photo of the answer"),
 }
 
 
@@ -72,5 +75,5 @@ async def ticket_page(
         request, "tickets.html", t, words=words, slug=slug, tickets=tickets, units=units,
         name=project["name_en"] if t.lang == "en" else project["name_zh"],
         planner=principal.edits_everywhere, my_units=sorted(principal.units), today=lianzhou_today().isoformat(),
-        ticket_config={"slug": slug},
+        ticket_config={"slug": slug, "uploading": words["uploading"]},
     )  # fmt: skip

@@ -9,6 +9,7 @@ show every reader the public's view. Changes are made through the API, as an edi
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.catalog.fields import FIELDS, READING_ORDER, field_label
+from app.core.clock import today as lianzhou_today
 from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
 
 __all__ = ["world"]  # the module-scoped fixture
@@ -241,3 +243,90 @@ def test_the_export_columns_and_properties_kept_their_order(world: EditWorld) ->
         "planned_end", "planned_investment_cny_100m", "actual_start", "actual_end", "actual_spend_cny_100m",
         "sensitive", "info_date", "info_precision", "plan", "plan_role", "warnings", "rag",
     ]  # fmt: skip
+
+
+# Supervision tickets (督办) are the bureau's internal business: their steps are in the project's history
+# for the planners, the officials with rights over the project, and the officials of the addressed unit;
+# never for the public, never in a feed (the public page shows no ticket).
+REQUEST_XINGZI = "请说明卫生院选址进展"
+ANSWER_XINGZI = "已完成选址论证,待审批"
+REQUEST_LIANZHOU = "请连州镇协助协调用地"
+TICKET_ACTIONS = {"ticket_open", "ticket_answer", "ticket_close", "ticket_reopen"}
+
+
+@pytest.fixture(scope="module")
+def ticketed(world: EditWorld) -> str:
+    """A Xingzi project with a ticket to Xingzi (opened, answered, closed, reopened) and one to Lianzhou (opened)."""
+    slug = "history-ticketed"
+    _ok(world.client.post("/api/projects", json=new_feature(slug), headers=world.auth("planner")), 201)
+    deadline = (lianzhou_today() + timedelta(days=30)).isoformat()
+    planner = world.auth("planner")
+    tickets = f"/api/projects/{slug}/tickets"
+    xingzi = _ok(world.client.post(tickets, json={"unit": "xingzi", "request": REQUEST_XINGZI, "deadline": deadline},
+                                   headers=planner), 201).json()["id"]  # fmt: skip
+    _ok(world.client.post(f"/api/tickets/{xingzi}/answer", json={"body": ANSWER_XINGZI},
+                          headers=world.auth("official_xingzi")))  # fmt: skip
+    _ok(world.client.post(f"/api/tickets/{xingzi}/close", json={"note": "办结"}, headers=planner))
+    _ok(world.client.post(f"/api/tickets/{xingzi}/reopen", json={"reason": "审批未完成"}, headers=planner))
+    body = {"unit": "lianzhou", "request": REQUEST_LIANZHOU, "deadline": deadline}
+    _ok(world.client.post(tickets, json=body, headers=planner), 201)
+    return slug
+
+
+def _ticket_steps(world: EditWorld, user: str | None, slug: str) -> list[tuple[str, str]]:
+    """(action, unit) of each ticket step in the API history a viewer gets, oldest first."""
+    rows = _ok(world.client.get(f"/api/projects/{slug}/history", headers=world.auth(user))).json()
+    return [(row["action"], row["ticket"]["unit"]) for row in rows if "ticket" in row]
+
+
+TICKET_VIEWERS = {
+    None: set(),  # the public sees no ticket
+    "official_lianzhou": {"lianzhou"},  # no rights over a Xingzi project, but the addressed unit of one ticket
+    "official_xingzi": {"xingzi", "lianzhou"},  # the project's town official
+    "planner": {"xingzi", "lianzhou"},
+}
+
+
+@pytest.mark.parametrize("user", list(TICKET_VIEWERS), ids=[str(u or "anonymous") for u in TICKET_VIEWERS])
+def test_ticket_steps_are_in_the_history_of_staff_who_may_know(
+    world: EditWorld, ticketed: str, user: str | None
+) -> None:
+    units = TICKET_VIEWERS[user]
+    steps = _ticket_steps(world, user, ticketed)
+    expected = [("ticket_open", "xingzi"), ("ticket_answer", "xingzi"), ("ticket_close", "xingzi"),
+                ("ticket_reopen", "xingzi"), ("ticket_open", "lianzhou")]  # fmt: skip
+    assert steps == [step for step in expected if step[1] in units]
+    for surface in ("api", "page"):
+        shown = seen(world, surface, user, ticketed)
+        assert (REQUEST_XINGZI in shown.text) == ("xingzi" in units), surface
+        assert (ANSWER_XINGZI in shown.text) == ("xingzi" in units), surface
+        assert (REQUEST_LIANZHOU in shown.text) == ("lianzhou" in units), surface
+    feed = seen(world, "feed", user, ticketed)  # public by design: never a ticket, whoever reads it
+    assert REQUEST_XINGZI not in feed.text and REQUEST_LIANZHOU not in feed.text and "督办" not in feed.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_ticket_steps_read_in_the_readers_language_and_link_to_the_ticket(
+    world: EditWorld, ticketed: str, lang: str
+) -> None:
+    html = _ok(_browser(world, "planner").get(f"/projects/{ticketed}", params={"lang": lang})).text
+    section = history_section(html)
+    text = "".join(section.text)
+    words = {"zh": ("发起督办", "答复督办", "督办办结", "重新督办", "责任单位", "答复期限", "星子镇"),
+             "en": ("supervision ticket opened", "supervision ticket answered", "supervision ticket closed",
+                    "supervision ticket reopened", "Responsible unit", "Answer by", "Xingzi")}[lang]  # fmt: skip
+    for word in words:
+        assert word in text, (lang, word)
+    assert ANSWER_XINGZI in text and "action_ticket" not in text and "ticket_unit" not in text
+    links = re.findall(rf'href="/projects/{ticketed}/tickets(?:\?lang=en)?#pm-ticket-(\d+)"', html)
+    assert len(links) == 5 and len(set(links)) == 2
+
+
+def test_a_stale_writer_is_not_told_of_tickets(world: EditWorld, ticketed: str) -> None:
+    """A 412 lists the versions written since the writer's: ticket steps are not versions of the project."""
+    _patch(world, ticketed, {"properties": {"name_en": "Ticketed clinic"}})
+    headers = {**world.auth("planner"), "If-Match": '"v1"'}
+    response = world.client.patch(f"/api/projects/{ticketed}", json={"properties": {"name_en": "x"}}, headers=headers)
+    assert response.status_code == 412
+    since = response.json()["detail"]["changes_since"]
+    assert [(row["action"], row["version"], "ticket" in row) for row in since] == [("update", 2, False)]

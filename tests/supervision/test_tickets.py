@@ -7,14 +7,16 @@ planners are told at each step, and reminded daily without repeats.
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from io import BytesIO
 from typing import Any
 
 import pytest
+from PIL import Image
 from sqlalchemy import text
 
 from app.core.clock import today as lianzhou_today
 from app.notify.reminders import queue_report_reminders, queue_ticket_reminders
-from tests.support.cycle import CENTRE_DONGBEI, ROAD_LONGPING, CycleWorld, open_cycle_world
+from tests.support.cycle import CENTRE_DONGBEI, ROAD_LONGPING, CycleWorld, jpeg, open_cycle_world
 from tests.support.notify import add_destination
 
 TODAY = lianzhou_today()
@@ -120,6 +122,11 @@ def test_open_answer_close_reopen_with_messages_and_audit(cycle: CycleWorld, rob
     # the public project history shows none of it
     public = cycle.client.get(f"/api/projects/{CENTRE_DONGBEI}/history").text
     assert "请说明" not in public and "ticket" not in public
+    # the planners and the addressed unit's officials find every step there; another unit's officials do not
+    for user, sees in (("planner", True), ("official_zhujian", True), ("official_jiaotong", False)):
+        rows = cycle.client.get(f"/api/projects/{CENTRE_DONGBEI}/history", headers=auth(cycle, user)).json()
+        steps = [(row["action"], row["ticket"]["id"]) for row in rows if "ticket" in row]
+        assert steps == ([(action, tid) for action in actions] if sees else []), user
 
 
 @pytest.mark.parametrize(
@@ -180,3 +187,46 @@ def test_report_reminders_before_the_deadline_and_the_day_after(cycle: CycleWorl
     assert soon["destination_id"] == robots["robot"] and "2025年09月" in soon["subject"]
     assert f"x/report/{CENTRE_DONGBEI}" in soon["body"]
     assert "逾期" in outbox(cycle, "report.missing")[0]["subject"]
+
+
+def _photo_count(cycle: CycleWorld) -> int:
+    with cycle.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM progress_photos")).scalar_one())
+
+
+def test_an_answer_carries_photos_through_the_one_photo_pipeline(cycle: CycleWorld) -> None:
+    """The housing bureau is asked about the transport bureau's road: its official may add photos to the
+    answer though the road is not one of their projects; the photos are re-encoded (no EXIF), staff-only."""
+    tid = open_ticket(cycle, TODAY + timedelta(days=20), ROAD_LONGPING, "zhujian-ju").json()["id"]
+    url = f"/api/tickets/{tid}/photos"
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (24.0, 50.0, 0.0), 3: "E", 4: (112.0, 20.0, 0.0)}
+    photo = {"photo": ("site.jpg", jpeg((640, 480), exif=exif), "image/jpeg")}
+    before = _photo_count(cycle)
+    # refused, nothing stored: another unit's official; something that is not a photo
+    other = cycle.client.post(url, files=photo, headers=auth(cycle, "official_jiaotong"))
+    assert other.status_code == 403 and "zhujian-ju" in other.json()["detail"]
+    fake = {"photo": ("site.jpg", b"not a photo at all", "image/jpeg")}
+    refused = cycle.client.post(url, files=fake, headers=auth(cycle, "official_zhujian"))
+    assert refused.status_code == 422 and "not a photo" in refused.text
+    assert _photo_count(cycle) == before
+    # the project's own upload is not theirs; the ticket's is
+    own = f"/api/projects/{ROAD_LONGPING}/photos"
+    assert cycle.client.post(own, files=photo, headers=auth(cycle, "official_zhujian")).status_code == 403
+    uploaded = cycle.client.post(url, files=photo, headers=auth(cycle, "official_zhujian"))
+    assert uploaded.status_code == 201, uploaded.text
+    photo_id = uploaded.json()["id"]
+    answered = cycle.client.post(f"/api/tickets/{tid}/answer", json={"body": "见现场照片", "photo_ids": [photo_id]},
+                                 headers=auth(cycle, "official_zhujian"))  # fmt: skip
+    assert answered.status_code == 200 and answered.json()["entries"][-1]["photo_ids"] == [photo_id]
+    for user, status in (("official_zhujian", 200), ("official_jiaotong", 200), ("planner", 200), (None, 404)):
+        served = cycle.client.get(f"/api/photos/{photo_id}.jpg", headers=auth(cycle, user) if user else {})
+        assert served.status_code == status, user
+        if status == 200:
+            with Image.open(BytesIO(served.content)) as image:
+                assert image.size == (640, 480) and not image.getexif()
+    # a closed ticket takes no more photos
+    assert cycle.client.post(f"/api/tickets/{tid}/close", headers=auth(cycle, "planner")).status_code == 200
+    late = cycle.client.post(url, files=photo, headers=auth(cycle, "official_zhujian"))
+    assert late.status_code == 409 and _photo_count(cycle) == before + 1

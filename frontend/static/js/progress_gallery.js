@@ -26,10 +26,12 @@
     }
     var gallery = kit.el("ol", { className: "pm-gallery", id: "pm-gallery" });
     photos.forEach(function (photo) {
-      var img = kit.el("img", { src: photo.thumbnail, alt: photo.caption || photo.month, loading: "lazy" });
+      // Staff also see photos no report shows yet (a supervision answer's, one still to be filed): say so.
+      var month = photo.month || photo.filed_month || (en ? "not in a monthly report" : "未附于月报");
+      var img = kit.el("img", { src: photo.thumbnail, alt: photo.caption || month, loading: "lazy" });
       var link = kit.el("a", { href: photo.url }, [img]);
       gallery.appendChild(kit.el("li", { "data-month": photo.month }, [
-        link, kit.el("span", { className: "pm-gallery-date", text: photo.month + (photo.caption ? " · " + photo.caption : "") }),
+        link, kit.el("span", { className: "pm-gallery-date", text: month + (photo.caption ? " · " + photo.caption : "") }),
       ]));
     });
     box.appendChild(gallery);

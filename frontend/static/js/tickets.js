@@ -1,5 +1,6 @@
 /* The supervision page: open, answer, close and reopen tickets through the API, then show the page again.
-   Messages are set as text, never as HTML. */
+   An answer's photos go first, one request each to /api/tickets/{id}/photos (re-encoded on the server,
+   no EXIF kept), then the answer names them. Messages are set as text, never as HTML. */
 (function () {
   "use strict";
   var kit = window.pmkit;
@@ -22,6 +23,54 @@
     });
   }
 
+  function fail(message, button) {
+    result.textContent = message;
+    result.className = "pm-error";
+    button.disabled = false;
+  }
+
+  /** Upload the chosen files one after another (a phone's connection is slow); resolves to their ids. */
+  function uploadPhotos(base, input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    var ids = [];
+    var headers = { Accept: "application/json" };
+    var token = kit.csrfToken();
+    if (token) {
+      headers["X-CSRF-Token"] = token;
+    }
+    return files.reduce(function (chain, file, index) {
+      return chain.then(function () {
+        result.textContent = kit.format(config.uploading, { n: index + 1, total: files.length });
+        result.className = "pm-ok";
+        var data = new FormData();
+        data.append("photo", file);
+        return fetch(base + "/photos", { method: "POST", body: data, headers: headers, credentials: "same-origin" })
+          .then(function (res) {
+            return res.json().then(function (body) {
+              if (!res.ok) {
+                throw new Error(file.name + ": " + kit.errorText(body));
+              }
+              ids.push(body.id);
+            });
+          });
+      });
+    }, Promise.resolve()).then(function () {
+      return ids;
+    });
+  }
+
+  function answer(ticket, base, button) {
+    button.disabled = true;
+    var text = ticket.querySelector(".pm-ticket-answer").value;
+    uploadPhotos(base, ticket.querySelector(".pm-ticket-photo"))
+      .then(function (ids) {
+        return call(base + "/answer", { body: text, photo_ids: ids }, button);
+      })
+      .catch(function (err) {
+        fail(err.message, button);
+      });
+  }
+
   var form = document.getElementById("pm-ticket-open");
   if (form) {
     form.addEventListener("submit", function (event) {
@@ -41,7 +90,7 @@
     }
     var base = "/api/tickets/" + ticket.getAttribute("data-id");
     if (button.classList.contains("pm-ticket-send")) {
-      call(base + "/answer", { body: ticket.querySelector(".pm-ticket-answer").value }, button);
+      answer(ticket, base, button);
     } else if (button.classList.contains("pm-ticket-close")) {
       call(base + "/close", { note: "" }, button);
     } else if (button.classList.contains("pm-ticket-reopen")) {
