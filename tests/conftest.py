@@ -119,8 +119,9 @@ def serve(database_url: str) -> Iterator[str]:
 
 
 def wait_until_healthy(url: str, server: subprocess.Popen[bytes], diagnostics: Callable[[], str]) -> None:
-    """Block until the server answers /healthz; fail with `diagnostics()` if it dies or takes 30 s."""
-    deadline = time.monotonic() + 30
+    """Block until the server answers /healthz; fail with `diagnostics()` if it dies or takes 90 s
+    (start-up imports GDAL, reportlab and the app: on a busy shared machine that has taken over 30 s)."""
+    deadline = time.monotonic() + 90
     while True:
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
