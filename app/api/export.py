@@ -16,7 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.conditional import catalog_validators
 from app.api.project_params import project_filter
+from app.api.responses import CONDITIONAL_GET
 from app.core.dependencies import get_conn, get_engine
 from app.core.settings import Settings
 from app.exports.formats import MEDIA_TYPES, ExportFormat, export_filename, write_export_file
@@ -97,6 +99,7 @@ async def _gdal_file(request: Request, flt: ProjectFilter, fmt: ExportFormat) ->
         413: {"description": "More projects than a caller who is not logged in may export: filter, or log in"},
         422: {"description": "A parameter is not valid; `detail[].loc` names it (e.g. `format`)"},
         **EXPORT_LIMIT_RESPONSES,
+        **CONDITIONAL_GET,
     },
     summary="Download the projects matching the filters",
 )
@@ -105,7 +108,11 @@ async def export_projects(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     flt: Annotated[ProjectFilter, Depends(project_filter)],
     format: Annotated[ExportFormat, Query(description=FORMAT_HELP)] = ExportFormat.GEOJSON,
-) -> StreamingResponse:
+) -> Response:
+    # Checked before anything is counted or written: a current copy costs one small query.
+    validators = await catalog_validators(request, conn, flt)
+    if validators.fresh:
+        return validators.not_modified()
     await check_anonymous_size(conn, flt, request.app.state.settings)
     slots = await take_export_slot(request)
     engine = get_engine(request)
@@ -116,4 +123,4 @@ async def export_projects(
     else:
         body = _gdal_file(request, flt, format)
     disposition = f'attachment; filename="{export_filename(format, flt.towns)}"'
-    return bounded_download(slots, body, MEDIA_TYPES[format], disposition)
+    return validators.apply(bounded_download(slots, body, MEDIA_TYPES[format], disposition))

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.conditional import catalog_validators
 from app.api.export import bounded_download, take_export_slot
 from app.api.paging import collection_bytes, decode_cursor, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
-from app.api.responses import GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
+from app.api.responses import CONDITIONAL_GET, GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn, get_engine
 from app.core.errors import Invalid, NotFound
 from app.editing.current import etag
@@ -39,6 +40,7 @@ def rows_to_csv(rows: list[dict[str, object]], with_distance: bool) -> str:
             "description": "GeoJSON FeatureCollection with numberMatched, numberReturned and next/prev links; "
             "or CSV with WKT geometry when format=csv",
         },
+        **CONDITIONAL_GET,
     },
     summary="Projects matching the filters",
 )
@@ -58,9 +60,20 @@ async def list_projects(
     ] = None,
     format: Annotated[Literal["geojson", "csv"], Query(description="Output format.")] = "geojson",
 ) -> Response:
+    if cursor is not None and (offset or flt.near is not None or format == "csv"):
+        raise Invalid(("query", "cursor"), "cursor cannot be combined with offset, near or format=csv")
+    validators = await catalog_validators(request, conn, flt)
+    if validators.fresh:
+        return validators.not_modified()
+    return validators.apply(await _page(request, conn, flt, limit, offset, cursor, format))
+
+
+async def _page(
+    request: Request, conn: AsyncConnection, flt: ProjectFilter, limit: int, offset: int, cursor: str | None,
+    format: str,
+) -> Response:  # fmt: skip
+    """The page `list_projects` answers with when the client has no current copy."""
     if cursor is not None:
-        if offset or flt.near is not None or format == "csv":
-            raise Invalid(("query", "cursor"), "cursor cannot be combined with offset, near or format=csv")
         after = decode_cursor(cursor)
         page = await fetch_page_after(conn, flt, limit, after)
         links = page_links(request, page, limit, 0, GEOJSON_MEDIA_TYPE, keyset=True)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
@@ -36,3 +37,15 @@ def geojson_responses(**errors: str) -> dict[int | str, dict[str, Any]]:
     for key, description in errors.items():
         documented[int(key.removeprefix("e"))] = {"description": description}
     return documented
+
+
+# What the OpenAPI document says of the reads that answer conditional GETs (app/api/conditional.py).
+CONDITIONAL_GET: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not Modified: the `ETag` sent in If-None-Match (or the If-Modified-Since date) is current"}
+}
+
+
+def json_body(content: Any) -> JSONResponse:
+    """A JSON response made as FastAPI makes a route's return value (dates, decimals), for routes that
+    add headers to it."""
+    return JSONResponse(jsonable_encoder(content))

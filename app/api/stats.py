@@ -3,11 +3,13 @@
 from dataclasses import replace
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.conditional import catalog_validators
 from app.api.dates import IsoDate
 from app.api.project_params import project_filter, read_context
+from app.api.responses import CONDITIONAL_GET, json_body
 from app.core import clock
 from app.core.dependencies import get_conn
 from app.core.errors import Invalid
@@ -27,29 +29,40 @@ router = APIRouter(prefix="/api", tags=["stats"])
         "several towns counts in each. `warnings` and `rag` (red: late completion or over budget; amber: late "
         "start or stale; green: none) are computed on the day of `as_of` (default today, Lianzhou time)."
     ),
+    response_model=None,
+    responses=CONDITIONAL_GET,
 )
 async def get_stats(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     context: Annotated[ProjectFilter, Depends(read_context)],
-) -> dict[str, Any]:
-    return await plan_stats(conn, context)
+) -> dict[str, Any] | Response:
+    validators = await catalog_validators(request, conn, context)
+    if validators.fresh:
+        return validators.not_modified()
+    return validators.apply(json_body(await plan_stats(conn, context)))
 
 
 @router.get(
     "/stats/compare",
     summary="The programme at two dates side by side, with the projects whose status changed",
-    responses={422: {"description": "A date is missing, in the future, or `from` is after `to`"}},
+    responses={422: {"description": "A date is missing, in the future, or `from` is after `to`"}, **CONDITIONAL_GET},
+    response_model=None,
 )
 async def compare_stats(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     context: Annotated[ProjectFilter, Depends(read_context)],
     date_from: Annotated[IsoDate, Query(alias="from", examples=["2023-12-31"])],
     date_to: Annotated[IsoDate, Query(alias="to", examples=["2024-12-31"])],
-) -> dict[str, Any]:
+) -> dict[str, Any] | Response:
     if date_from > date_to:
         raise Invalid(("query", "from"), "`from` must not be after `to`")
     if date_to > clock.today():
         raise Invalid(("query", "to"), "`to` cannot be in the future")
+    validators = await catalog_validators(request, conn, context)
+    if validators.fresh:
+        return validators.not_modified()
     before, after = replace(context, as_of=date_from), replace(context, as_of=date_to)
     first, second = await plan_stats(conn, before), await plan_stats(conn, after)
     towns = {t["town"]: t for t in first["by_town"]}
@@ -64,12 +77,8 @@ async def compare_stats(
         }
         for t in second["by_town"]
     ]
-    return {
-        "from": first,
-        "to": second,
-        "by_town_change": delta,
-        "status_changes": await status_changes(conn, before, after),
-    }
+    body = {"from": first, "to": second, "by_town_change": delta}
+    return validators.apply(json_body({**body, "status_changes": await status_changes(conn, before, after)}))
 
 
 @router.get(
@@ -81,9 +90,15 @@ async def compare_stats(
         "two warnings counts under both) and `rag`. The map's layer control shows these numbers when the "
         "catalog is drawn from vector tiles."
     ),
+    response_model=None,
+    responses=CONDITIONAL_GET,
 )
 async def get_facets(
+    request: Request,
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     flt: Annotated[ProjectFilter, Depends(project_filter)],
-) -> dict[str, Any]:
-    return await facet_counts(conn, flt)
+) -> dict[str, Any] | Response:
+    validators = await catalog_validators(request, conn, flt)
+    if validators.fresh:
+        return validators.not_modified()
+    return validators.apply(json_body(await facet_counts(conn, flt)))

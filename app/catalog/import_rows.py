@@ -30,6 +30,8 @@ class SourceRow:
     feature: dict[str, Any] | None
     problems: list[str] = field(default_factory=list)
     explain: Callable[[Sequence[str]], list[str]] = _as_is
+    # What the importer writes but doubts (a text a Shapefile field may have cut): warnings, not refusals.
+    cautions: list[str] = field(default_factory=list)
 
     def describe(self, messages: Sequence[str]) -> str:
         return f"{self.label} '{self.slug or '(no slug)'}': " + "; ".join(self.explain(messages))

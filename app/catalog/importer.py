@@ -26,7 +26,7 @@ The rules, all for the people whose data this is:
   same transaction and rolls it back, so its report is exact.
 """
 
-import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +47,7 @@ from sqlalchemy import Connection, Engine
 
 from app.catalog import queries
 from app.catalog.import_rows import ImportFileError, SourceFile, SourceRow
+from app.catalog.import_values import GDAL_SHP_NAMES, is_blank, parse_list, shown
 from app.catalog.projects import (
     ValidFeature,
     differences,
@@ -61,7 +62,7 @@ from app.catalog.report import LoadReport
 from app.catalog.schema import ProjectProperties
 from app.catalog.xlsx_source import is_xlsx, read_xlsx
 from app.exports.csv_safety import restore
-from app.exports.formats import SHP_FIELD_NAMES, shp_continuation_name
+from app.exports.formats import DBF_TEXT_BYTES, SHP_FIELD_NAMES, shp_continuation_name
 from app.plans.membership import join_plan, plan_known
 
 ACTOR = "import"
@@ -104,6 +105,9 @@ KML_COLUMNS = frozenset(
     }
 )
 KML_DRIVERS = frozenset({"KML", "LIBKML"})
+SHP_DRIVER = "ESRI Shapefile"
+# A message that starts with a property's name ("properties.status: …", "source_quote is …").
+MESSAGE_FIELD = re.compile(r"(?:properties\.)?([a-z_]+)\b")
 
 # GDAL's CSV driver builds the geometry from a WKT column or from longitude/latitude columns.
 CSV_OPEN_OPTIONS = {
@@ -252,7 +256,7 @@ def read_source(path: Path) -> SourceFile:
         records = frame.drop(columns=frame.geometry.name).to_dict("records")
         for number, (record, geometry) in enumerate(zip(records, geometries, strict=True), start=1):
             label = f"{layer} row {number}" if several else f"row {number}"
-            rows.append(_to_feature(label, record, geometry, plan))
+            rows.append(_to_feature(label, record, geometry, plan, dbf=layer_driver == SHP_DRIVER))
     if ignored:
         notes.append(f"ignored column(s) that are not catalog properties: {', '.join(sorted(ignored))}")
     return SourceFile(path, driver, [layer for layer, _, _ in frames], rows, notes)
@@ -307,102 +311,116 @@ def _column_plan(columns: list[str], driver: str) -> tuple[dict[str, list[str]],
     present = set(columns)
     plan: dict[str, list[str]] = {}
     for name in CATALOG_FIELDS:
-        base = name if name in present else SHP_FIELD_NAMES.get(name)
-        if base is None or base not in present:
-            continue
-        parts = [base]
-        while shp_continuation_name(base, len(parts) + 1) in present:
-            parts.append(shp_continuation_name(base, len(parts) + 1))
-        plan[name] = parts
+        own = name if name in present else SHP_FIELD_NAMES.get(name)
+        if own is not None and own in present:
+            parts = [own]  # planmap's own export: long texts continue in numbered fields
+            while shp_continuation_name(own, len(parts) + 1) in present:
+                parts.append(shp_continuation_name(own, len(parts) + 1))
+            plan[name] = parts
+        elif GDAL_SHP_NAMES.get(name) in present:  # ogr2ogr from planmap's OGC API
+            plan[name] = [GDAL_SHP_NAMES[name]]
     used = {c for parts in plan.values() for c in parts}
     harmless = EXPORT_ONLY_COLUMNS | {SHP_FIELD_NAMES.get(c, c) for c in EXPORT_ONLY_COLUMNS}
+    harmless |= {GDAL_SHP_NAMES.get(c, c) for c in EXPORT_ONLY_COLUMNS}
     if driver in KML_DRIVERS:
         harmless |= KML_COLUMNS
     return plan, present - used - harmless
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return isinstance(value, str) and not value.strip()
-
-
 def _text(values: list[Any]) -> str | None:
     """A text property; parts of a Shapefile continuation are joined. Empty means null."""
-    joined = "".join(str(v) for v in values if not _is_blank(v))
+    joined = "".join(str(v) for v in values if not is_blank(v))
     return joined or None
 
 
-def _list(value: Any) -> list[str]:
-    if _is_blank(value):
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    if isinstance(value, list | tuple | np.ndarray):
-        return [str(v).strip() for v in value if not _is_blank(v)]
-    return [str(value)]
-
-
 def _year(name: str, value: Any, problems: list[str]) -> int | None:
-    if _is_blank(value):
+    if is_blank(value):
         return None
     if isinstance(value, bool):
-        problems.append(f"{name} must be a year, got {value!r}")
+        problems.append(f"{name} must be a year, got {shown(value)}")
         return None
     if isinstance(value, int | np.integer):
         return int(value)
     try:
         number = float(str(value).strip())
     except ValueError:
-        problems.append(f"{name} must be a year, got {value!r}")
+        problems.append(f"{name} must be a year, got {shown(value)}")
         return None
     if not number.is_integer():
-        problems.append(f"{name} must be a whole year, got {value!r}")
+        problems.append(f"{name} must be a whole year, got {shown(value)}")
         return None
     return int(number)
 
 
 def _figures(value: Any, problems: list[str]) -> dict[str, Any]:
-    if _is_blank(value):
+    if is_blank(value):
         return {}
     if isinstance(value, dict):
         return value
     try:
         parsed = orjson.loads(str(value))
     except orjson.JSONDecodeError:
-        problems.append(f'figures must be a JSON object such as {{"length_km": 12}}, got {value!r}')
+        problems.append(f'figures must be a JSON object such as {{"length_km": 12}}, got {shown(value)}')
         return {}
     if not isinstance(parsed, dict):
-        problems.append(f"figures must be a JSON object, got {value!r}")
+        problems.append(f"figures must be a JSON object, got {shown(value)}")
         return {}
     return parsed
 
 
-def _to_feature(label: str, record: dict[str, Any], geometry: Any, plan: dict[str, list[str]]) -> SourceRow:
-    """A flat row back into the catalog's properties: ';' lists split, figures parsed, whole-number
-    years, nulls for empty strings. Values that cannot be converted are named, not guessed."""
+def _to_feature(
+    label: str, record: dict[str, Any], geometry: Any, plan: dict[str, list[str]], dbf: bool = False
+) -> SourceRow:
+    """A flat row back into the catalog's properties: lists split (import_values.parse_list), figures
+    parsed, whole-number years, nulls for empty strings. Values that cannot be converted are named,
+    not guessed. From a dBASE file (`dbf`), a text that fills a field is flagged: GDAL may have cut it."""
     problems: list[str] = []
+    cautions: list[str] = []
     props: dict[str, Any] = {}
     for name, columns in plan.items():
         values = [record[c] for c in columns]
         if name in LIST_FIELDS:
-            props[name] = _list(values[0])
+            props[name] = parse_list(name, values[0], problems)
         elif name in YEAR_FIELDS:
             props[name] = _year(name, values[0], problems)
         elif name == "figures":
             props[name] = _figures(values[0], problems)
         else:
             props[name] = _text(values)
+            if dbf and len(columns) == 1 and _fills_dbf_field(props[name]):
+                cautions.append(
+                    f"{name} fills the {DBF_TEXT_BYTES} bytes a Shapefile field holds and may have been cut "
+                    f"short by what wrote the file (it ends {shown('…' + props[name][-30:])}); imported as "
+                    "the file has it (planmap's own export continues long texts in numbered fields)"
+                )
     slug = props.get("slug")
     if geometry is None or shapely.is_empty(geometry):
         problems.append("no geometry (for a CSV: an empty or unreadable `wkt`, or empty `lon`/`lat`)")
-        return SourceRow(label, slug, None, problems)
+        return SourceRow(label, slug, None, problems, cautions=cautions)
     # An empty required property is left out, so the schema says "Field required" for it.
     props = {k: v for k, v in props.items() if v is not None or k in NULLABLE_FIELDS}
     feature = {"type": "Feature", "properties": props, "geometry": orjson.loads(shapely.to_geojson(geometry))}
-    return SourceRow(label, slug, feature, problems)
+    return SourceRow(label, slug, feature, problems, cautions=cautions)
+
+
+def _fills_dbf_field(text: str | None) -> bool:
+    """Whether a text reaches a dBASE field's end (within one UTF-8 character of it, as a cut
+    never splits a character)."""
+    return text is not None and len(text.encode()) > DBF_TEXT_BYTES - 4
+
+
+def _field_named(message: str) -> str | None:
+    named = MESSAGE_FIELD.match(message)
+    return named.group(1) if named else None
+
+
+def _with_value(message: str, props: dict[str, Any]) -> str:
+    """The validator's message, with the file's value of the property it names, so the cell can be found."""
+    name = _field_named(message)
+    if name is None or name not in props or name == "geometry":
+        return message
+    value = shown(props[name])
+    return message if value in message else f"{message} (the file has {value})"
 
 
 # --- validating and writing ----------------------------------------------------------------
@@ -423,7 +441,15 @@ def _validate(conn: Connection, rows: list[SourceRow], result: ImportResult, pro
         if row.feature is not None:
             report = LoadReport()
             checked = validate_features(conn, [row.feature], report)
-            messages += [m for problem in report.problems for m in problem.messages]
+            props = row.feature["properties"]
+            unread = {_field_named(p) for p in row.problems}  # already refused with the file's value
+            messages += [
+                _with_value(m, props)
+                for problem in report.problems
+                for m in problem.messages
+                if _field_named(m) not in unread
+            ]
+            result.warnings += [row.describe([caution]) for caution in row.cautions]
             prefix = f"feature #0 '{row.slug}': "
             result.warnings += [row.describe([w.removeprefix(prefix)]) for w in report.warnings]
             if not messages:

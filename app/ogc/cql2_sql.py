@@ -71,8 +71,16 @@ def parse_filter(raw: str, lang: str | None) -> dict[str, Any]:
     return tree
 
 
+def check_enum(queryable: Queryable, raw: str) -> None:
+    """A value outside a queryable's declared values is refused: it could only ever match nothing, and the
+    API document says it is not a valid value (schemathesis' "schema-violating request accepted")."""
+    if queryable.enum and raw not in queryable.enum:
+        raise bad_request(f"{queryable.name} must be one of {', '.join(queryable.enum)}; got {raw!r}")
+
+
 def equals_tree(queryable: Queryable, raw: str) -> dict[str, Any]:
     """`name=value` from a URL as the CQL2 JSON `name = value`, the value read as the queryable's type."""
+    check_enum(queryable, raw)
     value: Any = raw
     if queryable.kind in ("integer", "number"):
         try:

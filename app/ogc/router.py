@@ -23,7 +23,7 @@ from app.core.dependencies import get_conn
 from app.core.errors import NotFound
 from app.editing.current import etag
 from app.ogc.api_document import ogc_api_document
-from app.ogc.cql2_sql import FILTER_LANGS, equals_tree, parse_filter, translate
+from app.ogc.cql2_sql import FILTER_LANGS, check_enum, equals_tree, parse_filter, translate
 from app.ogc.params import (
     CRS84,
     DEFAULT_LIMIT,
@@ -283,15 +283,20 @@ async def items(
     if cursor is not None and (not provider.keyset or params.get("offset")):
         raise bad_request("cursor pages projects only, and cannot be combined with offset: follow the `next` link")
 
+    properties = {
+        name: [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+        for name in provider.parameters
+        if name in params
+    }
+    for name, values in properties.items():
+        if name in provider.queryables:
+            for value in values:
+                check_enum(provider.queryables[name], value)
     query = ItemQuery(
         after=None if cursor is None else decode_cursor(cursor),
         bbox=parse_bbox(params.get("bbox")),
         years=years if provider.temporal else None,
-        properties={
-            name: [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
-            for name in provider.parameters
-            if name in params
-        },
+        properties=properties,
         limit=parse_int("limit", params.get("limit"), DEFAULT_LIMIT, 1, MAX_LIMIT, clamp=True),
         offset=parse_int("offset", params.get("offset"), 0, 0, 10_000_000),
         staff=principal is not None,
