@@ -275,3 +275,7 @@ class Translator:
 
     def js_messages(self) -> dict[str, str]:
         return {key: self.messages[key] for key in JS_KEYS}
+
+    def state_words(self) -> dict[str, str]:
+        """What every page's reads say while loading, when empty and when failed (base.html, kit.js `load`)."""
+        return {key: self.messages[key] for key in STATE_JS_KEYS}

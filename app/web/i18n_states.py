@@ -24,7 +24,7 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "state_retry": "重试",
         "state_offline": "无法连接服务器",
         "progress_empty": "尚无月度进度报告。",
-        "tickets_empty": "没有督办事项。",
+        "tickets_empty": "没有逾期或即将到期的督办事项。",
     },
     "en": {
         "uncertainty_label": "Stated error",
@@ -42,7 +42,7 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "state_retry": "Try again",
         "state_offline": "the server could not be reached",
         "progress_empty": "No monthly progress report yet.",
-        "tickets_empty": "No supervision tickets.",
+        "tickets_empty": "No supervision ticket is overdue or due soon.",
     },
 }
 

@@ -35,7 +35,9 @@
   function fetchJSON(url) {
     return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (res) {
       if (!res.ok) {
-        throw new Error(url + " answered " + res.status);
+        var err = new Error(url + " answered " + res.status);
+        err.status = res.status; // what the reader is told: the status, not the URL (Planmap.failureText)
+        throw err;
       }
       return res.json();
     });
@@ -958,8 +960,33 @@
     root.document.dispatchEvent(new CustomEvent("planmap:ready", { detail: { pm: this } }));
   };
 
+  /** Why a read failed, for a reader: the server's status, "the server could not be reached", or the script's own words. */
+  Planmap.prototype.failureText = function (err) {
+    var words = root.pmkit.stateWords();
+    if (err && err.status) {
+      return "HTTP " + err.status;
+    }
+    if (err instanceof TypeError) {
+      return words.state_offline || err.message; // fetch() rejects with a TypeError when nothing answers
+    }
+    return err && err.message ? err.message : String(err);
+  };
+
+  /**
+   * The map could not load what it shows: the status box on the map says so readably, with "try again"
+   * (the page again, with its URL, which keeps the view: filters, search, place, as-of).
+   */
   Planmap.prototype.fail = function (err) {
-    this.setStatus(this.msg.load_failed + ": " + err.message, true);
+    var words = root.pmkit.stateWords();
+    this.setStatus(this.msg.load_failed + ": " + this.failureText(err), true);
+    if (this.statusEl) {
+      var again = el("button", { type: "button", className: "pm-state-retry", id: "pm-map-retry", text: words.state_retry || "Try again" });
+      again.addEventListener("click", function () {
+        root.location.reload();
+      });
+      this.statusEl.appendChild(root.document.createTextNode(" "));
+      this.statusEl.appendChild(again);
+    }
     root.document.documentElement.setAttribute("data-pm-error", err.message);
     root.document.dispatchEvent(new CustomEvent("planmap:error", { detail: { pm: this, error: err } }));
     root.console.error("planmap:", err);
