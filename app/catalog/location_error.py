@@ -20,7 +20,9 @@ from dataclasses import dataclass
 _ERROR_WORDS = re.compile(r"\b(error|uncertain|uncertainty|away|differ|exceed)\b", re.IGNORECASE)
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _RANGE = re.compile(_NUMBER + r"\s*[-–]\s*" + _NUMBER + r"\s*km\b")
-_OPEN = re.compile(_NUMBER + r"\s*km or more\b|\bexceed\s+" + _NUMBER + r"\s*km\b|\bmore than\s+" + _NUMBER + r"\s*km\b")
+_OPEN = re.compile(
+    _NUMBER + r"\s*km or more\b|\bexceed\s+" + _NUMBER + r"\s*km\b|\bmore than\s+" + _NUMBER + r"\s*km\b"
+)
 _SINGLE = re.compile(r"(?<![\d.~])" + _NUMBER + r"\s*km\b(?!\d)")
 # Words the notes use instead of a figure, and the least they can mean.
 _WORDS_AT_LEAST: tuple[tuple[re.Pattern[str], int], ...] = (

@@ -14,11 +14,17 @@ from tests.conftest import GEODATA
     [
         ("Approximate: placed ~1.5 km south of the seat; error 1-3 km.", StatedError(3000, False, "error 1-3 km")),
         ("Approximate: inside Xingzi; error up to 10 km.", StatedError(10000, False, "error up to 10 km")),
-        ("Approximate: on the school campus; error up to about 1 km.", StatedError(1000, False, "error up to about 1 km")),
+        (
+            "Approximate: on the school campus; error up to about 1 km.",
+            StatedError(1000, False, "error up to about 1 km"),
+        ),
         ("Approximate: clipped to the county; error 10 km or more.", StatedError(10000, True, "error 10 km or more")),
         ("Approximate: no alignment yet; error tens of km.", StatedError(10000, True, "error tens of km")),
         ("Approximate: a short link; error a few km.", StatedError(2000, True, "error a few km")),
-        ("Approximate: a polygon; the real lake may lie 1-2 km away.", StatedError(2000, False, "the real lake may lie 1-2 km away")),
+        (
+            "Approximate: a polygon; the real lake may lie 1-2 km away.",
+            StatedError(2000, False, "the real lake may lie 1-2 km away"),
+        ),
         ("Approximate: a ~0.4 km2 polygon in the west, no official boundary.", None),
         ("Test project placed at the Xingzi town seat.", None),
         (None, None),

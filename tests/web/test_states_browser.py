@@ -58,7 +58,7 @@ def test_the_map_opens_on_the_error_the_note_states_and_says_what_it_is(page: An
     assert page.locator("path.pm-uncertainty.pm-uncertainty-up-to").count() == 1
     box = view_and_area(page)
     # the whole area is in view, and fills a good part of it: the first view fits the uncertainty
-    assert 0 <= box["left"] and box["right"] <= box["w"] and 0 <= box["top"] and box["bottom"] <= box["h"]
+    assert box["left"] >= 0 and box["right"] <= box["w"] and box["top"] >= 0 and box["bottom"] <= box["h"]
     assert (box["bottom"] - box["top"]) > box["h"] / 3
     assert 11 <= page.evaluate("planmap.current.map.getZoom()") <= 13  # not street level for a 3 km error
     shot(page, "uncertainty-up-to-zh")
@@ -159,7 +159,9 @@ def test_a_server_error_is_told_in_english_with_its_status(page: Any, base_url: 
 
 def test_an_empty_answer_says_nothing_was_found(page: Any, base_url: str) -> None:
     empty = '{"type": "FeatureCollection", "features": [], "links": []}'
-    page.route("**/api/projects?*", lambda route: route.fulfill(status=200, body=empty, content_type="application/geo+json"))
+    page.route(
+        "**/api/projects?*", lambda route: route.fulfill(status=200, body=empty, content_type="application/geo+json")
+    )
     open_page(page, f"{base_url}/towns/xingzi")
     assert page.locator("#pm-list-state").inner_text() == "没有符合筛选条件的项目。"
     open_page(page, f"{base_url}/near?near=112.38,24.78&radius_m=5000&lang=en")
