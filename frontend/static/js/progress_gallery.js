@@ -36,7 +36,8 @@
     }
     var gallery = kit.el("ol", { className: "pm-gallery", id: "pm-gallery" });
     data.photos.forEach(function (photo) {
-      var img = kit.el("img", { src: photo.thumbnail, alt: photo.caption || photo.month, loading: "lazy" });
+      // Not lazy: the few thumbnails sit below a long page, and a lazy one far below the fold stays 0×0 until scrolled.
+      var img = kit.el("img", { src: photo.thumbnail, alt: photo.caption || photo.month });
       var link = kit.el("a", { href: photo.url }, [img]);
       gallery.appendChild(kit.el("li", { "data-month": photo.month }, [
         link, kit.el("span", { className: "pm-gallery-date", text: photo.month + (photo.caption ? " · " + photo.caption : "") }),
