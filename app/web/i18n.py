@@ -14,6 +14,7 @@ from app.catalog.vocab import Lang
 from app.web.i18n_editing import EDITING_MESSAGES
 from app.web.i18n_monitoring import MAP_JS_KEYS, MONITORING_MESSAGES
 from app.web.i18n_pages import PAGES_JS_KEYS, PAGES_MESSAGES
+from app.web.i18n_states import STATE_JS_KEYS, STATES_MESSAGES
 
 LANGS: tuple[Lang, ...] = ("zh", "en")
 DEFAULT_LANG: Lang = "zh"
@@ -206,6 +207,7 @@ for _lang in LANGS:
     MESSAGES[_lang].update(EDITING_MESSAGES[_lang])
     MESSAGES[_lang].update(MONITORING_MESSAGES[_lang])
     MESSAGES[_lang].update(PAGES_MESSAGES[_lang])
+    MESSAGES[_lang].update(STATES_MESSAGES[_lang])
 
 # The subset the browser needs for popups, legends and the near-me list.
 JS_KEYS = (
@@ -246,6 +248,7 @@ JS_KEYS = (
     "m",
     *MAP_JS_KEYS,
     *PAGES_JS_KEYS,
+    *STATE_JS_KEYS,
 )
 
 
@@ -272,3 +275,7 @@ class Translator:
 
     def js_messages(self) -> dict[str, str]:
         return {key: self.messages[key] for key in JS_KEYS}
+
+    def state_words(self) -> dict[str, str]:
+        """What every page's reads say while loading, when empty and when failed (base.html, kit.js `load`)."""
+        return {key: self.messages[key] for key in STATE_JS_KEYS}

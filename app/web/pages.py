@@ -45,6 +45,7 @@ from app.web.plan_switch import PagePlan, page_plan, with_plan
 from app.web.project_extras import feedback_config, project_extras
 from app.web.revision_view import revision_lines
 from app.web.static_urls import STATIC_DIR, static_url
+from app.web.uncertainty import project_uncertainty
 from app.web.viewer import attach_session, page_session
 
 TEMPLATES_DIR = REPO_ROOT / "frontend" / "templates"
@@ -284,15 +285,18 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
     may_edit = extras["can_edit"]
     if as_of.day is not None:
         extras["can_edit"] = False  # edits apply to today's record, never to a past day's view of it
+    uncertainty = await project_uncertainty(conn, project, page_filter(request, as_of), t)
     config = {
         "mode": "project",
         # Known only to its town: the map highlights that town, so the pin is not read as the site.
         "focus": {"project": slug, "town": project["towns"][0]["slug"]}
         if project["location_precision"] == "town" and project["towns"]
         else {"project": slug},
-        "bounds": [[project["s"], project["w"]], [project["n"], project["e"]]],
-        # An estimate is not shown at street level: the first view is as wide as such an error can be.
-        "maxZoom": 16 if project["location_precision"] == "surveyed" else 12,
+        # The first view fits the stated error when the note gives one (app/web/uncertainty.py); an estimate
+        # without a figure is not shown at street level either.
+        "bounds": uncertainty.bounds or [[project["s"], project["w"]], [project["n"], project["e"]]],
+        "maxZoom": 16 if project["location_precision"] == "surveyed" or uncertainty.bounds else 12,
+        "uncertainty": uncertainty.config,
         "statuses": vocab.statuses,
         "categories": vocab.categories,
     }
@@ -318,6 +322,7 @@ async def project_page(request: Request, conn: Conn, slug: Annotated[str, PathPa
         reason_statuses=reason_statuses(),
         monitoring=project_monitoring(t, project),
         revisions=await revision_lines(conn, slug, t, as_of.day),
+        uncertainty_legend=uncertainty.legend,
         **extras,
     )
 

@@ -158,3 +158,35 @@ def test_a_conflict_keeps_my_changes_and_redoes_them_field_by_field(
     assert props["location_note"] == "Checked by the planner."
     assert props["status_reason"] == "land not yet acquired"
     assert abs(saved["geometry"]["coordinates"][0] - 112.556) < 0.001  # my drag survived
+
+
+def test_the_chinese_location_note_is_edited_saved_shown_and_in_history(
+    page: Any, base_url: str, api: httpx.Client
+) -> None:
+    slug = "browser-note-zh"
+    create_project(api, slug, location_note="Approximate: near the Xingzi seat; error up to 2 km.")
+    log_in(page, base_url, "official_xingzi", f"/projects/{slug}")
+    page.wait_for_selector("html[data-pm-ready='1'][data-pm-editor-ready='1']")
+    # the note's figure is drawn and the page opens on it
+    assert "约2公里以内" in page.locator("#pm-uncertainty-legend").inner_text()
+    page.click("#pm-edit-start")
+    page.wait_for_selector("html[data-pm-editing='1']")
+    label = page.locator("label:has(#pm-edit-location_note_zh)")
+    assert label.inner_text().strip() == "位置说明（中文）"
+    assert page.input_value("#pm-edit-location_note_zh") == ""
+    note_zh = "约略位置：星子镇政府驻地附近；误差2公里以内。"
+    page.fill("#pm-edit-location_note_zh", note_zh)
+    page.fill("#pm-edit-note", "写了中文位置说明")
+    shot(page, "edit-location-note-zh")
+    save_and_reload(page)
+    assert api.get(f"/api/projects/{slug}").json()["properties"]["location_note_zh"] == note_zh
+    assert page.locator("#pm-location-note").inner_text() == note_zh  # the Chinese page shows it
+    history = page.locator("#pm-history").inner_text()
+    assert "位置说明（中文）" in history and "location_note_zh" not in history
+    # emptied again, it is null (the page falls back to the English note, marked)
+    page.click("#pm-edit-start")
+    page.wait_for_selector("html[data-pm-editing='1']")
+    page.fill("#pm-edit-location_note_zh", "")
+    save_and_reload(page)
+    assert api.get(f"/api/projects/{slug}").json()["properties"]["location_note_zh"] is None
+    assert page.get_attribute("#pm-location-note", "data-note-lang") == "en"

@@ -26,7 +26,15 @@
     return;
   }
   var msg = cfg.messages;
-  var FIELDS = ["name_zh", "name_en", "location_precision", "location_note"];
+  var FIELDS = ["name_zh", "name_en", "location_precision", "location_note", "location_note_zh"];
+  // Fields that may be empty: emptied, they are sent as null (the Chinese note is optional until written).
+  var OPTIONAL = { location_note_zh: true };
+
+  /** A text field's value as the API takes it: an emptied optional field is null. */
+  function fieldValue(name) {
+    var value = $("pm-edit-" + name).value;
+    return OPTIONAL[name] && !value.trim() ? null : value;
+  }
   // Planned versus actual (PATCH properties). The page renders only the inputs this user may set
   // (planners: all; a town's officials: the actual ones), and only those are read and sent.
   var TRACKING = [
@@ -439,7 +447,7 @@
     FIELDS.forEach(function (name) {
       var value = $("pm-edit-" + name).value;
       if (value !== (props[name] === null || props[name] === undefined ? "" : String(props[name]))) {
-        changed[name] = value;
+        changed[name] = fieldValue(name);
       }
     });
     var badNumber = null;
@@ -636,7 +644,7 @@
     FIELDS.forEach(function (name) {
       var value = $("pm-edit-" + name).value;
       if (value !== (base[name] === null || base[name] === undefined ? "" : String(base[name]))) {
-        mine[name] = value;
+        mine[name] = fieldValue(name);
       }
     });
     trackingInputs().forEach(function (pair) {

@@ -6,7 +6,8 @@
  * - `send` makes a JSON request with the page's CSRF token (a logged-in browser's writes are
  *   refused without it) and never throws on an HTTP error: it resolves to {status, ok, data};
  * - `errorText` turns FastAPI's error bodies (a string, a list of {loc, msg}, or {message})
- *   into one readable line.
+ *   into one readable line;
+ * - `load` shows a read's loading, empty and error states (with "try again") where its data goes.
  */
 (function (root) {
   "use strict";
@@ -144,5 +145,85 @@
     });
   }
 
-  root.pmkit = { el: el, clear: clear, csrfToken: csrfToken, send: send, errorText: errorText, refusalText: refusalText, config: config, format: format };
+  /** The page's words for loading, nothing found, failed and "try again" (base.html, in the page's language). */
+  function stateWords() {
+    return config("pm-state-words") || {};
+  }
+
+  /** Why a read failed, in words: the server's refusal and its status, or that the server was not reached. */
+  function failureText(res, words) {
+    if (!res) {
+      return words.state_offline || "offline";
+    }
+    var why = res.data && typeof res.data === "object" ? errorText(res.data) : "";
+    return (why && why !== "null" ? why + " " : "") + "(HTTP " + res.status + ")";
+  }
+
+  /**
+   * A read with its three states shown where its data goes, so no fetch leaves a blank or a stale box:
+   * `box` shows "loading…" while `request()` (a `send` promise) runs; when it fails, a readable error and a
+   * "try again" button that runs it again; when `opts.isEmpty(data)`, `opts.empty` (or "nothing found");
+   * else `opts.render(data)`. `box` carries `data-pm-state` (loading, empty, error, done) for tests.
+   */
+  function load(box, request, opts) {
+    var words = stateWords();
+    var state = box.querySelector(":scope > .pm-state");
+    if (!state) {
+      state = el("div", { className: "pm-state", role: "status", "aria-live": "polite" });
+      box.insertBefore(state, opts.before || null);
+    }
+    function show(kind, text, retry) {
+      box.setAttribute("data-pm-state", kind);
+      clear(state);
+      state.hidden = !text;
+      state.className = "pm-state pm-state-" + kind;
+      if (text) {
+        state.appendChild(el("span", { text: text }));
+      }
+      if (retry) {
+        var again = el("button", { type: "button", className: "pm-state-retry", text: words.state_retry || "Try again" });
+        again.addEventListener("click", function () {
+          load(box, request, opts);
+        });
+        state.appendChild(doc.createTextNode(" "));
+        state.appendChild(again);
+      }
+    }
+    show("loading", opts.loading || words.state_loading || "…");
+    function failed(res) {
+      show("error", format(words.state_error || "{error}", { error: failureText(res, words) }), true);
+      return null;
+    }
+    return request().then(
+      function (res) {
+        if (!res.ok) {
+          return failed(res);
+        }
+        if (opts.isEmpty && opts.isEmpty(res.data)) {
+          show("empty", opts.empty || words.state_empty);
+          return null;
+        }
+        show("done", "");
+        opts.render(res.data);
+        return res.data;
+      },
+      function () {
+        return failed(null);
+      }
+    );
+  }
+
+  root.pmkit = {
+    el: el,
+    clear: clear,
+    csrfToken: csrfToken,
+    send: send,
+    errorText: errorText,
+    refusalText: refusalText,
+    config: config,
+    format: format,
+    load: load,
+    stateWords: stateWords,
+    failureText: failureText,
+  };
 })(window);

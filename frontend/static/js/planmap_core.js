@@ -35,7 +35,9 @@
   function fetchJSON(url) {
     return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (res) {
       if (!res.ok) {
-        throw new Error(url + " answered " + res.status);
+        var err = new Error(url + " answered " + res.status);
+        err.status = res.status; // what the reader is told: the status, not the URL (Planmap.failureText)
+        throw err;
       }
       return res.json();
     });
@@ -773,25 +775,120 @@
           }
         },
       }).addTo(self.map);
+      var areas = {};
+      self.towns.eachLayer(function (layer) {
+        areas[layer.feature.properties.slug] = layer;
+      });
       self.townLabels = L.layerGroup(
         fc.features.map(function (f) {
           var seat = f.properties.seat.coordinates;
-          return L.marker(self.latLng(seat[0], seat[1]), {
+          var label = L.marker(self.latLng(seat[0], seat[1]), {
             pane: "pm-labels",
             interactive: false,
             keyboard: false,
             icon: L.divIcon({
               className: "pm-town-label",
-              html: el("span", { text: self.name(f.properties) }),
+              html: el("span", { text: self.name(f.properties), "data-town": f.properties.slug }),
               iconSize: null,
               iconAnchor: [0, -16],
             }),
           });
+          label.pmSeat = label.getLatLng();
+          label.pmArea = areas[f.properties.slug];
+          return label;
         })
       ).addTo(self.map);
+      // Zoomed in on a project or a town, most seats are off screen and a boundary on screen would be
+      // unlabelled: each town whose seat is out of view is named inside the part of it that is in view.
+      self.map.on("moveend", function () {
+        self.placeTownLabels();
+      });
+      self.placeTownLabels();
       return fc;
     });
   };
+
+  /**
+   * Each town's label: at its seat when the seat is in view; otherwise in the middle of the largest
+   * piece of the town that is on screen (clipped in screen pixels: placing a label is drawing, not
+   * spatial analysis); hidden when too little of the town shows to hold its name.
+   */
+  Planmap.prototype.placeTownLabels = function () {
+    var map = this.map;
+    if (!this.townLabels || !map._loaded) {
+      return;
+    }
+    var size = map.getSize();
+    var margin = 24;
+    var view = L.bounds(
+      map.containerPointToLayerPoint([margin, margin]),
+      map.containerPointToLayerPoint([size.x - margin, size.y - margin])
+    );
+    this.townLabels.eachLayer(function (label) {
+      var atSeat = view.contains(map.latLngToLayerPoint(label.pmSeat));
+      var spot = atSeat ? label.pmSeat : visiblePart(map, label.pmArea, view);
+      if (spot) {
+        label.setLatLng(spot);
+      }
+      label.setOpacity(spot ? 1 : 0);
+      var node = label.getElement();
+      if (node) {
+        node.classList.toggle("pm-town-label-area", !atSeat);
+      }
+    });
+  };
+
+  /** The centre of the largest on-screen piece of a town's outline (layer points), or null if under ~40×16 px. */
+  function visiblePart(map, area, view) {
+    if (!area) {
+      return null;
+    }
+    var rings = [];
+    (function collect(latlngs) {
+      if (latlngs.length && latlngs[0] instanceof L.LatLng) {
+        rings.push(latlngs);
+      } else {
+        latlngs.forEach(function (part, i) {
+          // a polygon's first ring is its outline; the others are holes
+          if (part.length && part[0] instanceof L.LatLng) {
+            if (i === 0) {
+              rings.push(part);
+            }
+          } else {
+            collect(part);
+          }
+        });
+      }
+    })(area.getLatLngs());
+    var best = null;
+    rings.forEach(function (ring) {
+      var points = ring.map(function (ll) {
+        return map.latLngToLayerPoint(ll);
+      });
+      var piece = polygonCentre(L.PolyUtil.clipPolygon(points, view));
+      if (piece && (!best || piece.area > best.area)) {
+        best = piece;
+      }
+    });
+    return best && best.area > 640 ? map.layerPointToLatLng(best.centre) : null;
+  }
+
+  /** Area and centroid of a polygon given as pixel points (the shoelace formula). */
+  function polygonCentre(points) {
+    var area = 0;
+    var x = 0;
+    var y = 0;
+    for (var i = 0, j = points.length - 1; i < points.length; j = i++) {
+      var cross = points[j].x * points[i].y - points[i].x * points[j].y;
+      area += cross;
+      x += (points[j].x + points[i].x) * cross;
+      y += (points[j].y + points[i].y) * cross;
+    }
+    if (!points.length || Math.abs(area) < 1e-6) {
+      return null;
+    }
+    return { area: Math.abs(area / 2), centre: L.point(x / (3 * area), y / (3 * area)) };
+  }
 
   Planmap.prototype.townPopup = function (props) {
     return el("div", { className: "pm-popup" }, [
@@ -883,8 +980,33 @@
     root.document.dispatchEvent(new CustomEvent("planmap:ready", { detail: { pm: this } }));
   };
 
+  /** Why a read failed, for a reader: the server's status, "the server could not be reached", or the script's own words. */
+  Planmap.prototype.failureText = function (err) {
+    var words = root.pmkit.stateWords();
+    if (err && err.status) {
+      return "HTTP " + err.status;
+    }
+    if (err instanceof TypeError) {
+      return words.state_offline || err.message; // fetch() rejects with a TypeError when nothing answers
+    }
+    return err && err.message ? err.message : String(err);
+  };
+
+  /**
+   * The map could not load what it shows: the status box on the map says so readably, with "try again"
+   * (the page again, with its URL, which keeps the view: filters, search, place, as-of).
+   */
   Planmap.prototype.fail = function (err) {
-    this.setStatus(this.msg.load_failed + ": " + err.message, true);
+    var words = root.pmkit.stateWords();
+    this.setStatus(this.msg.load_failed + ": " + this.failureText(err), true);
+    if (this.statusEl) {
+      var again = el("button", { type: "button", className: "pm-state-retry", id: "pm-map-retry", text: words.state_retry || "Try again" });
+      again.addEventListener("click", function () {
+        root.location.reload();
+      });
+      this.statusEl.appendChild(root.document.createTextNode(" "));
+      this.statusEl.appendChild(again);
+    }
     root.document.documentElement.setAttribute("data-pm-error", err.message);
     root.document.dispatchEvent(new CustomEvent("planmap:error", { detail: { pm: this, error: err } }));
     root.console.error("planmap:", err);

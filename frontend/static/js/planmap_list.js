@@ -65,7 +65,7 @@
       self.mark(e.detail.slug);
     });
     doc.addEventListener("planmap:error", function (e) {
-      self.setState(pm.msg.list_error.replace("{error}", e.detail.error.message), true);
+      self.setState(pm.msg.list_error.replace("{error}", pm.failureText(e.detail.error)), true);
     });
     // A popup opened on the map selects its project (and the URL says so); closing it deselects.
     pm.map.on("popupopen", function (e) {
@@ -253,7 +253,7 @@
   doc.addEventListener("planmap:error", function (e) {
     var state = doc.getElementById("pm-list-state");
     if (state && !e.detail.pm.list) {
-      state.textContent = e.detail.pm.msg.list_error.replace("{error}", e.detail.error.message);
+      state.textContent = e.detail.pm.msg.list_error.replace("{error}", e.detail.pm.failureText(e.detail.error));
       state.classList.add("pm-error");
     }
   });

@@ -125,6 +125,7 @@
         document.documentElement.setAttribute("data-pm-near-ready", "1");
       },
       function (err) {
+        self.summary.textContent = pm.msg.load_failed + ": " + pm.failureText(err);
         pm.fail(err);
       }
     );

@@ -94,18 +94,43 @@
       done(0);
       return;
     }
+    readHistory(pm);
+  });
+
+  /**
+   * The earlier locations, read from the history. A failed read is said on the map, readably and with
+   * "try again", rather than leaving the reader to think the project never moved.
+   */
+  function readHistory(pm) {
+    var words = kit.stateWords();
+    pm.setStatus(words.state_loading);
     kit
       .send("GET", cfg.history)
-      .then(function (res) {
-        var items = res.ok && Array.isArray(res.data) ? earlierGeometries(res.data) : [];
-        if (items.length) {
-          draw(pm, items);
+      .then(
+        function (res) {
+          if (!res.ok) {
+            return failed(res);
+          }
+          pm.setStatus("");
+          var items = Array.isArray(res.data) ? earlierGeometries(res.data) : [];
+          if (items.length) {
+            draw(pm, items);
+          }
+          done(items.length);
+        },
+        function () {
+          failed(null);
         }
-        done(items.length);
-      })
-      .catch(function (err) {
-        root.console.warn("planmap: history not drawn:", err);
-        done(0);
+      );
+    function failed(res) {
+      pm.setStatus((cfg.messages.earlier_locations || "") + ": " + kit.format(words.state_error, { error: kit.failureText(res, words) }), true);
+      var again = kit.el("button", { type: "button", className: "pm-state-retry", id: "pm-history-retry", text: words.state_retry });
+      again.addEventListener("click", function () {
+        readHistory(pm);
       });
-  });
+      pm.statusEl.appendChild(doc.createTextNode(" "));
+      pm.statusEl.appendChild(again);
+      doc.documentElement.setAttribute("data-pm-history-error", "1");
+    }
+  }
 })(window);

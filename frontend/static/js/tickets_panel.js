@@ -1,5 +1,6 @@
 /* The dashboard's supervision panel: open tickets that are overdue or due soon, most urgent first,
-   each linking to its project's ticket page. Everything is set as text. */
+   each linking to its project's ticket page. Everything is set as text; while loading, with none to
+   show, or when the read failed (with "try again") the panel says so (kit.js `load`). */
 (function () {
   "use strict";
   var kit = window.pmkit;
@@ -8,13 +9,15 @@
     return;
   }
   var en = panel.getAttribute("data-lang") === "en";
-  kit.send("GET", "/api/tickets").then(function (res) {
-    if (!res.ok || !Array.isArray(res.data)) {
-      return;
-    }
-    var urgent = res.data.filter(function (t) { return t.flag; });
-    var list = document.getElementById("pm-tickets-panel-list");
-    urgent.forEach(function (t) {
+  var list = document.getElementById("pm-tickets-panel-list");
+
+  function urgent(data) {
+    return (Array.isArray(data) ? data : []).filter(function (t) { return t.flag; });
+  }
+
+  function render(data) {
+    kit.clear(list);
+    urgent(data).forEach(function (t) {
       var item = document.createElement("li");
       item.setAttribute("data-ticket", String(t.id));
       item.setAttribute("data-flag", t.flag);
@@ -26,6 +29,17 @@
       item.appendChild(document.createTextNode(" · " + flag + " · " + t.deadline));
       list.appendChild(item);
     });
-    panel.hidden = urgent.length === 0;
+  }
+
+  panel.hidden = false;
+  kit.load(panel, function () {
+    return kit.send("GET", "/api/tickets");
+  }, {
+    before: list,
+    empty: panel.getAttribute("data-empty"),
+    isEmpty: function (data) {
+      return urgent(data).length === 0;
+    },
+    render: render,
   });
 })();

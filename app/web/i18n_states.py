@@ -1,0 +1,50 @@
+"""Chinese and English for the stated error drawn on a project's map and for the states of every fetch.
+
+Kept apart from `i18n.py` (merged into its `MESSAGES` there; `STATE_JS_KEYS` go to every page script
+that fetches) so the words of one change live in one place; a test checks both languages have the same keys.
+"""
+
+from typing import Literal
+
+StatesLang = Literal["zh", "en"]
+
+STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
+    "zh": {
+        # the project map's drawn uncertainty (app/web/uncertainty.py)
+        "uncertainty_label": "误差范围",
+        "uncertainty_legend_up_to": "浅蓝色范围：位置说明所述的误差，约{km}公里以内；项目应在此范围内。",
+        "uncertainty_legend_at_least": "浅蓝色范围：位置说明所述误差的下限，至少{km}公里；实际误差可能更大。",
+        "uncertainty_legend_town": "黄色区域：项目所在的镇（镇域为近似）；规划只写明了镇，项目可能在镇内任何位置。",
+        "uncertainty_legend_none": "位置说明没有给出误差的数字，地图不画误差范围。",
+        "uncertainty_note_words": "位置说明原文（英文）：{words}",
+        # loading / nothing found / failed, with a retry, for every fetch of a page's data (kit.js `load`)
+        "state_loading": "加载中…",
+        "state_empty": "没有找到内容。",
+        "state_error": "加载失败：{error}",
+        "state_retry": "重试",
+        "state_offline": "无法连接服务器",
+        "progress_empty": "尚无月度进度报告。",
+        "tickets_empty": "没有逾期或即将到期的督办事项。",
+    },
+    "en": {
+        "uncertainty_label": "Stated error",
+        "uncertainty_legend_up_to": "Light blue area: the error the location note states, up to about {km} km; the "
+        "project should lie within it.",
+        "uncertainty_legend_at_least": "Light blue area: the least error the location note states, at least {km} km; "
+        "the real error may be larger.",
+        "uncertainty_legend_town": "Yellow area: the project's town (its area is approximate); the plan names only "
+        "the town, so the project may be anywhere in it.",
+        "uncertainty_legend_none": "The location note gives no figure for the error, so none is drawn.",
+        "uncertainty_note_words": "The location note says: {words}",
+        "state_loading": "Loading…",
+        "state_empty": "Nothing found.",
+        "state_error": "Could not load: {error}",
+        "state_retry": "Try again",
+        "state_offline": "the server could not be reached",
+        "progress_empty": "No monthly progress report yet.",
+        "tickets_empty": "No supervision ticket is overdue or due soon.",
+    },
+}
+
+# What every page script that fetches needs: the words of its loading, empty and error states.
+STATE_JS_KEYS: tuple[str, ...] = ("state_loading", "state_empty", "state_error", "state_retry", "state_offline")
