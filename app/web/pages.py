@@ -187,7 +187,8 @@ def cycle_filters(request: Request, t: Translator, as_of: PageAsOf, config: dict
 
 
 def cycle_form(request: Request, t: Translator, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The list form's two cycle checkboxes, checked as the URL says (the script keeps them in sync)."""
+    """The cycle's two checkboxes (in the list's form, or under a tile map), checked as the URL says
+    (the script keeps them in sync)."""
     if config["cycle"] is None:
         return None
     query = request.query_params
