@@ -198,7 +198,14 @@ async def summary(
 async def projects_glance(
     request: Request,
     engine: Annotated[AsyncEngine, Depends(get_engine)],
-    as_of: Annotated[IsoDate | None, Query(description="Judge deadlines as on this day (Lianzhou).")] = None,
+    as_of: Annotated[
+        IsoDate | None,
+        Query(description="Judge as on this day (Lianzhou): only reports filed and approved by its end count."),
+    ] = None,
+    project: Annotated[
+        str | None,
+        Query(min_length=1, max_length=120, description="This project alone (a vector-tile map's popup)."),
+    ] = None,
 ) -> dict[str, Any]:
     """What the maps' popups, filters and list show (app/progress/glance.py says what each field means).
 
@@ -206,4 +213,4 @@ async def projects_glance(
     place a photo was taken is not here at all.
     """
     today = check_as_of(as_of, lianzhou_today())
-    return await run_read(engine, glance, today, settings_of(request).report_deadline_day)
+    return await run_read(engine, glance, today, settings_of(request).report_deadline_day, project)

@@ -2,7 +2,7 @@
 
 Rows come back raw (stored field names and values); what a viewer may see of them is decided
 once, in app.history.timeline. Each row carries the facts that decision needs (whether the
-project is a sensitive site, its towns), so no reader has to look them up again.
+project is a sensitive site, its towns and responsible units), so no reader has to look them up again.
 
 Only live projects have a public history: a soft-deleted project and its whole history are
 hidden, as on every other read (scopes filter them out; a single project's caller checks first).
@@ -27,16 +27,19 @@ ScopeKind = Literal["plan", "project", "town", "category"]
 
 _PROJECT_TOWNS = """ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
                           WHERE pt.project_id = p.id ORDER BY t.slug)"""
+_PROJECT_UNITS = """ARRAY(SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
+                          WHERE pu.project_id = p.id ORDER BY n.slug)"""
 
 # What every history row carries: the audit row, who wrote it by name, and the project's facts.
 _COLUMNS = f"""a.id, a.occurred_at, a.actor, a.action, a.object_version, a.changes, a.note,
                (SELECT u.display_name FROM users u WHERE u.id = a.user_id) AS actor_name,
-               p.slug, p.name_zh, p.name_en, p.category, p.sensitive, {_PROJECT_TOWNS} AS towns"""
-# A feed is always read as the public reads it: no reader's rights to check against the towns, and no
+               p.slug, p.name_zh, p.name_en, p.category, p.sensitive, {_PROJECT_TOWNS} AS towns,
+               {_PROJECT_UNITS} AS units"""
+# A feed is always read as the public reads it: no reader's rights to check against the towns or units, and no
 # display names (a feed names the account). Leaving both out saves two subqueries per entry.
 _PUBLIC_COLUMNS = """a.id, a.occurred_at, a.actor, a.action, a.object_version, a.changes, a.note,
                      NULL AS actor_name, p.slug, p.name_zh, p.name_en, p.category, p.sensitive,
-                     NULL AS towns"""
+                     NULL AS towns, NULL AS units"""
 
 _NO_TICKET = "NULL::int AS ticket_id, NULL AS ticket_unit, NULL AS ticket_unit_zh, NULL AS ticket_unit_en"
 _PROJECT_ROWS = f"""SELECT {_COLUMNS}, {_NO_TICKET}

@@ -5,7 +5,8 @@ the audit log itself and hide something different for a sensitive site; now each
 what this module returns, so a field is either visible to a viewer everywhere or nowhere.
 
 The rule (fields from app.catalog.fields):
-- staff with rights over the project (planners, admins, the officials of its towns) see every change;
+- staff with rights over the project (planners, admins, the officials of its towns and of its
+  responsible units) see every change;
 - everyone else never sees the changes of `staff_only` fields, and for a sensitive site (shown to
   the public only at its town seat) not the changes of fields that `reveal_location` either: not
   where it moved, not how precisely it is known, not the note describing its place. The rule
@@ -49,9 +50,11 @@ class Viewer:
     principal: Principal | None = None
     writer: bool = False
 
-    def sees_everything(self, towns: Iterable[str]) -> bool:
-        """Staff with rights over a project in `towns`; an official of another town reads as the public does."""
-        return self.writer or (self.principal is not None and self.principal.may_edit_towns(set(towns)))
+    def sees_everything(self, towns: Iterable[str], units: Iterable[str] = ()) -> bool:
+        """Staff with rights over a project in `towns` with responsible `units`: the rule that lets them edit
+        and report on it (`Principal.may_act_for`), so an official of its lead or other department sees
+        what its town's officials see; an official of another town or department reads as the public does."""
+        return self.writer or (self.principal is not None and self.principal.may_act_for(set(towns), set(units)))
 
     @property
     def reads_tickets(self) -> bool:
@@ -143,7 +146,8 @@ def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
     if ticket is not None and not viewer.sees_ticket(row.towns, ticket.unit):
         return None
     stored: dict[str, Any] = row.changes if isinstance(row.changes, dict) else {}
-    hidden = hidden_fields(sees_everything=viewer.sees_everything(row.towns), sensitive=bool(row.sensitive))
+    staff = viewer.sees_everything(row.towns, row.units or ())
+    hidden = hidden_fields(sees_everything=staff, sensitive=bool(row.sensitive))
     changes = {name: value for name, value in stored.items() if name not in hidden}
     if row.action in _FIELD_ACTIONS and stored and not changes and not row.note:
         return None

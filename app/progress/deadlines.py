@@ -4,9 +4,14 @@ All in Lianzhou's calendar (UTC+8): a report for October is due by the deadline 
 *inclusive*, Lianzhou's date. The year's standing compares investment reported through the last
 month already due with the share of the year that month closes, so a warning never compares a
 year's plan with months nobody was yet asked to report.
+
+A past day (`as_of`) is judged as it stood: only what was filed (and, where review applies,
+approved) before the end of that day in Lianzhou counts (`end_of_day`).
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+
+from app.core.clock import LIANZHOU_TZ
 
 
 def first_of_month(day: date) -> date:
@@ -42,3 +47,8 @@ def year_share_through(month: date) -> float:
     """The share of the month's year that has passed at the end of `month` (days, not months)."""
     year_days = (date(month.year + 1, 1, 1) - date(month.year, 1, 1)).days
     return (next_month(month) - date(month.year, 1, 1)).days / year_days
+
+
+def end_of_day(day: date) -> datetime:
+    """The first instant after `day` in Lianzhou: a report filed or approved before it counts on `day`."""
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=LIANZHOU_TZ)

@@ -10,6 +10,9 @@ flagged on the map is flagged the same in the API's filters and the dashboard:
   investment, is below the share of the year that month closes. None when it cannot be said (no
   planned investment, or no month of the year due yet); a project not in this year's programme
   has no target at all (`in_programme` false), which the pages say in words instead of "not behind".
+
+A past day is judged as it stood (`year_standing`, `queries.IN_FORCE_BY`): reports filed or approved
+after it do not count, and the report month is that day's.
 """
 
 from collections import defaultdict
@@ -19,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from app.core.errors import NotFound
 from app.progress import deadlines
 from app.progress import queries as q
 from app.progress.service import year_standing
@@ -34,12 +38,34 @@ def _entry(slug: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def flags(conn: Connection, today: date, deadline_day: int) -> dict[str, Any]:
-    """Each programme project's report of the report month and standing against this year's target."""
+def header(today: date, deadline_day: int) -> dict[str, Any]:
+    """The day judged, its report month and deadline, and how much of the year the reports speak for.
+
+    Pure calendar (no data): a map page whose projects come as vector tiles puts it in its config,
+    and asks `/api/progress/projects` only for the project clicked.
+    """
     month = deadlines.latest_due_month(today, deadline_day)
-    this_year = year_standing(conn, today.year, today, deadline_day)
-    report_year = this_year if month.year == today.year else year_standing(conn, month.year, today, deadline_day)
-    key = f"{month:%Y-%m}"
+    through = deadlines.through_month(today.year, today, deadline_day)
+    return {
+        "as_of": today.isoformat(),
+        "deadline_day": deadline_day,
+        "report_month": f"{month:%Y-%m}",
+        "report_due_on": deadlines.due_date(month, deadline_day).isoformat(),
+        "year": today.year,
+        "through_month": through.strftime("%Y-%m") if through else None,
+        "year_share_through": round(deadlines.year_share_through(through), 4) if through else None,
+    }
+
+
+def flags(conn: Connection, today: date, deadline_day: int, slug: str | None = None) -> dict[str, Any]:
+    """Each programme project's report of the report month and standing against this year's target,
+    as they stood on `today` (year_standing counts only what was filed and approved by then)."""
+    body = header(today, deadline_day)
+    month = deadlines.latest_due_month(today, deadline_day)
+    this_year = year_standing(conn, today.year, today, deadline_day, slug)
+    same = month.year == today.year
+    report_year = this_year if same else year_standing(conn, month.year, today, deadline_day, slug)
+    key = body["report_month"]
     projects: dict[str, dict[str, Any]] = {}
     for item in report_year["items"]:
         entry = projects.setdefault(item["slug"], _entry(item["slug"]))
@@ -48,23 +74,20 @@ def flags(conn: Connection, today: date, deadline_day: int) -> dict[str, Any]:
     for item in this_year["items"]:
         entry = projects.setdefault(item["slug"], _entry(item["slug"]))
         entry.update(in_programme=True, behind_target=item["behind_target"], rate_through=item["rate_through"])
-    return {
-        "as_of": today.isoformat(),
-        "deadline_day": deadline_day,
-        "report_month": key,
-        "report_due_on": deadlines.due_date(month, deadline_day).isoformat(),
-        "year": today.year,
-        "through_month": this_year["through_month"],
-        "year_share_through": this_year["year_share_through"],
-        "projects": projects,
-    }
+    return body | {"projects": projects}
 
 
-def glance(conn: Connection, today: date, deadline_day: int) -> dict[str, Any]:
-    """`flags` plus every project's latest progress in force, its month, and its latest public photo."""
-    body = flags(conn, today, deadline_day)
+def glance(conn: Connection, today: date, deadline_day: int, slug: str | None = None) -> dict[str, Any]:
+    """`flags` plus every project's latest progress in force on `today`, its month, and its latest public
+    photo (of a report in force then); with `slug`, that project alone (a vector-tile map's popup)."""
+    if slug is not None and conn.execute(q.PROJECT, {"s": slug}).one_or_none() is None:
+        raise NotFound(f"no project '{slug}'")
+    body = flags(conn, today, deadline_day, slug)
     projects: dict[str, dict[str, Any]] = body["projects"]
-    for r in conn.execute(q.LATEST_BY_PROJECT):
+    if slug is not None:
+        projects.setdefault(slug, _entry(slug))  # said outright: nothing to show, rather than absent
+    params = {"until": deadlines.end_of_day(today), "slug": slug}
+    for r in conn.execute(q.LATEST_BY_PROJECT, params):
         entry = projects.setdefault(r.slug, _entry(r.slug))
         entry.update(latest_progress_pct=r.progress_pct, latest_month=r.month)
         if r.photo_id is not None:

@@ -2,6 +2,10 @@
 
 "In force" for a month is its latest *approved* version: a pending correction changes nothing the
 public or the sums see until a planner approves it, and a rejected one never does.
+
+The maps' reads (the year's standing, the latest progress) take `:until`, the end of the day they
+are judged on (Lianzhou): a version counts only if it was filed before it and, when a planner
+reviewed it, approved before it too (`IN_FORCE_BY`); filing dates count only filings before it.
 """
 
 from sqlalchemy import text
@@ -75,6 +79,11 @@ IN_FORCE = text(
         FROM f JOIN firsts ON firsts.month = f.month ORDER BY f.month"""
 )
 
+# A version in force on the day judged: approved, filed before `:until`, and (if reviewed) approved before it.
+# A report approved without review has no reviewed_at: it was in force from its filing.
+IN_FORCE_BY = """r.state = 'approved' AND r.submitted_at < :until
+                 AND (r.reviewed_at IS NULL OR r.reviewed_at < :until)"""
+
 # The year's standing of every programme item: investment through the last due month against the
 # year's plan, the latest progress, the months not reported by their deadline and those filed late.
 # `:through` is the last month of the year already due (NULL before any is).
@@ -97,11 +106,12 @@ YEAR_STANDING = text(
         firsts AS (
           SELECT r.project_id, r.month, min(r.submitted_at) AS first_at FROM progress_reports r
           WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+            AND r.submitted_at < :until
           GROUP BY r.project_id, r.month),
         f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k, r.progress_pct, r.id
           FROM progress_reports r
-          WHERE r.state = 'approved' AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          WHERE {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
           ORDER BY r.project_id, r.month, r.version DESC)
         SELECT it.*,
                (SELECT coalesce(sum(f.invested_cny_10k), 0) FROM f
@@ -125,23 +135,24 @@ YEAR_STANDING = text(
         FROM items it ORDER BY it.slug"""
 )
 
-# Every live project's latest month in force (approved) with its progress, and its latest public photo
+# Every live project's latest month in force (approved by `:until`) with its progress, and its latest public photo
 # (one an approved report shows: the rule of app/photos/queries.py), for the maps' popups. Sensitive
 # sites included: the public project page shows the same progress and photos, never where a photo was taken.
 LATEST_BY_PROJECT = text(
-    """WITH f AS (
+    f"""WITH f AS (
           SELECT DISTINCT ON (r.project_id) r.project_id, r.month, r.progress_pct
-          FROM progress_reports r WHERE r.state = 'approved'
+          FROM progress_reports r WHERE {IN_FORCE_BY}
           ORDER BY r.project_id, r.month DESC, r.version DESC),
         ph AS (
           SELECT DISTINCT ON (x.project_id) x.project_id, x.id, x.sha256, x.caption,
                  to_char(r.month, 'YYYY-MM') AS month
           FROM progress_photos x JOIN report_photos rp ON rp.photo_id = x.id
-          JOIN progress_reports r ON r.id = rp.report_id AND r.state = 'approved'
+          JOIN progress_reports r ON r.id = rp.report_id AND {IN_FORCE_BY}
           ORDER BY x.project_id, r.month DESC, x.id DESC)
         SELECT p.slug, f.progress_pct, to_char(f.month, 'YYYY-MM') AS month,
                ph.id AS photo_id, ph.sha256 AS photo_sha256, ph.caption AS photo_caption, ph.month AS photo_month
         FROM projects p LEFT JOIN f ON f.project_id = p.id LEFT JOIN ph ON ph.project_id = p.id
         WHERE p.deleted_at IS NULL AND (f.project_id IS NOT NULL OR ph.project_id IS NOT NULL)
+          AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)
         ORDER BY p.slug"""
 )

@@ -141,7 +141,10 @@ def project_reports(conn: Connection, slug: str, staff: bool, deadline_day: int)
 def year_standing(
     conn: Connection, year: int, today: date, deadline_day: int, slug: str | None = None
 ) -> dict[str, Any]:
-    """Each programme item's standing in `year` as of `today` (Lianzhou): see queries.YEAR_STANDING.
+    """Each programme item's standing in `year` as it stood on `today` (Lianzhou): see queries.YEAR_STANDING.
+
+    Only reports filed by the end of `today` count, and only versions approved by then are in force,
+    so a past day shows what the bureau could have seen that day, not what was filed since.
 
     `behind_target` compares investment reported through the last month already due with the share
     of the year that month closes; it is null (unknown) when the year's planned investment is not
@@ -149,7 +152,8 @@ def year_standing(
     """
     through = deadlines.through_month(year, today, deadline_day)
     share = deadlines.year_share_through(through) if through else None
-    params = {"year": year, "through": through, "deadline_day": deadline_day, "slug": slug}
+    until = deadlines.end_of_day(today)  # a past day as it stood: nothing filed or approved after it
+    params = {"year": year, "through": through, "deadline_day": deadline_day, "slug": slug, "until": until}
     items = []
     for r in conn.execute(q.YEAR_STANDING, params):
         item = dict(r._mapping)

@@ -64,11 +64,10 @@ def words(t: Translator, table: Words) -> dict[str, str]:
     return {key: pair[1 if t.lang == "en" else 0] for key, pair in table.items()}
 
 
-def map_cycle_config(t: Translator, as_of_day: Any) -> dict[str, Any] | None:
-    """The map script's cycle config; none on a page showing a past day (the reports are today's)."""
-    if as_of_day is not None:
-        return None
-    return {"api": "/api/progress/projects", "words": words(t, MAP_WORDS)}
+def map_cycle_config(t: Translator, header: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The map script's cycle config. A page showing a past day passes it to the API as `as_of`, which
+    judges that day as it stood; a tile map's page also carries the `header` (the note's dates)."""
+    return {"api": "/api/progress/projects", "words": words(t, MAP_WORDS), "header": header}
 
 
 # The year's dashboard (/dashboard/year): the programme summed by town, lead unit, category and class.

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.catalog.vocab import Lang, load_vocab, status_color
 from app.core.dependencies import get_conn
 from app.core.settings import REPO_ROOT, Settings
+from app.progress.glance import header as cycle_header
 from app.queries import page_data as data
 from app.queries.stats import plan_stats
 from app.web.contrast import ink
@@ -177,13 +178,18 @@ def not_found_page(request: Request, t: Translator, what: str) -> HTMLResponse:
 Conn = Annotated[AsyncConnection, Depends(get_conn)]
 
 
-def cycle_filters(t: Translator, as_of: PageAsOf, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The map script's cycle config: on maps drawing every project (the list filters them in the page)."""
-    return map_cycle_config(t, as_of.day) if config["projectsFrom"] == "geojson" else None
+def cycle_filters(request: Request, t: Translator, as_of: PageAsOf, config: dict[str, Any]) -> dict[str, Any]:
+    """The map script's cycle config: a GeoJSON map filters in the page; a tile map has the tiles filtered
+    and needs the day's report month and deadline for its note (the API's calendar, `glance.header`)."""
+    if config["projectsFrom"] == "geojson":
+        return map_cycle_config(t)
+    day = as_of.day or as_of.today
+    return map_cycle_config(t, cycle_header(day, _settings(request).report_deadline_day))
 
 
 def cycle_form(request: Request, t: Translator, config: dict[str, Any]) -> dict[str, Any] | None:
-    """The list form's two cycle checkboxes, checked as the URL says (the script keeps them in sync)."""
+    """The cycle's two checkboxes (in the list's form, or under a tile map), checked as the URL says
+    (the script keeps them in sync)."""
     if config["cycle"] is None:
         return None
     query = request.query_params
@@ -217,7 +223,7 @@ async def overview(request: Request, conn: Conn) -> HTMLResponse:
         "categories": vocab.categories,
         "projectsFrom": projects_from(request, count),
     }
-    config["cycle"] = cycle_filters(t, as_of, config)
+    config["cycle"] = cycle_filters(request, t, as_of, config)
     return render(
         request,
         "overview.html",
@@ -250,7 +256,7 @@ async def town_page(request: Request, conn: Conn, slug: Annotated[str, PathParam
         "categories": vocab.categories,
         "projectsFrom": projects_from(request, sum(counts.values())),  # the counts the page shows anyway
     }
-    config["cycle"] = cycle_filters(t, as_of, config)
+    config["cycle"] = cycle_filters(request, t, as_of, config)
     name = town["name_en"] if t.lang == "en" else town["name_zh"]
     return render(
         request,

@@ -18,6 +18,7 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from app.auth.accounts import add_user
 from app.catalog.fields import FIELDS, READING_ORDER, field_label
 from app.core.clock import today as lianzhou_today
 from tests.support.editing import PASSWORD, EditWorld, etag_of, new_feature, world
@@ -162,6 +163,59 @@ def test_a_sensitive_sites_location_history_is_for_staff_only(
         if surface != "api":  # the page and the feed name fields by their labels ("位置", "位置说明", …)
             for name in LOCATION_FIELDS:
                 assert field_label(name, "zh") not in shown.text, (surface, name)
+
+
+# Departments are units a planner adds (the plan names none): these are test fixtures. The depot is led
+# by the transport department with the housing department as another unit; the water department is
+# responsible for nothing here. Its town (Xingzi) has officials too: `official_xingzi` above.
+DEPARTMENT_VIEWERS = {
+    "official_dept_lead": ("dept-transport", True),  # an official of the project's lead unit
+    "official_dept_other": ("dept-housing", True),  # of one of its other units
+    "official_dept_water": ("dept-water", False),  # of a department with projects of its own, not this one
+}
+
+
+@pytest.fixture(scope="module")
+def depot(world: EditWorld) -> str:
+    """A sensitive depot with departments responsible for it, placed, described and moved after being marked."""
+    planner = world.auth("planner")
+    for _, (unit, _) in DEPARTMENT_VIEWERS.items():
+        body = {"slug": unit, "name_zh": unit, "name_en": unit, "source": "test fixture"}
+        _ok(world.client.post("/api/units", json=body, headers=planner), 201)
+    with world.engine.begin() as conn:
+        for username, (unit, _) in DEPARTMENT_VIEWERS.items():
+            add_user(conn, username, PASSWORD, "official", username, [], "test", [unit])
+    slug = "history-secret-depot"
+    _ok(world.client.post("/api/projects", json=new_feature(slug), headers=planner), 201)
+    _ok(world.client.put(f"/api/projects/{slug}/units", json={"lead": "dept-transport", "others": ["dept-housing"]},
+                         headers=planner))  # fmt: skip
+    water = "history-water-works"  # the water department's own project: that official is staff somewhere
+    _ok(world.client.post("/api/projects", json=new_feature(water), headers=planner), 201)
+    _ok(world.client.put(f"/api/projects/{water}/units", json={"lead": "dept-water", "others": []}, headers=planner))
+    _patch(world, slug, {"properties": {"sensitive": True, "name_en": "Renamed clinic"}})
+    _patch(world, slug, {"properties": {"location_note": NOTE_AFTER, "location_precision": "approximate"}})
+    _patch(world, slug, {"geometry": {"type": "Point", "coordinates": SECRET_LATER}})
+    return slug
+
+
+@pytest.mark.parametrize("surface", ["api", "page", "feed"])
+@pytest.mark.parametrize("user", list(DEPARTMENT_VIEWERS))
+def test_department_officials_see_their_projects_history_as_its_town_officials_do(
+    world: EditWorld, depot: str, surface: Surface, user: str
+) -> None:
+    """The officials of a project's lead or other unit may edit it, so they read its whole history, as its
+    town's officials do; an official of another department reads the public's (the feed: everyone)."""
+    shown = seen(world, surface, user, depot)
+    town_official = seen(world, surface, "official_xingzi", depot)
+    public = seen(world, surface, None, depot)
+    assert "Renamed clinic" in shown.text
+    if DEPARTMENT_VIEWERS[user][1] and surface != "feed":
+        assert shown.fields == town_official.fields and set(LOCATION_FIELDS) <= shown.fields
+        assert NOTE_AFTER in shown.text
+    else:
+        assert shown.fields == public.fields and not set(LOCATION_FIELDS) & shown.fields
+        for words in WHERE:
+            assert words not in shown.text, (surface, words)
 
 
 def test_the_public_is_not_even_told_that_a_hidden_field_changed(world: EditWorld, secret: str) -> None:

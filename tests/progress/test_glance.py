@@ -108,3 +108,86 @@ def test_the_summary_sums_groups_and_totals_against_hand_computed_values(cycle: 
     xingzi = next(g for g in by_town["groups"] if g["key"] == "xingzi")
     assert (xingzi["label_zh"], xingzi["projects"]) == ("星子镇", 3)
     assert by_town["note"] and by_town["as_of"] == AS_OF
+
+
+def _filed(cycle: CycleWorld, report: Any, moment: str) -> int:
+    """The report's filing moved to `moment` (a Lianzhou time): as if it had been filed then."""
+    assert report.status_code == 201, report.text
+    report_id = int(report.json()["id"])
+    cycle.sql("UPDATE progress_reports SET submitted_at = CAST(:at AS timestamptz) WHERE id = :id",
+              at=moment, id=report_id)  # fmt: skip
+    return report_id
+
+
+def test_a_past_day_shows_the_cycle_as_it_stood_then(cycle: CycleWorld) -> None:
+    """Reports filed, corrected or approved after the day asked for change nothing on that day.
+
+    ROAD_LONGPING (2400 planned; the transport department, no review): May 600 filed 3 June; June 300
+    filed 4 July; June corrected to 1200 on 20 August; July 300 filed 12 August (due 5 August: late).
+    CENTRE_DONGBEI (300 planned; housing department, reviewed): June 200 with a photo, filed 3 July,
+    approved 15 July."""
+    official = "official_jiaotong"
+    _filed(cycle, cycle.report(official, ROAD_LONGPING, "2025-05", "600", "20"), "2025-06-03T10:00:00+08:00")
+    _filed(cycle, cycle.report(official, ROAD_LONGPING, "2025-06", "300", "40"), "2025-07-04T10:00:00+08:00")
+    fix = cycle.report(official, ROAD_LONGPING, "2025-06", "1200", "45", correction_reason="漏报设备款")
+    _filed(cycle, fix, "2025-08-20T10:00:00+08:00")
+    _filed(cycle, cycle.report(official, ROAD_LONGPING, "2025-07", "300", "50"), "2025-08-12T10:00:00+08:00")
+    photo = cycle.client.post(f"/api/projects/{CENTRE_DONGBEI}/photos", headers=cycle.auth("official_zhujian"),
+                              files={"photo": ("f.jpg", jpeg(colour="navy"), "image/jpeg")})  # fmt: skip
+    assert photo.status_code == 201, photo.text
+    pending = cycle.report("official_zhujian", CENTRE_DONGBEI, "2025-06", "200", "60", photo_ids=[photo.json()["id"]])
+    dongbei = _filed(cycle, pending, "2025-07-03T10:00:00+08:00")
+    approved = cycle.client.post(f"/api/progress/{dongbei}/approve", headers=cycle.auth("planner"))
+    assert approved.status_code == 200, approved.text
+    cycle.sql("UPDATE progress_reports SET reviewed_at = '2025-07-15T09:00:00+08:00' WHERE id = :id", id=dongbei)
+
+    # 10 July: June is the report month and the year's through month (181/365 = 0.4959 of the year gone).
+    # ROAD_LONGPING: (600 + 300) / 2400 = 0.375, behind; June on time; progress 40 % (June, first version).
+    # CENTRE_DONGBEI: June filed on time, but not yet approved: nothing in force, 0 / 300, no progress, no photo.
+    july = {p["slug"]: p for p in _glance(cycle, "2025-07-10")["projects"]}
+    road, centre = july[ROAD_LONGPING], july[CENTRE_DONGBEI]
+    assert (road["report"], road["rate_through"], road["behind_target"]) == ("on_time", 0.375, True)
+    assert (road["latest_progress_pct"], road["latest_month"]) == ("40.00", "2025-06")
+    assert (centre["report"], centre["rate_through"], centre["behind_target"]) == ("on_time", 0.0, True)
+    assert (centre["latest_progress_pct"], centre["photo"]) == (None, None)
+
+    # 10 August: July is due (5 August) and not filed yet: missing, not late. 212/365 = 0.5808 gone.
+    # ROAD_LONGPING: the correction is 10 days away, so still 900 / 2400 = 0.375; progress still June's 40 %.
+    # CENTRE_DONGBEI: June approved on 15 July, in force: 200 / 300 = 0.6667, not behind; its photo shows.
+    body = _glance(cycle, "2025-08-10")
+    assert (body["report_month"], body["through_month"], body["year_share_through"]) == (
+        "2025-07", "2025-07", round(212 / 365, 4))  # fmt: skip
+    august = {p["slug"]: p for p in body["projects"]}
+    road, centre = august[ROAD_LONGPING], august[CENTRE_DONGBEI]
+    assert (road["report"], road["rate_through"], road["behind_target"]) == ("missing", 0.375, True)
+    assert (road["latest_progress_pct"], road["latest_month"]) == ("40.00", "2025-06")
+    assert (centre["report"], centre["rate_through"], centre["behind_target"]) == ("missing", 0.6667, False)
+    assert (centre["latest_progress_pct"], centre["photo"]["id"]) == ("60.00", photo.json()["id"])
+
+    # Today everything filed counts: 600 + 1200 + 300 = 2100 in force; July's report came late.
+    now = {p["slug"]: p for p in _glance(cycle, "2025-08-25")["projects"]}
+    assert (now[ROAD_LONGPING]["report"], now[ROAD_LONGPING]["rate_through"]) == ("late", 0.875)
+    assert now[ROAD_LONGPING]["latest_progress_pct"] == "50.00"
+
+    # The filters of /api/projects judge the same day the same way; the dashboard's standing too.
+    params = {"as_of": "2025-07-10", "limit": 10000, "behind": "true", "town": "longping"}
+    listed = cycle.client.get("/api/projects", params=params).json()["features"]
+    assert ROAD_LONGPING in {f["properties"]["slug"] for f in listed}
+    standing = cycle.client.get("/api/progress/standing", params={"year": 2025, "as_of": "2025-08-10"}).json()
+    item = next(i for i in standing["items"] if i["slug"] == ROAD_LONGPING)
+    assert (Decimal(item["invested_through_cny_10k"]), item["missing_months"][-1]) == (Decimal(900), "2025-07")
+
+
+def test_one_projects_glance_for_a_vector_tile_popup(cycle: CycleWorld) -> None:
+    one = cycle.client.get("/api/progress/projects", params={"as_of": AS_OF, "project": EXIT_XINGZI})
+    assert one.status_code == 200, one.text
+    whole = {p["slug"]: p for p in _glance(cycle)["projects"]}
+    assert one.json()["projects"] == [whole[EXIT_XINGZI]]
+    assert one.json()["report_month"] == "2025-06"
+    # A project with nothing to show is said to have nothing; an unknown one is refused by name.
+    quiet = cycle.client.get("/api/progress/projects", params={"project": "tanling-pumped-storage"}).json()
+    assert quiet["projects"] == [{"slug": "tanling-pumped-storage", "in_programme": False, "report": None,
+                                  "behind_target": None, "rate_through": None, "latest_progress_pct": None,
+                                  "latest_month": None, "photo": None}]  # fmt: skip
+    unknown = cycle.client.get("/api/progress/projects", params={"project": "no-such-project"})
+    assert unknown.status_code == 404 and "no-such-project" in unknown.text

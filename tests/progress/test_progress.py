@@ -2,10 +2,12 @@
 time, corrections that keep the earlier version, and review where a department requires it."""
 
 import itertools
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
+from app.progress import deadlines
 from tests.support.cycle import (
     CENTRE_BAOAN,
     CENTRE_DONGBEI,
@@ -76,7 +78,12 @@ def test_cumulative_and_year_to_date_sums_match_hand_computed_values(cycle: Cycl
     assert cycle.client.put(f"/api/programmes/2024/items/{ROAD_XINGZI}", json=body, headers=planner).status_code == 200
     for month, invested in (("2024-11", "120.50"), ("2024-12", "80.00"), ("2025-01", "50.25"), ("2025-02", "0"),
                             ("2025-03", "199.75")):  # fmt: skip
-        assert cycle.report("official_xingzi", ROAD_XINGZI, month, invested).status_code == 201
+        filed = cycle.report("official_xingzi", ROAD_XINGZI, month, invested)
+        assert filed.status_code == 201
+        # Filed on the 1st of the next month: a past day counts only what was filed by then.
+        on_time = f"{deadlines.next_month(date.fromisoformat(f'{month}-01'))}T10:00:00+08:00"
+        cycle.sql("UPDATE progress_reports SET submitted_at = CAST(:at AS timestamptz) WHERE id = :id",
+                  at=on_time, id=filed.json()["id"])  # fmt: skip
     months = cycle.client.get(f"/api/projects/{ROAD_XINGZI}/progress").json()["months"]
     assert [(m["month"], Decimal(m["cumulative_cny_10k"]), Decimal(m["year_to_date_cny_10k"])) for m in months] == [
         ("2024-11", Decimal("120.50"), Decimal("120.50")),

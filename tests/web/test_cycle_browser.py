@@ -4,11 +4,12 @@ the list together, live in the URL and match /api/projects; the year's dashboard
 approves or sends back reports on the review page.
 
 The data are set up for Lianzhou's real today (the map judges on today): the report month is the latest
-month whose deadline has passed, and this year's programme holds the projects the test reads.
+month whose deadline has passed, and this year's programme holds the projects the test reads. A page
+showing a past day judges that day, counting only the reports filed by then.
 """
 
 from collections.abc import Iterator
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -133,6 +134,22 @@ def test_a_popup_shows_progress_with_its_month_and_the_latest_photo_as_text_safe
     other = page.locator(f".leaflet-popup .pm-popup[data-slug='{NOT_IN_PROGRAMME}'] .pm-popup-target")
     other.wait_for()
     assert other.inner_text() == f"不在 {YEAR} 年度计划中，无年度目标可比"
+
+
+def test_a_page_showing_a_past_day_shows_the_cycle_as_it_stood(page: Any, base_url: str) -> None:
+    """The last day of the report month: its report (filed on the 1st of the next) was not there yet."""
+    day = next_month(MONTH) - timedelta(days=1)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    open_page(page, f"{base_url}/towns/xingzi?as_of={day}&project={EXIT_XINGZI}")
+    popup = page.locator(f".leaflet-popup .pm-popup[data-slug='{EXIT_XINGZI}']")
+    popup.wait_for()
+    assert popup.locator(".pm-popup-progress").inner_text() == "尚无已审核的月报"
+    assert popup.locator(".pm-popup-photo").count() == 0
+    assert f"判断日期：{day}。" in page.locator("#pm-cycle-note").inner_text()
+    asked = [parse_qs(urlparse(u).query) for u in requests if urlparse(u).path == "/api/progress/projects"]
+    assert asked == [{"as_of": [str(day)]}]
+    shot(page, "cycle-past-day-popup-desktop")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

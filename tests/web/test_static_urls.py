@@ -91,8 +91,8 @@ def test_every_asset_list_of_the_maps_is_hashed(world: EditWorld) -> None:
 def test_each_map_page_loads_only_the_scripts_of_its_mode(world: EditWorld) -> None:
     client = browser(world)
     expected = {
-        "/": {"planmap_core.js", "planmap_layers.js", "planmap_list.js"},
-        "/towns/xingzi": {"planmap_core.js", "planmap_layers.js", "planmap_list.js"},
+        "/": {"planmap_core.js", "planmap_layers.js", "planmap_list.js", "planmap_cycle.js"},
+        "/towns/xingzi": {"planmap_core.js", "planmap_layers.js", "planmap_list.js", "planmap_cycle.js"},
         f"/projects/{PROJECT}": {"planmap_core.js", "planmap_project.js"},
         "/near": {"planmap_core.js", "planmap_layers.js", "planmap_near.js"},
         "/dashboard": {"planmap_core.js", "planmap_choropleth.js"},

@@ -10,7 +10,13 @@
  *     — the same names /api/projects takes, so a shared link and an API call mean the same;
  *   - a note saying which month, which deadline and which day the flags are judged on.
  * A project outside this year's programme has no target: it is never "behind", and the popup says why.
- * On a page showing a past day (`as_of`) the reports are today's, so the map shows none of this.
+ * On a page showing a past day (`as_of`) every request carries it: the API then counts only the reports
+ * filed (and approved) by the end of that day, so the map shows the cycle as it stood.
+ *
+ * A large catalog's map (`projectsFrom: "tiles"`, planmap_tiles.js) never holds every project: the page's
+ * config carries the note's dates (`cfg.header`, the API's own calendar), the checkboxes become the tile
+ * URL's `no_report`/`behind` (the server filters, as /api/projects does), and a popup asks
+ * /api/progress/projects?project=… for the one project clicked (`ensure`).
  */
 (function (root) {
   "use strict";
@@ -24,6 +30,7 @@
     this.words = this.cfg.words;
     this.bySlug = {};
     this.data = null;
+    this.tiles = pm.cfg.projectsFrom === "tiles";
     var params = new URLSearchParams(root.location.search);
     this.noReport = params.get("no_report") === "1";
     this.behind = params.get("behind") === "1";
@@ -33,9 +40,28 @@
     return root.pmkit.format(this.words[key], values || {});
   };
 
+  /** The API's URL with the page's day (`as_of`) and, for one project's popup on a tile map, its slug. */
+  Cycle.prototype.apiUrl = function (slug) {
+    var q = new URLSearchParams();
+    if (this.pm.cfg.asOf) {
+      q.set("as_of", this.pm.cfg.asOf);
+    }
+    if (slug) {
+      q.set("project", slug);
+    }
+    var query = q.toString();
+    return this.cfg.api + (query ? "?" + query : "");
+  };
+
   Cycle.prototype.load = function () {
     var self = this;
-    return root.planmap.fetchJSON(this.cfg.api).then(
+    if (this.tiles) {
+      // Nothing to fetch up front: the note's dates come with the page, the projects one click at a time.
+      this.data = this.cfg.header;
+      this.bindForm();
+      return Promise.resolve();
+    }
+    return root.planmap.fetchJSON(this.apiUrl()).then(
       function (data) {
         self.data = data;
         data.projects.forEach(function (p) {
@@ -67,6 +93,9 @@
       input.addEventListener("change", function () {
         self[pair[1]] = input.checked;
         self.pm.refresh();
+        if (self.tiles) {
+          self.pm.writeUrlState(); // the GeoJSON map's refresh does this itself
+        }
       });
     });
     if (!this.data) {
@@ -105,6 +134,37 @@
     return true;
   };
 
+  /** On a tile map the server filters: the tile URL carries the filters switched on, named as /api/projects names them. */
+  Cycle.prototype.tileQuery = function (q) {
+    if (this.noReport) {
+      q.set("no_report", "true");
+    }
+    if (this.behind) {
+      q.set("behind", "true");
+    }
+  };
+
+  /**
+   * On a tile map, the clicked project's cycle, fetched once (a failure leaves the popup without it).
+   * Resolves when `popupParts` can say something about it.
+   */
+  Cycle.prototype.ensure = function (slug) {
+    var self = this;
+    if (!this.tiles || !this.data || Object.prototype.hasOwnProperty.call(this.bySlug, slug)) {
+      return Promise.resolve();
+    }
+    return root.planmap.fetchJSON(this.apiUrl(slug)).then(
+      function (body) {
+        (body.projects || []).forEach(function (p) {
+          self.bySlug[p.slug] = p;
+        });
+      },
+      function (err) {
+        root.console.warn("planmap: " + err.message);
+      }
+    );
+  };
+
   /** `no_report=1` and `behind=1` in the page URL while on. */
   Cycle.prototype.writeUrl = function (url) {
     [["no_report", this.noReport], ["behind", this.behind]].forEach(function (pair) {
@@ -137,8 +197,8 @@
 
   /** Rows for the project's popup and its latest approved photo (null when it has none). */
   Cycle.prototype.popupParts = function (props) {
-    if (!this.data) {
-      return { rows: [], photo: null };
+    if (!this.data || (this.tiles && !Object.prototype.hasOwnProperty.call(this.bySlug, props.slug))) {
+      return { rows: [], photo: null }; // a tile map's project not fetched yet: nothing rather than a guess
     }
     var p = this.bySlug[props.slug];
     var rows = [];

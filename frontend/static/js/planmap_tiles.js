@@ -10,7 +10,9 @@
  *   attribute while drawing (the API cannot ask for "no warning", which is a switch of its own);
  * - the counts beside the switches come from /api/stats/facets (one aggregate in the database);
  * - a click asks /api/projects/{slug} for the whole project, so the popup is the same as in the
- *   GeoJSON map (towns, warnings, the plan's sentence).
+ *   GeoJSON map (towns, warnings, the plan's sentence), and /api/progress/projects for its cycle;
+ * - the cycle's "no report" and "behind" checkboxes (planmap_cycle.js) become the tile URL's
+ *   `no_report` and `behind`, the filters of /api/projects.
  * Towns and county stay GeoJSON (a few dozen features whatever the catalog's size).
  */
 (function (root) {
@@ -100,6 +102,9 @@
         q.append(pair[0], code);
       });
     });
+    if (pm.cycle) {
+      pm.cycle.tileQuery(q);
+    }
     return q;
   };
 
@@ -261,7 +266,20 @@
           return pm.enabledWarnings[w] !== false;
         });
         var total = allWarnings && typeof fc.numberMatched === "number" ? fc.numberMatched : here.length;
-        popup.setContent(here.length === 1 ? pm.popup(here[0].properties) : self.hereList(here, total));
+        if (here.length > 1) {
+          popup.setContent(self.hereList(here, total));
+          return;
+        }
+        var one = here[0].properties;
+        popup.setContent(pm.popup(one));
+        if (pm.cycle) {
+          // Its progress and photo come a moment later (one small request for this project alone).
+          return pm.cycle.ensure(one.slug).then(function () {
+            if (pm.map.hasLayer(popup)) {
+              popup.setContent(pm.popup(one));
+            }
+          });
+        }
       })
       .catch(function (err) {
         root.console.warn("planmap: " + err.message);
