@@ -129,7 +129,7 @@ def _grid_sql(matching: str) -> str:
                 ) m
             ) q CROSS JOIN grid t
         ), cells AS MATERIALIZED (
-            SELECT i, j, sum(n) AS n, string_agg(k || ':' || n, ';' ORDER BY k) AS mix
+            SELECT i, j, sum(n)::int AS n, string_agg(k || ':' || n, ';' ORDER BY k) AS mix
             FROM (SELECT i, j, array_to_string(w, '+') AS k, count(*) AS n FROM r WHERE counted GROUP BY i, j, k) m
             GROUP BY i, j
         )
