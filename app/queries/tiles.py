@@ -107,6 +107,7 @@ def _grid_sql(matching: str) -> str:
     whole); the cells are one aggregate over it, and the projects layer a second read of it.
     """
     inside = "q.cx >= t.x0 AND q.cx < t.x1 AND q.cy > t.y0 AND q.cy <= t.y1"
+    last = TILE_PX // GRID_CELL_PX - 1
     return f"""
         WITH grid AS MATERIALIZED (
             SELECT ST_XMin(e) AS x0, ST_XMax(e) AS x1, ST_YMin(e) AS y0, ST_YMax(e) AS y1, cell
@@ -115,7 +116,8 @@ def _grid_sql(matching: str) -> str:
             SELECT q.id, q.slug, q.name, q.name_en, q.status, q.category, q.precision, q.dim, q.w, q.geom AS src,
                    q.extent >= t.cell AS whole,
                    q.extent < t.cell AND {inside} AS counted,
-                   floor((q.cx - t.x0) / t.cell) AS i, floor((t.y1 - q.cy) / t.cell) AS j
+                   -- Clamped: a point a rounding error from the tile's edge stays in the tile's last cell.
+                   least(floor((q.cx - t.x0) / t.cell), {last}) AS i, least(floor((t.y1 - q.cy) / t.cell), {last}) AS j
             FROM (
                 -- Where a project falls and how large it is, from its bounding box (stored with the
                 -- geometry) in Web Mercator by arithmetic: no geometry is transformed to be counted.
