@@ -52,13 +52,13 @@ from sqlalchemy.exc import DBAPIError
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.api.tiles import tile_sql  # noqa: E402
 from app.catalog.seed import seed  # noqa: E402
 from app.core import dbadmin, migrate  # noqa: E402
 from app.core.db import make_sync_engine  # noqa: E402
 from app.core.settings import DEFAULT_DATABASE_URL  # noqa: E402
 from app.queries.project_filter import Near, ProjectFilter  # noqa: E402
 from app.queries.project_pages import feature_sql, page_sql  # noqa: E402
+from app.queries.tiles import tile_sql  # noqa: E402
 from bench.report import load_steps, render  # noqa: E402
 
 BENCH = ROOT / "bench"
@@ -356,7 +356,7 @@ def queries(engine: Engine) -> list[Query]:
 
     def tile(z: int, x: int, y: int) -> Callable[[], tuple[str, dict[str, Any]]]:
         def build() -> tuple[str, dict[str, Any]]:
-            sql, params = tile_sql(ProjectFilter())
+            sql, params = tile_sql(ProjectFilter(), z)
             return sql, {**params, "z": z, "x": x, "y": y}
 
         return build

@@ -3,13 +3,10 @@
 A GeoJSON of every project stops being an option once the catalog holds a province's plans
 (a million features is hundreds of megabytes); a tile holds only what one screen square
 needs, already clipped and quantised by PostGIS (`ST_AsMVTGeom`), so a map stays fast at
-any size. One layer per collection: `projects` (filtered exactly like `/api/projects`,
-because the same `ProjectFilter` writes the SQL; at most MAX_TILE_FEATURES per tile),
-`towns` and `county` (never filtered: they are the frame of the map).
-
-The spatial test is `geom && <tile envelope transformed to EPSG:4326>`: the column stays
-untouched so the GiST index on `projects.geom` answers it, and only the rows found are
-transformed to Web Mercator.
+any size. Layers: `projects` (filtered exactly like `/api/projects`, because the same
+`ProjectFilter` writes the SQL), `clusters` (up to zoom GRID_MAX_ZOOM, small projects counted
+into grid cells), `towns` and `county` (never filtered: the frame of the map). The SQL and
+its reasons are in app/queries/tiles.py.
 
 Caching: the ETag is a hash of the tile's bytes, so it is strong and can never describe
 stale data (an edit changes the bytes, hence the ETag); `If-None-Match` with it gives 304
@@ -26,7 +23,7 @@ request with `Cache-Control: no-cache` skips the cached copy and makes the tile 
 import hashlib
 import time
 from collections import OrderedDict
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -36,61 +33,14 @@ from app.api.project_params import project_filter
 from app.core.dependencies import get_conn
 from app.core.errors import Invalid
 from app.queries.driver import fetch_one
-from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
+from app.queries.project_filter import ProjectFilter
+from app.queries.tiles import GRID_MAX_ZOOM, tile_sql
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT_MEDIA_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_ZOOM = 22
-EXTENT = 4096  # tile coordinate space, the MVT default
-BUFFER = 64  # pixels kept around the tile so lines and outlines join without seams
 CACHE_CONTROL = "public, max-age=60"
-# At most this many projects in one tile (the lowest ids first, so a tile is always the same bytes):
-# at zoom 5 a province's million features would otherwise make a 30 MB tile and take seconds.
-MAX_TILE_FEATURES = 20_000
-
-
-def tile_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
-    """The query returning the tile's bytes (three layers concatenated), and its filter parameters.
-
-    Bind `z`, `x`, `y` in addition. Public so the benchmark can EXPLAIN exactly what the endpoint runs.
-    """
-    matching, params = flt.matching()
-    margin = BUFFER / EXTENT
-    env = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
-    env_4326 = (
-        "ST_Transform(ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer), "
-        f"margin => {margin}), 4326)"
-    )
-
-    def mvt_geom(column: str) -> str:
-        return f"ST_AsMVTGeom(ST_Transform({column}, 3857), {env}, {EXTENT}, {BUFFER}, true)"
-
-    sql = f"""
-        SELECT
-          COALESCE((SELECT ST_AsMVT(l, 'projects', {EXTENT}, 'geom', 'id') FROM (
-              SELECT r.id, r.slug, r.name, r.name_en, r.status, r.category, r.precision, r.dim,
-                     {rag_sql("r.w")} AS rag, array_to_string(r.w, ',') AS warnings, r.geom
-              FROM (
-                  SELECT p.id, p.slug, p.name_zh AS name, p.name_en, p.status, p.category,
-                         p.location_precision AS precision, ST_Dimension(p.geom) AS dim,
-                         {WARNINGS_SQL} AS w, {mvt_geom("p.geom")} AS geom
-                  FROM {matching} AND p.geom && {env_4326}
-                  ORDER BY p.id LIMIT {MAX_TILE_FEATURES}
-              ) r
-              -- The warnings are computed once per project in `r` (its LIMIT keeps PostgreSQL from
-              -- flattening it), then read twice: for the rating and for the list.
-          ) l WHERE l.geom IS NOT NULL), ''::bytea)
-          || COALESCE((SELECT ST_AsMVT(l, 'towns', {EXTENT}, 'geom', 'id') FROM (
-              SELECT t.id, t.slug, t.name_zh AS name, t.name_en, t.kind, {mvt_geom("t.area")} AS geom
-              FROM towns t WHERE t.area && {env_4326} ORDER BY t.id
-          ) l WHERE l.geom IS NOT NULL), ''::bytea)
-          || COALESCE((SELECT ST_AsMVT(l, 'county', {EXTENT}, 'geom', 'id') FROM (
-              SELECT c.id, c.adcode, c.name_zh AS name, c.name_en, {mvt_geom("c.geom")} AS geom
-              FROM county_boundary c WHERE c.geom && {env_4326}
-          ) l WHERE l.geom IS NOT NULL), ''::bytea)
-    """
-    return sql, params
 
 
 class TileCache:
@@ -157,7 +107,9 @@ def _matches(if_none_match: str | None, tag: str) -> bool:
             "content": {MVT_MEDIA_TYPE: {}},
             "description": "Mapbox Vector Tile with layers `projects` (slug, name, name_en, status, category, "
             "precision, dim: 0 point / 1 line / 2 polygon, warnings: comma-separated, rag: red/amber/green, "
-            "both as of the day), `towns` and `county`; empty body when nothing lies in the tile",
+            f"both as of the day), `clusters` (zoom {GRID_MAX_ZOOM} and below: grid cells of two or more small "
+            "projects, each with `count` and `mix`, the count of each combination of warnings as "
+            "`:12;late_start+stale:3`), `towns` and `county`; empty body when nothing lies in the tile",
         },
         304: {"description": "Not modified: the If-None-Match ETag is the tile's current one"},
         422: {"description": "z, x or y is out of range, or a filter is not valid; `detail[].loc` names it"},
@@ -183,7 +135,7 @@ async def tile(
     if cached is not None:
         body, tag = cached
     else:
-        sql, params = tile_sql(flt)
+        sql, params = tile_sql(flt, z)
         row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y})
         body = bytes(row[0]) if row is not None else b""
         tag = tile_etag(body)

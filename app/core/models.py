@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -60,7 +61,10 @@ class ProjectCategory(Base):
 
 class CountyBoundary(Base):
     __tablename__ = "county_boundary"
-    __table_args__ = (Index("county_boundary_geom_gist", "geom", postgresql_using="gist"),)
+    __table_args__ = (
+        Index("county_boundary_geom_gist", "geom", postgresql_using="gist"),
+        Index("county_boundary_geom_3857_gist", "geom_3857", postgresql_using="gist"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     adcode: Mapped[str] = mapped_column(String(12), unique=True)
     name_zh: Mapped[str] = mapped_column(Text)
@@ -68,6 +72,10 @@ class CountyBoundary(Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     source: Mapped[str] = mapped_column(Text)
     crs_note: Mapped[str] = mapped_column(Text)
+    # The outline in Web Mercator for the vector tiles, kept equal to `geom` by PostgreSQL (0017).
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=3857, spatial_index=False), Computed("ST_Transform(geom, 3857)", persisted=True)
+    )
 
 
 project_towns = Table(
@@ -85,6 +93,7 @@ class Town(Base):
         CheckConstraint("area_precision IN ('official', 'approximate')", name="towns_area_precision_check"),
         CheckConstraint("kind IN ('town', 'ethnic_township')", name="towns_kind_check"),
         Index("towns_area_gist", "area", postgresql_using="gist"),
+        Index("towns_area_3857_gist", "area_3857", postgresql_using="gist"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -96,6 +105,12 @@ class Town(Base):
     area: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
     area_source: Mapped[str | None] = mapped_column(Text)
     area_precision: Mapped[str] = mapped_column(String(16))
+    # The area in Web Mercator for the vector tiles, kept equal to `area` by PostgreSQL (0017).
+    area_3857: Mapped[Any] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
+        Computed("ST_Transform(area, 3857)", persisted=True),
+        nullable=True,
+    )
     review_required: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 

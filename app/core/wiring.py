@@ -3,21 +3,18 @@
 `prepare` runs before the app exists: JSON logging, then the production settings check (so its
 refusal is logged as JSON too). `install` adds the middleware, exception handlers and routes.
 
-Middleware order, outermost first, and why:
-1. RequestId — every later log line and every response (even a refusal) carries the id;
-2. Metrics — counts every answer, including refusals made by the middleware below;
-3. SecurityHeaders — on every response, including 413/408/422/500 made below;
-4. ErrorShield — a crash becomes a JSON 500 that still passes through 1–3;
-5. CORS (only when PLANMAP_CORS_ORIGINS is set) — preflights answered before any work;
-6. NulGuard, BodyLimit — cheap refusals before the app reads anything;
-7. AllowHeader — a 405 names every method of the URL, not just the first route's;
-8. HeadAsGet — HEAD is routed as GET and its body dropped (so AllowHeader sees HEAD wherever GET is);
-then the app's own GZip and FastAPI's exception handling, where app/core/error_responses.py answers
-every refusal (domain errors, invalid bodies, database trouble) from one table.
+The middleware is one pure-ASGI layer (app/middleware/stack.py, which gives the order of its
+concerns and why): request id, metrics and access log, security headers, error shield, CORS
+(only when PLANMAP_CORS_ORIGINS is set), NUL guard, body limits, Allow on 405, HEAD as GET;
+then the app's own GZip and FastAPI's exception handling, where app/core/error_responses.py
+answers every refusal (domain errors, invalid bodies, database trouble) from one table.
 """
+
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from app.api import feedback as feedback_api
 from app.api import photos as photos_api
@@ -28,13 +25,9 @@ from app.core.logging_setup import configure_logging
 from app.core.settings import Settings
 from app.core.startup_checks import refuse_insecure_settings, refuse_unknown_settings
 from app.middleware import metrics
-from app.middleware.allow_header import AllowHeaderMiddleware
-from app.middleware.body_limit import BodyLimitMiddleware, RouteLimit
-from app.middleware.errors import ErrorShieldMiddleware
-from app.middleware.head import HeadAsGetMiddleware
-from app.middleware.nul_guard import NulGuardMiddleware
-from app.middleware.request_id import RequestIdMiddleware
-from app.middleware.security_headers import SecurityHeadersMiddleware
+from app.middleware.body_limit import BodyLimits, RouteLimit
+from app.middleware.security_headers import SecurityHeaders
+from app.middleware.stack import PlanmapMiddleware
 from app.web import api_docs
 
 CORS_METHODS = ["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"]
@@ -50,31 +43,43 @@ def prepare(settings: Settings) -> None:
 
 
 def install(app: FastAPI, settings: Settings) -> None:
-    """Add middleware (innermost first: Starlette wraps each new one around the previous), handlers, routes."""
+    """Add the middleware layer, the error table's handlers and the routes of /metrics and /docs."""
     app.state.metrics = metrics.Metrics(app.state)
     error_responses.install(app)
     app.include_router(metrics.router)
     app.include_router(api_docs.router)
-
-    app.add_middleware(HeadAsGetMiddleware)
-    app.add_middleware(AllowHeaderMiddleware, routes=app.router.routes)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=settings.max_body_bytes,
-        timeout_seconds=settings.body_timeout_seconds,
-        route_limits=[
+    body_limits = BodyLimits(
+        settings.max_body_bytes,
+        settings.body_timeout_seconds,
+        [
             RouteLimit("POST", feedback_api.SUBMIT_PATH, settings.feedback_max_bytes),
             RouteLimit("POST", reports_api.RATING_PATH, settings.feedback_max_bytes),
             RouteLimit("POST", photos_api.UPLOAD_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE),
             RouteLimit("POST", supervision_api.PHOTO_PATH, settings.photo_max_bytes + photos_api.MULTIPART_ALLOWANCE),
         ],
     )
-    app.add_middleware(NulGuardMiddleware)
-    if settings.cors_origins:
-        # No credentials: the API authenticates with bearer tokens, and the site's cookie must never be
-        # sent by another origin's script.
-        app.add_middleware(
-            CORSMiddleware,
+    app.add_middleware(
+        PlanmapMiddleware,
+        metrics=app.state.metrics,
+        security=SecurityHeaders(settings),
+        body_limits=body_limits,
+        routes=app.router.routes,
+        cors=_cors(settings),
+    )
+
+
+def _cors(settings: Settings) -> Callable[[ASGIApp], ASGIApp] | None:
+    """Starlette's CORS around the inner concerns, when origins are configured: preflights before any work.
+
+    No credentials: the API authenticates with bearer tokens, and the site's cookie must never be
+    sent by another origin's script.
+    """
+    if not settings.cors_origins:
+        return None
+
+    def wrap(app: ASGIApp) -> ASGIApp:
+        return CORSMiddleware(
+            app,
             allow_origins=settings.cors_origins,
             allow_methods=CORS_METHODS,
             allow_headers=CORS_REQUEST_HEADERS,
@@ -82,7 +87,5 @@ def install(app: FastAPI, settings: Settings) -> None:
             allow_credentials=False,
             max_age=600,
         )
-    app.add_middleware(ErrorShieldMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
-    app.add_middleware(metrics.MetricsMiddleware, metrics=app.state.metrics)
-    app.add_middleware(RequestIdMiddleware)
+
+    return wrap

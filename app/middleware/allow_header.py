@@ -2,12 +2,12 @@
 
 Starlette builds the 405 from the first route whose path matched, so for
 `/api/projects/{slug}` — GET, PATCH and DELETE live in three routes — it answered `Allow: GET`
-and a client would never learn that PATCH exists. This middleware recomputes the header from
-all routes whose path matches.
+and a client would never learn that PATCH exists. `with_allow` recomputes the header from all
+routes whose path matches (applied by app.middleware.stack).
 """
 
 from starlette.routing import BaseRoute, Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Scope
 
 PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -24,23 +24,13 @@ def allowed_methods(routes: list[BaseRoute], scope: Scope) -> list[str]:
     return allowed
 
 
-class AllowHeaderMiddleware:
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute]) -> None:
-        self.app = app
-        self.routes = routes  # the app's live route list (routers included later are seen too)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_allow(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 405:
-                methods = allowed_methods(self.routes, scope)
-                if methods:
-                    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
-                    headers.append((b"allow", ", ".join(methods).encode()))
-                    message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_allow)
+def with_allow(message: Message, routes: list[BaseRoute], scope: Scope) -> Message:
+    """A 405's start message with `Allow` recomputed from every route of the path; other messages as they are."""
+    if message["type"] != "http.response.start" or message["status"] != 405:
+        return message
+    methods = allowed_methods(routes, scope)
+    if not methods:
+        return message
+    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+    headers.append((b"allow", ", ".join(methods).encode()))
+    return {**message, "headers": headers}

@@ -30,7 +30,7 @@ from re import Pattern
 import anyio
 import orjson
 from starlette.routing import compile_path
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 
 @dataclass(frozen=True)
@@ -59,83 +59,88 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimitMiddleware:
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, timeout_seconds: float, route_limits: Sequence[RouteLimit] = ()
-    ) -> None:
-        self.app = app
+class BodyLimits:
+    """The global limit, the per-route limits and the time allowed for a body (wired in app.core.wiring)."""
+
+    def __init__(self, max_bytes: int, timeout_seconds: float, route_limits: Sequence[RouteLimit] = ()) -> None:
         self.max_bytes = max_bytes
         self.timeout_seconds = timeout_seconds
         self.route_limits = tuple(route_limits)
 
-    def _limit(self, scope: Scope) -> int:
+    def limit(self, scope: Scope) -> int:
         """A route's own limit, if it has one (smaller or larger); else the global one."""
         return next((r.max_bytes for r in self.route_limits if r.applies(scope)), self.max_bytes)
 
-    def _refusal(self, status: int, detail: str) -> tuple[Message, Message]:
-        body = orjson.dumps({"detail": detail})
-        start: Message = {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-        return start, {"type": "http.response.body", "body": body, "more_body": False}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        max_bytes = self._limit(scope)
-        too_large = f"the request body is larger than {max_bytes} bytes"
+def _refusal(status: int, detail: str) -> tuple[Message, Message]:
+    body = orjson.dumps({"detail": detail})
+    start: Message = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ],
+    }
+    return start, {"type": "http.response.body", "body": body, "more_body": False}
+
+
+class BodyGuard:
+    """One request's body, counted and timed as it arrives; once refused, the app's own reply is dropped.
+
+    `refuse_declared` answers 413 before reading anything when `Content-Length` is over the limit;
+    `receive` is what the app reads the body through; `admits(message)` says whether a message the
+    app sends may go out (False once this guard has answered itself).
+    """
+
+    def __init__(self, limits: BodyLimits, scope: Scope, receive: Receive, send: Send) -> None:
+        self.max_bytes = limits.limit(scope)
+        self.timeout_seconds = limits.timeout_seconds
+        self.too_large = f"the request body is larger than {self.max_bytes} bytes"
+        self._receive, self._send = receive, send
+        self.received = 0
+        self.deadline = time.monotonic() + limits.timeout_seconds
+        self.answered = False  # we sent our own refusal: the app's reply must be dropped
+        self.app_started = False
+
+    async def refuse_declared(self, scope: Scope) -> bool:
         declared = _declared_length(scope)
-        if declared is not None and declared > max_bytes:
-            for message in self._refusal(413, too_large):
-                await send(message)
-            return
+        if declared is None or declared <= self.max_bytes:
+            return False
+        for message in _refusal(413, self.too_large):
+            await self._send(message)
+        return True
 
-        received = 0
-        deadline = time.monotonic() + self.timeout_seconds
-        answered = False  # we sent our own refusal: the app's reply must be dropped
-        app_started = False
+    async def _refuse(self, status: int, detail: str) -> Message:
+        if not self.app_started and not self.answered:
+            self.answered = True
+            for message in _refusal(status, detail):
+                await self._send(message)
+        return {"type": "http.disconnect"}
 
-        async def refuse(status: int, detail: str) -> Message:
-            nonlocal answered
-            if not app_started and not answered:
-                answered = True
-                for message in self._refusal(status, detail):
-                    await send(message)
+    async def receive(self) -> Message:
+        if self.answered:
             return {"type": "http.disconnect"}
+        remaining = self.deadline - time.monotonic()
+        message: Message | None = None
+        if remaining > 0:
+            with anyio.move_on_after(remaining):
+                message = await self._receive()
+        if message is None:
+            return await self._refuse(408, f"the request body was not received within {self.timeout_seconds:g} s")
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if self.received > self.max_bytes:
+                return await self._refuse(413, self.too_large)
+            if not message.get("more_body", False):
+                # The body is complete: no deadline for the rest (a long download listens for a disconnect).
+                self.deadline = math.inf
+        return message
 
-        async def limited_receive() -> Message:
-            nonlocal received, deadline
-            if answered:
-                return {"type": "http.disconnect"}
-            remaining = deadline - time.monotonic()
-            message: Message | None = None
-            if remaining > 0:
-                with anyio.move_on_after(remaining):
-                    message = await receive()
-            if message is None:
-                return await refuse(408, f"the request body was not received within {self.timeout_seconds:g} s")
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > max_bytes:
-                    return await refuse(413, too_large)
-                if not message.get("more_body", False):
-                    # The body is complete: no deadline for the rest (a long download listens for a disconnect).
-                    deadline = math.inf
-            return message
-
-        async def guarded_send(message: Message) -> None:
-            nonlocal app_started
-            if answered:
-                return
-            if message["type"] == "http.response.start":
-                app_started = True
-            await send(message)
-
-        await self.app(scope, limited_receive, guarded_send)
+    def admits(self, message: Message) -> bool:
+        if self.answered:
+            return False
+        if message["type"] == "http.response.start":
+            self.app_started = True
+        return True

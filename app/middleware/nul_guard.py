@@ -8,7 +8,7 @@ bodies are caught when the database refuses them (app/core/db_errors.py) or by v
 from urllib.parse import unquote_to_bytes
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope, Send
 
 from app.core.error_responses import validation_detail
 from app.core.errors import Problem
@@ -25,21 +25,18 @@ def _where(scope: Scope) -> str | None:
     return None
 
 
-class NulGuardMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        where = _where(scope) if scope["type"] == "http" else None
-        if where is None:
-            await self.app(scope, receive, send)
-            return
-        body = orjson.dumps({"detail": validation_detail([Problem((where,), MESSAGE)])})
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+async def refuse_nul(scope: Scope, send: Send) -> bool:
+    """Answer 422 naming `path` or `query` when either holds a NUL; False (nothing sent) otherwise."""
+    where = _where(scope)
+    if where is None:
+        return False
+    body = orjson.dumps({"detail": validation_detail([Problem((where,), MESSAGE)])})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+    return True

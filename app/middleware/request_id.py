@@ -12,9 +12,7 @@ import re
 import time
 import uuid
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from app.core.logging_setup import request_id_var
+from starlette.types import Scope
 
 HEADER = b"x-request-id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -42,48 +40,28 @@ def pick_request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-class RequestIdMiddleware:
-    """Sets the request id for the request's context, echoes it, and logs the finished request."""
+def with_request_id(headers: list[tuple[bytes, bytes]], request_id: str) -> list[tuple[bytes, bytes]]:
+    """The response's headers with ours as the only `X-Request-ID`."""
+    kept = [(k, v) for k, v in headers if k.lower() != HEADER]
+    kept.append((HEADER, request_id.encode()))
+    return kept
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = pick_request_id(scope)
-        request_id_var.set(request_id)
-        started = time.perf_counter()
-        status = 500  # if the app dies before answering, the server answers 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != HEADER]
-                headers.append((HEADER, request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            access_log.info(
-                "%s %s %s",
-                scope["method"],
-                scope["path"],
-                status,
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route_template(scope),
-                    "status": status,
-                    "duration_ms": duration_ms,
-                    "client": (scope.get("client") or ("", 0))[0],
-                },
-            )
-            # The id is not reset: this task serves only this request, and uvicorn's own error line for a
-            # crashed request (logged after we return) should carry it too.
+def log_access(scope: Scope, request_id: str, status: int, started: float) -> None:
+    """The one access-log line of a finished request (`started`: its time.perf_counter())."""
+    duration_ms = round((time.perf_counter() - started) * 1000, 2)
+    access_log.info(
+        "%s %s %s",
+        scope["method"],
+        scope["path"],
+        status,
+        extra={
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "route": route_template(scope),
+            "status": status,
+            "duration_ms": duration_ms,
+            "client": (scope.get("client") or ("", 0))[0],
+        },
+    )

@@ -25,8 +25,6 @@ Other choices, each for a reason:
 import secrets
 from collections.abc import Iterable
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from app.core.settings import Settings
 
 TILE_IMAGE_SOURCES: dict[str, tuple[str, ...]] = {
@@ -80,48 +78,35 @@ def new_nonce() -> str:
 
 
 def csp_nonce(scope_state: dict[str, object]) -> str:
-    """The nonce of the current request (set by the middleware), for the page renderer."""
+    """The nonce of the current request (set by app.middleware.stack), for the page renderer."""
     nonce = scope_state.get("csp_nonce")
     return nonce if isinstance(nonce, str) else ""
 
 
-class SecurityHeadersMiddleware:
-    """Adds the headers to every HTTP response; the CSP depends on whether the response is a page."""
+class SecurityHeaders:
+    """The headers every HTTP response gets; the CSP depends on whether the response is a page."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
-        self.app = app
+    def __init__(self, settings: Settings) -> None:
         self.image_sources = TILE_IMAGE_SOURCES.get(settings.tiles, ())
         self.production = settings.env == "production"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        nonce = new_nonce()
-        scope.setdefault("state", {})["csp_nonce"] = nonce
-        is_docs = scope["path"].startswith(DOCS_PATHS)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html"):
-                    policy = docs_policy(nonce) if is_docs else page_policy(nonce, self.image_sources)
-                else:
-                    policy = API_POLICY
-                ours = {
-                    b"content-security-policy": policy.encode(),
-                    b"x-content-type-options": b"nosniff",
-                    b"x-frame-options": b"DENY",
-                    b"referrer-policy": b"strict-origin-when-cross-origin",
-                    b"permissions-policy": PERMISSIONS_POLICY.encode(),
-                    b"cross-origin-opener-policy": b"same-origin",
-                }
-                if self.production:
-                    ours[b"strict-transport-security"] = b"max-age=31536000"
-                headers = [(k, v) for k, v in headers if k.lower() not in ours]
-                headers.extend(ours.items())
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    def apply(self, headers: list[tuple[bytes, bytes]], nonce: str, path: str) -> list[tuple[bytes, bytes]]:
+        """`headers` with ours replacing any the app set under the same names."""
+        content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if content_type.startswith(b"text/html"):
+            policy = docs_policy(nonce) if path.startswith(DOCS_PATHS) else page_policy(nonce, self.image_sources)
+        else:
+            policy = API_POLICY
+        ours = {
+            b"content-security-policy": policy.encode(),
+            b"x-content-type-options": b"nosniff",
+            b"x-frame-options": b"DENY",
+            b"referrer-policy": b"strict-origin-when-cross-origin",
+            b"permissions-policy": PERMISSIONS_POLICY.encode(),
+            b"cross-origin-opener-policy": b"same-origin",
+        }
+        if self.production:
+            ours[b"strict-transport-security"] = b"max-age=31536000"
+        kept = [(k, v) for k, v in headers if k.lower() not in ours]
+        kept.extend(ours.items())
+        return kept

@@ -1,7 +1,9 @@
 """Vector tiles: what a map client decodes from /tiles/{z}/{x}/{y}.pbf.
 
 Lianzhou straddles longitude 112.5°, a tile border at every zoom from 3 on, so "the whole
-county" is the two z=8 tiles 207/109 and 208/109.
+county" is the two z=8 tiles 207/109 and 208/109. Up to z=10 a tile counts small projects into
+grid cells (layer `clusters`), so at z=8 "every project" means the projects drawn plus the
+clusters' counts.
 """
 
 import math
@@ -46,20 +48,36 @@ def _slugs(client: TestClient, layer: str = "projects", **params: Any) -> set[st
     return found
 
 
+def _clustered(client: TestClient, **params: Any) -> int:
+    """How many projects the county's tiles count in grid cells (each counted in one tile only)."""
+    return sum(
+        f["properties"]["count"]
+        for z, x, y in COUNTY_TILES
+        for f in _decode(client, z, x, y, **params).get("clusters", {}).get("features", [])
+    )
+
+
+def _counted(client: TestClient, expected: set[str], **params: Any) -> None:
+    """The county's z=8 tiles draw only expected projects and count the rest: together, exactly `expected`."""
+    drawn = _slugs(client, **params)
+    assert drawn <= expected
+    assert len(drawn) + _clustered(client, **params) == len(expected)
+
+
 def _catalog_slugs(catalog: dict, keep: Any = lambda p: True) -> set[str]:  # type: ignore[type-arg]
     return {f["properties"]["slug"] for f in catalog["features"] if keep(f["properties"])}
 
 
 def test_the_county_tiles_hold_every_project_town_and_the_outline(client: TestClient, catalog: dict) -> None:
-    assert _slugs(client) == _catalog_slugs(catalog)
+    _counted(client, _catalog_slugs(catalog))
+    assert _clustered(client) > 0  # the town seats' crowds are counted, not drawn one on another
     assert len(_slugs(client, "towns")) == 12
     tiles = [_decode(client, *t) for t in COUNTY_TILES]
     assert {tile["county"]["features"][0]["properties"]["adcode"] for tile in tiles} == {"441882"}
     features = [f for tile in tiles for f in tile["projects"]["features"]]
-    feature = next(f for f in features if f["properties"]["slug"] == "tanling-pumped-storage")
-    props = feature["properties"]
+    props = features[0]["properties"]  # a project drawn as itself carries what the map needs of it
     assert {"slug", "name", "name_en", "status", "category", "precision"} <= set(props)
-    source = next(f["properties"] for f in catalog["features"] if f["properties"]["slug"] == "tanling-pumped-storage")
+    source = next(f["properties"] for f in catalog["features"] if f["properties"]["slug"] == props["slug"])
     assert (props["name"], props["status"], props["category"], props["precision"]) == (
         source["name_zh"],
         source["status"],
@@ -86,20 +104,49 @@ def test_a_street_level_tile_holds_the_points_inside_it_and_nothing_far_away(cli
         or not (miny - slop < f["geometry"]["coordinates"][1] < maxy + slop)
     }
     assert inside, "the test needs projects in this tile"
-    slugs = {f["properties"]["slug"] for f in _decode(client, z, x, y)["projects"]["features"]}
+    tile = _decode(client, z, x, y)
+    slugs = {f["properties"]["slug"] for f in tile["projects"]["features"]}
     assert inside <= slugs
     assert not slugs & far
+    assert "clusters" not in tile  # above z=10 every project is itself
+
+
+def test_a_cluster_counts_its_projects_by_their_warnings(client: TestClient) -> None:
+    """A cell's `mix` (combination of warnings: count) adds up to its count, and with the projects drawn
+    it gives the API's count of every warning exactly, so the page can count what its switches show."""
+    tiles = [_decode(client, *t) for t in COUNTY_TILES]
+    per_kind: dict[str, int] = {}
+    for cluster in (f["properties"] for tile in tiles for f in tile.get("clusters", {}).get("features", [])):
+        parts = [(k, int(n)) for k, n in (part.rsplit(":", 1) for part in cluster["mix"].split(";"))]
+        assert cluster["count"] >= 2 and sum(n for _, n in parts) == cluster["count"]
+        assert [k for k, _ in parts] == sorted({k for k, _ in parts})  # one entry per combination, in order
+        for combination, n in parts:
+            for kind in combination.split("+") if combination else ["none"]:
+                per_kind[kind] = per_kind.get(kind, 0) + n
+    drawn = {
+        f["properties"]["slug"]: f["properties"]["warnings"] for tile in tiles for f in tile["projects"]["features"]
+    }
+    for warnings in drawn.values():
+        for kind in warnings.split(",") if warnings else ["none"]:
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+    assert per_kind == client.get("/api/stats/facets").json()["warning"]
 
 
 def test_filters_apply_to_the_projects_layer_only(client: TestClient, catalog: dict) -> None:
-    assert _slugs(client, status="under_construction") == _catalog_slugs(
-        catalog, lambda p: p["status"] == "under_construction"
+    _counted(
+        client, _catalog_slugs(catalog, lambda p: p["status"] == "under_construction"), status="under_construction"
     )
-    assert _slugs(client, town="xingzi", category="road") == _catalog_slugs(
-        catalog, lambda p: "xingzi" in p["towns"] and p["category"] == "road"
+    _counted(
+        client,
+        _catalog_slugs(catalog, lambda p: "xingzi" in p["towns"] and p["category"] == "road"),
+        town="xingzi",
+        category="road",
     )
-    assert _slugs(client, q="抽水蓄能") == {"tanling-pumped-storage"} | _catalog_slugs(
-        catalog, lambda p: "抽水蓄能" in " ".join([p["name_zh"], p["source_quote"], *p["aliases"]])
+    _counted(
+        client,
+        {"tanling-pumped-storage"}
+        | _catalog_slugs(catalog, lambda p: "抽水蓄能" in " ".join([p["name_zh"], p["source_quote"], *p["aliases"]])),
+        q="抽水蓄能",
     )
     # the frame of the map stays whatever the filter
     assert len(_slugs(client, "towns", status="suspended")) == 12

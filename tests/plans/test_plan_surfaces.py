@@ -20,7 +20,7 @@ from app.wallmap.document import render_wallmap
 from tests.support.editing import EditWorld, open_world
 from tests.support.plans import CARRIED, FIXTURE_PLAN, add_fixture_plan
 
-ZOOM = 9
+ZOOM = 11  # above the grid of app/queries/tiles.py: every project drawn as itself
 
 
 @pytest.fixture(scope="module")

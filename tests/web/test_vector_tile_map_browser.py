@@ -212,3 +212,40 @@ def test_colour_by_warnings_repaints_the_tiles(page: Any, base_url: str) -> None
              precision: 'surveyed', warnings: ''}, 12).fillColor === pm.status('planned').color; }"""
     )
     assert by_status is True
+
+
+def test_at_low_zoom_a_crowded_seat_is_one_counted_disc_and_a_click_zooms_in(
+    page: Any, base_url: str, api: httpx.Client
+) -> None:
+    """Up to z=10 the tiles count crowds into grid cells: a disc with its number, which a click zooms into."""
+    fc = api.get("/api/projects", params={"town": "lianzhou", "limit": 1000}).json()
+    seat = next(
+        f["geometry"]["coordinates"]
+        for f in fc["features"]
+        if f["geometry"]["type"] == "Point" and f["properties"]["location_precision"] == "town"
+    )
+    open_page(page, base_url + "/")
+    _wait_for_tiles(page)
+    x, y = _screen_point(page, seat[0], seat[1], 9)
+    _wait_for_tiles(page)
+    # The cell's disc, in the cluster colour, where the seat's crowd would otherwise be one dot on another.
+    discs = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-pm-project-tiles-pane canvas')].reduce((n, c) => {
+             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let k = 0;
+             for (let i = 0; i < d.length; i += 4) { if (d[i] === 0x2c && d[i + 1] === 0x3e && d[i + 2] === 0x50) k++; }
+             return n + k; }, 0)"""
+    )
+    assert discs > 0, "no counted disc was drawn"
+    shot(page, "vector-tiles-grid-z9")
+    # The disc sits at the centre of the 32-pixel cell holding the seat.
+    cx, cy = page.evaluate(
+        """([lon, lat]) => { const m = planmap.current.map; const p = m.project([lat, lon], 9);
+             const c = L.point((Math.floor(p.x / 32) + 0.5) * 32, (Math.floor(p.y / 32) + 0.5) * 32);
+             const q = m.latLngToContainerPoint(m.unproject(c, 9)); const r = m.getContainer().getBoundingClientRect();
+             return [r.left + q.x, r.top + q.y]; }""",
+        seat,
+    )
+    assert abs(cx - x) <= 23 and abs(cy - y) <= 23
+    page.mouse.click(cx, cy)
+    page.wait_for_function("() => planmap.current.map.getZoom() === 11", timeout=10_000)
+    assert page.locator(".leaflet-popup").count() == 0  # a cell is not a project: no popup, a closer look

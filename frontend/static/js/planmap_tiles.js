@@ -14,6 +14,10 @@
  * - the cycle's "no report" and "behind" checkboxes (planmap_cycle.js) become the tile URL's
  *   `no_report` and `behind`, the filters of /api/projects.
  * Towns and county stay GeoJSON (a few dozen features whatever the catalog's size).
+ * Up to zoom 10 the server counts small projects into grid cells (the tile's `clusters` layer, see
+ * app/queries/tiles.py): each cell is drawn as a disc with the number of its projects that the warning
+ * switches show (from the cell's `mix`, its count per combination of warnings), and a click zooms in
+ * towards it; the lists of what lies at a place always come from the API.
  */
 (function (root) {
   "use strict";
@@ -49,7 +53,31 @@
     });
   }
 
+  // A point drawn with a `pmLabel` option (a cluster's count) gets that text in its middle, on the canvas:
+  // VectorGrid draws paths only, and a number drawn as pixels can carry no markup.
+  if (L && L.Canvas && L.Canvas.Tile) {
+    L.Canvas.Tile.include({
+      _updateCircle: function (layer) {
+        L.Canvas.prototype._updateCircle.call(this, layer);
+        var label = layer.options && layer.options.pmLabel;
+        if (!label || !this._drawing || layer._empty()) {
+          return;
+        }
+        var ctx = this._ctx;
+        ctx.save();
+        ctx.fillStyle = "#ffffff";
+        ctx.font = "bold 11px sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText(label, layer._point.x, layer._point.y);
+        ctx.restore();
+      },
+    });
+  }
+
   var TOWN_PRECISION_DASH = [3, 3];
+  var CLUSTER_COLOR = "#2c3e50";
+  var GRID_MAX_ZOOM = 10; // app/queries/tiles.py: above it every project is drawn as itself
   var HIT_PIXELS = 6; // how far from the click a project still counts as clicked
   var HERE_LIMIT = 50; // projects listed in one popup (the list scrolls)
 
@@ -113,6 +141,36 @@
     return "/tiles/{z}/{x}/{y}.pbf" + (q ? "?" + q : "");
   };
 
+  /** How many of a cell's projects the warning switches show, from its `mix` ("late_start+stale:3;:12"). */
+  ProjectTiles.prototype.clusterCount = function (props) {
+    var pm = this.pm;
+    return String(props.mix || "")
+      .split(";")
+      .reduce(function (sum, part) {
+        var at = part.lastIndexOf(":");
+        var combination = part.slice(0, at);
+        var n = parseInt(part.slice(at + 1), 10) || 0;
+        return pm.warningEnabled({ warnings: combination ? combination.split("+") : [] }) ? sum + n : sum;
+      }, 0);
+  };
+
+  /** Leaflet path options for one grid cell of the `clusters` layer: a disc with its count; [] hides it. */
+  ProjectTiles.prototype.clusterStyle = function (props) {
+    var n = this.clusterCount(props);
+    if (!n) {
+      return [];
+    }
+    return {
+      radius: n < 10 ? 9 : n < 100 ? 11 : n < 1000 ? 14 : 17,
+      fill: true,
+      fillColor: CLUSTER_COLOR,
+      fillOpacity: 0.85,
+      color: "#ffffff",
+      weight: 2,
+      pmLabel: n.toLocaleString(this.pm.cfg.lang === "en" ? "en" : "zh-CN"),
+    };
+  };
+
   /** Leaflet path options for one feature of the tile's `projects` layer; [] hides it. */
   ProjectTiles.prototype.style = function (props, zoom) {
     var pm = this.pm;
@@ -156,11 +214,19 @@
         projects: function (props, zoom) {
           return self.style(props, zoom);
         },
+        clusters: function (props) {
+          return self.clusterStyle(props);
+        },
         towns: [], // drawn from GeoJSON with labels and popups
         county: [],
       },
     });
     this.layer.on("click", function (e) {
+      if (e.layer.properties.slug === undefined) {
+        // A grid cell: zoom in towards it, past the grid at last, where every project is itself.
+        pm.map.setView(e.latlng, Math.min(pm.map.getZoom() + 2, GRID_MAX_ZOOM + 1));
+        return;
+      }
       self.openPopup(e.layer.properties, e.latlng);
     });
     var firstLoad = new Promise(function (resolve) {
