@@ -32,6 +32,7 @@ Results: `bench/RESULTS.md` (method, targets met or missed, tables), raw numbers
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import platform
@@ -663,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.read_rounds:
                 print(f"bench: {n:,} synthetic, in-process reads", flush=True)
                 size["reads"] = ab_reads.measure(url_text, args.read_rounds, year=REPORTS_YEAR)
+                logging.getLogger("httpx").setLevel(logging.WARNING)  # the app's log set-up made it chatty
             size["load"].append(round(os.getloadavg()[0], 2))
             run["sizes"].append(size)
             args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -131,3 +131,13 @@ def compare_ids(reference: Sequence[int], other: Sequence[int], ordered: bool = 
 def ids_agree(description: str) -> bool:
     """Whether a `compare_ids` description means the same rows (order included where it counts)."""
     return description in ("same ids, same order", "same ids")
+
+
+def only_missing(description: str) -> int | None:
+    """How many of planmap's ids the other server left out, when that is the only difference; else None.
+
+    A tile whose server omits a few features planmap sends (features only in planmap's tile buffer) is
+    still a fair comparison in planmap's disfavour: planmap did the larger job. Extras or reordering are not.
+    """
+    match = re.fullmatch(r"(\d+) missing \(e\.g\. [\d, ]+\)", description)
+    return int(match.group(1)) if match else None

@@ -7,7 +7,17 @@ spread are, which way a ratio points, and whether two servers returned the same 
 import pytest
 
 from bench.report import ratios, targets
-from bench.stats import compare_ids, ids_agree, parse_wrk, ratio, ratio_of_medians, rotations, spread, wrk_ms
+from bench.stats import (
+    compare_ids,
+    ids_agree,
+    only_missing,
+    parse_wrk,
+    ratio,
+    ratio_of_medians,
+    rotations,
+    spread,
+    wrk_ms,
+)
 
 WRK_OUTPUT = """Running 4s test @ http://127.0.0.1:8000/api/projects
   2 threads and 8 connections
@@ -114,3 +124,14 @@ def test_targets_say_met_missed_or_not_measured() -> None:
     assert "| (c) planmap req/s ≥ 1.5× tipg's at 100,000 | 1.20× | **missed** |" in text
     assert "(e10n) planmap req/s ≥ 1.2× tipg's at 1,000 | not measured" in text
     assert "1 M not run in this session" in text
+
+
+def test_a_tile_missing_some_of_planmaps_features_is_compared_and_marked() -> None:
+    assert only_missing("16 missing (e.g. 3641, 10745, 24057)") == 16
+    assert only_missing("2 missing (e.g. 3, 4); 1 extra (e.g. 9)") is None
+    assert only_missing("same ids") is None
+    fewer = "16 missing (e.g. 1, 2, 3)"
+    tile = {"key": "e10n", "servers": {"planmap": _side([40], [10]), "tipg": _side([60], [5], fewer)}}
+    assert ratios(tile, "tipg")[0] == pytest.approx(40 / 60)
+    page = {"key": "a", "servers": {"planmap": _side([40], [10]), "tipg": _side([60], [5], fewer)}}
+    assert ratios(page, "tipg") == (None, None)  # a list missing rows is another answer, not a subset job
