@@ -22,7 +22,7 @@ help:
 	@echo "make run    set up and serve planmap on http://127.0.0.1:8000"
 	@echo "make test   set up and run lint, type checks and the test suite"
 	@echo "make lint   ruff and mypy only"
-	@echo "make bench  planmap vs tipg at 1k/100k/1M features (BENCH_SIZES=\"1000 100000\" to choose; ~40 min)"
+	@echo "make bench  planmap vs tipg vs pygeoapi at 1k/100k/1M projects, 3 alternating rounds (BENCH_SIZES=\"1000 100000\" to choose; ~40 min)"
 	@echo "make soak   minutes of mixed load (wrk) with errors, latency and memory -> soak/RESULTS.md (SOAK_MINUTES=5)"
 	@echo "make cluster-stop   stop the private PostgreSQL cluster"
 

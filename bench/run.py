@@ -1,50 +1,56 @@
-"""planmap against tipg on the same PostGIS table, at 1 k, 100 k and 1 M features: `make bench`.
+"""planmap, tipg and pygeoapi on one view of one database, measured alike: `make bench`.
 
-Why this shape:
+What makes the comparison fair (issue 23 listed where the first harness was not):
 
-- **Same data, same table, same machine, same run.** Both servers read `projects` of one
-  dedicated database (`planmap_bench`, never the dev database), filled by `planmap dev synth`
-  (the 167 catalog projects plus N synthetic ones). Ratios are taken within one run, so a
-  busier or quieter machine moves both sides alike.
-- **Same serving conditions.** Each is one uvicorn process (`--workers 1`, access log off,
-  uvloop/httptools where installed); on two cores, PostgreSQL and the load generator need
-  the other core. tipg runs from its own virtualenv (`bench/.venv-tipg`, created here), so
-  its pins never touch planmap's.
-- **A real load generator**: `wrk` (Debian's; installed with apt when missing and root),
-  `-t2 -c8` for throughput and tail latency, then `-t1 -c1` for planmap's unloaded latency,
-  which is what can fairly be compared to the database's own execution time (EXPLAIN
-  (ANALYZE, TIMING OFF) of exactly the SQL the endpoint runs, median of repeated runs):
-  under 8 connections p50 is mostly queueing, not work.
-- Before measuring, each URL is fetched once and checked (status 200, feature count), so a
-  broken endpoint shows up as an error in the table instead of as a fast 4xx.
+- **One view**: all three read `projects_public` (planmap's public source, sensitive sites at their town
+  seat) of one dedicated database (`planmap_bench`), filled by `planmap dev synth`. planmap also joins
+  the plan membership, which the others do not: that is work planmap does on top.
+- **One set of settings, set where no server can differ**: JIT is fixed for the whole benchmark database
+  (`ALTER DATABASE … SET jit`), checked in a fresh session; planmap's own session option is the same value.
+  Pools: no server warms connections at start-up (planmap's DB_POOL_WARM=0); instead every server gets
+  the same warm-up (wrk, same connections, same seconds, every URL) before the first round. tipg's pool
+  may grow to planmap's 20 connections per worker; pygeoapi's SQLAlchemy pool (5 + 10 overflow) cannot
+  be set and is noted. 2 uvicorn workers each, access logs off.
+- **Same bytes asked for**: every row but the gzip row asks for identity encoding; the gzip row counts
+  only servers whose answer really is compressed (levels differ: planmap 3, tipg 6).
+- **Same rows, checked**: lists are sorted by slug on every server (planmap's order; `sortby=slug` for
+  the others) and each answer's ids are compared with planmap's, in order; bytes are reported per server.
+- **Alternating rounds**: each round measures every query on every server, servers in rotated order
+  (A B C, B C A, C A B, …); tables give the median and min–max of the rounds, ratios are of medians.
+- **Uncached against uncached**: tiles are compared with planmap's microcache bypassed
+  (`Cache-Control: no-cache`); the cached rows are planmap-only and labelled so.
+- **Latency at one connection for every server**, next to the *floor*: the SQL planmap runs for that
+  request, executed and fetched through psycopg on one warm connection (median of repeated runs).
+- The new reads (plans, programmes, progress, reports) and the heavy ones (stats, dashboard, deep pages)
+  are timed in-process (`bench/ab_reads.py`) on the same database, after the servers stop, with a year
+  of synthetic monthly reports per synthetic project (`planmap dev synth --reports-year`).
 
-Results: `bench/RESULTS.md` (tables, machine, date, targets met or missed, and the notes in
-`bench/NOTES.md`), raw numbers in `bench/results/latest.json`. With `bench/results/before.json`
-present (a run before the speed-ups, kept on purpose) a before/after table is added.
+Results: `bench/RESULTS.md` (method, targets met or missed, tables), raw numbers in
+`bench/results/latest.json`; re-render with `python bench/report.py`.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import platform
-import re
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -56,164 +62,219 @@ from app.catalog.seed import seed  # noqa: E402
 from app.core import dbadmin, migrate  # noqa: E402
 from app.core.db import make_sync_engine  # noqa: E402
 from app.core.settings import DEFAULT_DATABASE_URL  # noqa: E402
+from app.queries.driver import to_pyformat  # noqa: E402
 from app.queries.project_filter import Near, ProjectFilter  # noqa: E402
 from app.queries.project_pages import feature_sql, page_sql  # noqa: E402
 from app.queries.tiles import tile_sql  # noqa: E402
-from bench.report import load_steps, render  # noqa: E402
+from bench import ab_reads  # noqa: E402
+from bench.report import render  # noqa: E402
+from bench.stats import compare_ids, parse_wrk, rotations  # noqa: E402
 
 BENCH = ROOT / "bench"
-TIPG_VENV = BENCH / ".venv-tipg"
-TIPG_REQUIREMENT = "tipg==1.6.1"
-WORKERS = 1
+SERVERS = ("planmap", "tipg", "pygeoapi")
+VENVS = {"tipg": BENCH / ".venv-tipg", "pygeoapi": BENCH / ".venv-pygeoapi"}
+REQUIREMENTS = {
+    "tipg": ["tipg==1.6.1", "uvicorn[standard]"],
+    "pygeoapi": ["pygeoapi>=0.21,<0.22", "uvicorn[standard]", "psycopg2-binary", "geoalchemy2"],
+}
+PROBES = {"tipg": "import tipg; print(tipg.__version__)", "pygeoapi": "import pygeoapi; print(pygeoapi.__version__)"}
+WORKERS = 2
+POOL = 20  # planmap's DB_POOL_SIZE; tipg's pool may grow to the same
+JIT = "off"  # for the whole benchmark database: planmap's choice (bench/NOTES.md item 9), now everyone's
+REPORTS_YEAR = 2025  # the last year of the 14th plan: a programme needs a plan whose period covers it
 CENTER = (112.3712, 24.7819)  # the seat of Lianzhou town, the county's city
 ITEM_SLUG = "tanling-pumped-storage"
 SMALL_BBOX = (CENTER[0] - 0.04, CENTER[1] - 0.03, CENTER[0] + 0.04, CENTER[1] + 0.03)  # about 8 x 7 km
 NEAR_RADIUS_M = 5000.0
-COUNTY_LIMIT = 10_000  # the most either server returns in one page
+COUNTY_LIMIT = 10_000  # the most any of the servers returns in one page
+DEEP_OFFSET = 50_000
+IDENTITY = (("Accept-Encoding", "identity"),)
+GZIP = (("Accept-Encoding", "gzip"),)
+NO_CACHE = (("Cache-Control", "no-cache"), *IDENTITY)
+UNCACHED_NOTE = "planmap's microcache bypassed (Cache-Control: no-cache); pygeoapi serves no PostGIS tiles here"
+CACHED_NOTE = "planmap's 10-second tile cache: not comparable with any row of the others"
 
 
-# --- measurement records ---------------------------------------------------------------------
+# --- the queries ----------------------------------------------------------------------------
 
 
-@dataclass
-class Load:
-    """One wrk run."""
+@dataclass(frozen=True)
+class Query:
+    """One row of the table: the same question put to each server that can answer it."""
 
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: int
+    key: str
+    label: str
+    kind: str  # "geojson", "feature" or "mvt"
+    paths: dict[str, str]  # server → path and query string
+    sql: Callable[[], tuple[str, dict[str, Any]]] | None  # what planmap runs: the floor
+    headers: tuple[tuple[str, str], ...] = IDENTITY
+    note: str = ""
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    rad = math.radians(lat)
+    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(rad)) / math.pi) / 2 * n)
+
+
+def _bbox_text(box: tuple[float, float, float, float]) -> str:
+    return ",".join(f"{v:.6f}" for v in box)
+
+
+def _page(flt: ProjectFilter, limit: int, offset: int = 0) -> Callable[[], tuple[str, dict[str, Any]]]:
+    def build() -> tuple[str, dict[str, Any]]:
+        sql, params = page_sql(flt)
+        return sql, {**params, "limit": limit, "offset": offset}
+
+    return build
+
+
+def _tile(z: int, x: int, y: int) -> Callable[[], tuple[str, dict[str, Any]]]:
+    def build() -> tuple[str, dict[str, Any]]:
+        sql, params = tile_sql(ProjectFilter(), z)
+        return sql, {**params, "z": z, "x": x, "y": y}
+
+    return build
+
+
+def _items(server: str, query: str) -> str:
+    """The OGC items path of the view on tipg or pygeoapi, sorted by slug like planmap's lists."""
+    if server == "tipg":
+        return f"/collections/public.projects_public/items?{query}&sortby=slug"
+    return f"/collections/projects/items?{query}&sortby=slug&f=json"
+
+
+def queries(engine: Engine, total: int) -> list[Query]:
+    """The benchmark's rows, with the ids and extents they need read from the database."""
+    with engine.connect() as conn:
+        item_id = conn.execute(text("SELECT id FROM projects WHERE slug = :s"), {"s": ITEM_SLUG}).scalar_one()
+        county = conn.execute(
+            text(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                "FROM (SELECT ST_Extent(geom) e FROM county_boundary) s"
+            )
+        ).one()
+    county_box = (float(county[0]), float(county[1]), float(county[2]), float(county[3]))
+    small, whole = _bbox_text(SMALL_BBOX), _bbox_text(county_box)
+    ogc = ("tipg", "pygeoapi")
+
+    def lists(q: str) -> dict[str, str]:
+        return {"planmap": f"/api/projects?{q}", **{s: _items(s, q) for s in ogc}}
+
+    offset = min(DEEP_OFFSET, max(0, total // 2))
+    item = {
+        "planmap": f"/api/projects/{ITEM_SLUG}",
+        "tipg": f"/collections/public.projects_public/items/{item_id}",
+        "pygeoapi": f"/collections/projects/items/{item_id}?f=json",
+    }
+    rows = [
+        Query("a", "small bbox, limit 100", "geojson", lists(f"bbox={small}&limit=100"),
+              _page(ProjectFilter(bbox=SMALL_BBOX), 100)),
+        Query("b", f"county bbox, limit {COUNTY_LIMIT:,}", "geojson", lists(f"bbox={whole}&limit={COUNTY_LIMIT}"),
+              _page(ProjectFilter(bbox=county_box), COUNTY_LIMIT)),
+        Query("bz", f"county bbox, limit {COUNTY_LIMIT:,}, gzip", "geojson",
+              lists(f"bbox={whole}&limit={COUNTY_LIMIT}"), _page(ProjectFilter(bbox=county_box), COUNTY_LIMIT),
+              GZIP, "servers that send it uncompressed are left out of the ratio"),
+        Query("c", "one item", "feature", item, lambda: feature_sql(ProjectFilter(), ITEM_SLUG)),
+        Query("p", f"offset {offset:,}, limit 100", "geojson", lists(f"limit=100&offset={offset}"),
+              _page(ProjectFilter(), 100, offset)),
+        Query("d", "near me, 5 km (planmap only)", "geojson",
+              {"planmap": f"/api/projects?near={CENTER[0]},{CENTER[1]}&radius_m={NEAR_RADIUS_M:.0f}"},
+              _page(ProjectFilter(near=Near(CENTER[0], CENTER[1], NEAR_RADIUS_M)), 1000),
+              note="no counterpart: tipg and pygeoapi have no distance query"),
+    ]  # fmt: skip
+    for z in (10, 14):
+        x, y = tile_of(*CENTER, z)
+        paths = {
+            "planmap": f"/tiles/{z}/{x}/{y}.pbf",
+            "tipg": f"/collections/public.projects_public/tiles/WebMercatorQuad/{z}/{x}/{y}",
+        }
+        rows.append(Query(f"e{z}n", f"tile z{z}, uncached", "mvt", paths, _tile(z, x, y), NO_CACHE,
+                          UNCACHED_NOTE))  # fmt: skip
+        rows.append(Query(f"e{z}", f"tile z{z}, cached (planmap only)", "mvt", {"planmap": paths["planmap"]},
+                          _tile(z, x, y), IDENTITY, CACHED_NOTE))  # fmt: skip
+    return rows
+
+
+# --- measurement records ------------------------------------------------------------------
 
 
 @dataclass
 class Side:
-    """One server's answer to one query: what it returned, and how fast under load."""
+    """One server's answers to one query: what it returned (checked once) and its timings per round."""
 
     url: str
     status: int = 0
     bytes: int = 0
+    encoding: str = "identity"
     features: int | None = None
-    loaded: Load | None = None
-    single: Load | None = None  # one connection: latency without queueing
+    ids: str | None = None  # compared with planmap's
     error: str | None = None
+    loaded: list[dict[str, Any]] = field(default_factory=list)
+    single: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
-class QueryResult:
+class Row:
     key: str
     label: str
-    planmap: Side
-    tipg: Side | None
-    db_ms: float | None = None  # median EXPLAIN ANALYZE execution time
-    db_planning_ms: float | None = None
+    note: str
+    servers: dict[str, Side] = field(default_factory=dict)
+    floor_ms: list[float] = field(default_factory=list)
 
 
-@dataclass
-class SizeResult:
-    synthetic: int
-    total_projects: int
-    synth_seconds: float
-    queries: list[QueryResult] = field(default_factory=list)
-    # 1-minute load average when measuring began and ended: above ~2 on this 2-core machine, something
-    # besides the benchmark was using the CPUs and the numbers of that size are pessimistic
-    load: tuple[float, float] | None = None
-
-
-@dataclass
-class Run:
-    started: str
-    machine: dict[str, str]
-    settings: dict[str, Any]
-    tipg: str | None
-    tipg_unavailable: str | None
-    sizes: list[SizeResult] = field(default_factory=list)
-
-
-# --- tools -----------------------------------------------------------------------------------
+# --- tools ----------------------------------------------------------------------------------
 
 
 def ensure_wrk() -> str:
-    """wrk from Debian; as root install it like scripts/ensure-postgis.sh does PostGIS, else say how."""
+    """wrk from Debian; as root install it with apt, else say how."""
     found = shutil.which("wrk")
     if found:
         return found
     if os.geteuid() != 0:
         raise SystemExit("bench: wrk is not installed. Run as root:  apt-get update && apt-get install -y wrk")
-    print("bench: installing wrk with apt", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, env=env, stdout=subprocess.DEVNULL)
-    found = shutil.which("wrk")
-    if not found:
-        raise SystemExit("bench: apt installed wrk but it is not on PATH")
-    return found
+    return shutil.which("wrk") or sys.exit("bench: apt installed wrk but it is not on PATH")
 
 
-def ensure_tipg() -> tuple[Path | None, str | None, str | None]:
-    """(python of tipg's virtualenv, tipg version, why unavailable). Created once, reused afterwards."""
-    python = TIPG_VENV / "bin" / "python"
-    probe = [str(python), "-c", "import tipg, uvicorn; print(tipg.__version__)"]
+def ensure_venv(name: str) -> tuple[Path | None, str | None, str | None]:
+    """(python of the server's own virtualenv, its version, why unavailable); created once, reused after."""
+    python = VENVS[name] / "bin" / "python"
+    probe = [str(python), "-c", PROBES[name]]
     if python.exists():
         ok = subprocess.run(probe, capture_output=True, text=True)
         if ok.returncode == 0:
             return python, ok.stdout.strip(), None
-    print(f"bench: creating {TIPG_VENV.relative_to(ROOT)} with {TIPG_REQUIREMENT}", flush=True)
+    print(f"bench: creating {VENVS[name].relative_to(ROOT)}", flush=True)
     try:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(TIPG_VENV)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", TIPG_REQUIREMENT, "uvicorn[standard]"],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENVS[name])], check=True)
+        pip = [str(python), "-m", "pip", "install", "--quiet", *REQUIREMENTS[name]]
+        subprocess.run(pip, check=True, capture_output=True, text=True)
     except subprocess.CalledProcessError as exc:
         detail = (exc.stderr or "").strip().splitlines()[-1:] or [str(exc)]
-        return None, None, f"pip could not install {TIPG_REQUIREMENT}: {detail[0]}"
+        return None, None, f"pip could not install {name}: {detail[0]}"
     ok = subprocess.run(probe, capture_output=True, text=True)
     if ok.returncode != 0:
-        return None, None, f"tipg installed but does not import: {ok.stderr.strip()[-300:]}"
+        return None, None, f"{name} installed but does not import: {ok.stderr.strip()[-300:]}"
     return python, ok.stdout.strip(), None
 
 
-_UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
-
-
-def _ms(value: str) -> float:
-    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value.strip())
-    if not match:
-        raise ValueError(f"unexpected wrk latency {value!r}")
-    return float(match.group(1)) * _UNIT_MS[match.group(2)]
-
-
-def parse_wrk(output: str) -> Load:
-    """Requests/s, p50, p99 and error count from `wrk --latency` output."""
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
-    total = re.search(r"(\d+) requests in", output)
-    if not (rps and p50 and p99 and total):
-        raise ValueError(f"cannot read wrk output:\n{output}")
-    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    if sock:
-        errors += sum(int(n) for n in sock.groups())
-    return Load(float(rps.group(1)), _ms(p50.group(1)), _ms(p99.group(1)), int(total.group(1)), errors)
-
-
-def wrk(
-    binary: str, url: str, seconds: int, threads: int, connections: int, headers: tuple[tuple[str, str], ...] = ()
-) -> Load:
-    command = [
-        binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency", url,
-    ]  # fmt: skip
+def wrk(binary: str, url: str, seconds: int, connections: int, headers: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    threads = min(2, connections)
+    command = [binary, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "--latency", url]
     for name, value in headers:
         command += ["-H", f"{name}: {value}"]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    return parse_wrk(done.stdout)
-
-
-# --- servers ---------------------------------------------------------------------------------
+    load = parse_wrk(done.stdout)
+    return {
+        "rps": load.rps,
+        "p50_ms": load.p50_ms,
+        "p99_ms": load.p99_ms,
+        "requests": load.requests,
+        "errors": load.errors,
+    }
 
 
 def free_port() -> int:
@@ -224,11 +285,11 @@ def free_port() -> int:
 
 @contextmanager
 def server(name: str, command: list[str], env: dict[str, str], cwd: Path, health: str) -> Iterator[None]:
-    """A server process that is up (health URL answers 200) for the body of the block, then stopped."""
+    """A server process that answers its health URL for the body of the block, then stopped."""
     log = open(BENCH / f".{name}.log", "w")  # noqa: SIM115 (closed in finally; kept for post-mortems)
     process = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if httpx.get(health, timeout=5).status_code == 200:
@@ -237,28 +298,115 @@ def server(name: str, command: list[str], env: dict[str, str], cwd: Path, health
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{name} did not start; see {log.name}")
-            time.sleep(0.2)
+            time.sleep(0.3)
         yield
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
         log.close()
 
 
-# --- the database ----------------------------------------------------------------------------
+def uvicorn_args(port: int) -> list[str]:
+    # a loaded machine made uvicorn's 5-second worker health check kill workers during start-up (issue 23)
+    return [
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(WORKERS), "--no-access-log",
+        "--log-level", "warning", "--timeout-worker-healthcheck", "60",
+    ]  # fmt: skip
 
 
 def libpq_url(sqlalchemy_url: str) -> str:
-    """postgresql://… for tipg (asyncpg) from planmap's postgresql+psycopg://… URL."""
+    """postgresql://… (libpq, asyncpg) from planmap's postgresql+psycopg://… URL."""
     return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def pygeoapi_config(url: str, port: int, directory: Path) -> dict[str, str]:
+    """pygeoapi's YAML config (the view through its PostgreSQL provider) and OpenAPI document; its env."""
+    u = make_url(url)
+    directory.mkdir(exist_ok=True)
+    config = directory / "config.yml"
+    config.write_text(
+        f"""server:
+  bind: {{host: 127.0.0.1, port: {port}}}
+  url: http://127.0.0.1:{port}
+  mimetype: application/json; charset=UTF-8
+  encoding: utf-8
+  languages: [en-US]
+  limits: {{default_items: 10, max_items: {COUNTY_LIMIT}}}
+  map: {{url: 'https://tile.openstreetmap.org/{{z}}/{{x}}/{{y}}.png', attribution: OSM}}
+logging: {{level: ERROR}}
+metadata:
+  identification: {{title: bench, description: bench, keywords: [bench], keywords_type: theme,
+                    terms_of_service: none, url: 'http://127.0.0.1'}}
+  license: {{name: none, url: 'http://127.0.0.1'}}
+  provider: {{name: bench, url: 'http://127.0.0.1'}}
+  contact: {{name: bench}}
+resources:
+  projects:
+    type: collection
+    title: projects_public
+    description: planmap's public view
+    keywords: [projects]
+    extents:
+      spatial: {{bbox: [109, 20, 118, 26], crs: 'http://www.opengis.net/def/crs/OGC/1.3/CRS84'}}
+    providers:
+      - type: feature
+        name: PostgreSQL
+        data: {{host: {u.host}, port: {u.port or 5432}, dbname: {u.database}, user: {u.username},
+                password: '{u.password or ""}', search_path: [public]}}
+        id_field: id
+        table: projects_public
+        geom_field: geom
+""",
+        encoding="utf-8",
+    )
+    openapi = directory / "openapi.yml"
+    env = {"PATH": os.environ.get("PATH", ""), "PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    cli = VENVS["pygeoapi"] / "bin" / "pygeoapi"
+    subprocess.run([str(cli), "openapi", "generate", str(config), "--output-file", str(openapi)], check=True, env=env,
+                   capture_output=True)  # fmt: skip
+    return env
+
+
+@contextmanager
+def servers(available: dict[str, Path], url: str) -> Iterator[dict[str, str]]:
+    """Every available server started on the benchmark database; yields server → base URL."""
+    bases: dict[str, str] = {}
+    with ExitStack() as stack:
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "PLANMAP_DB_POOL_WARM": "0", "PLANMAP_DB_POOL_SIZE": str(POOL)}
+        command = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", *uvicorn_args(port)]
+        stack.enter_context(server("planmap", command, env, ROOT, f"http://127.0.0.1:{port}/healthz"))
+        bases["planmap"] = f"http://127.0.0.1:{port}"
+        if "tipg" in available:
+            port = free_port()
+            env = {
+                "PATH": os.environ.get("PATH", ""), "DATABASE_URL": libpq_url(url),
+                "TIPG_DB_SCHEMAS": '["public"]', "TIPG_DB_TABLES": '["public.projects_public"]',
+                "TIPG_MAX_FEATURES_PER_QUERY": str(COUNTY_LIMIT), "TIPG_DB_MAX_CONN_SIZE": str(POOL),
+                "TIPG_TABLE_CONFIG__public_projects_public__PK": "id",
+            }  # fmt: skip
+            command = [str(available["tipg"]), "-m", "uvicorn", "tipg.main:app", *uvicorn_args(port)]
+            # cwd=bench/: tipg reads a .env of its working directory, and the repository's is planmap's
+            stack.enter_context(server("tipg", command, env, BENCH, f"http://127.0.0.1:{port}/healthz"))
+            bases["tipg"] = f"http://127.0.0.1:{port}"
+        if "pygeoapi" in available:
+            port = free_port()
+            env = pygeoapi_config(url, port, BENCH / ".pygeoapi")
+            command = [str(available["pygeoapi"]), "-m", "uvicorn", "pygeoapi.starlette_app:APP", *uvicorn_args(port)]
+            stack.enter_context(server("pygeoapi", command, env, BENCH, f"http://127.0.0.1:{port}/conformance?f=json"))
+            bases["pygeoapi"] = f"http://127.0.0.1:{port}"
+        yield bases
+
+
+# --- the database -------------------------------------------------------------------------
+
+
 def prepare_database(url: str) -> None:
-    """A fresh benchmark database: created, migrated and seeded (county, towns, the 167 catalog projects)."""
+    """A fresh benchmark database: created, migrated, seeded, and JIT fixed for every session of it."""
     dbadmin.drop_database(url)
     dbadmin.create_database(url)
     migrate.upgrade(url, "head")
@@ -267,328 +415,265 @@ def prepare_database(url: str) -> None:
         result = seed(engine, ROOT / "geodata")
         if not result.ok:
             raise SystemExit("bench: seeding the benchmark database failed:\n" + "\n".join(result.lines()))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            name = conn.execute(text("SELECT current_database()")).scalar_one()
+            conn.execute(text(f'ALTER DATABASE "{name}" SET jit = {JIT}'))
     finally:
         engine.dispose()
+    with psycopg.connect(libpq_url(url)) as conn:  # a session without planmap's options: what tipg gets
+        shown = conn.execute("SHOW jit").fetchone()
+    if not shown or shown[0] != JIT:
+        raise SystemExit(f"bench: jit is {shown} in a fresh session of the benchmark database, not {JIT}")
 
 
 def add_synthetic(url: str, count: int, seed_value: int) -> float:
-    """Run the real CLI (`planmap dev synth`), then VACUUM ANALYZE so both servers meet a settled table."""
+    """The real CLI (`planmap dev synth`, with a year of reports), then VACUUM ANALYZE and a CHECKPOINT."""
     started = time.monotonic()
     if count:
         planmap = Path(sys.executable).parent / "planmap"
-        command = [str(planmap), "dev", "synth", "--count", str(count), "--seed", str(seed_value)]
+        command = [str(planmap), "dev", "synth", "--count", str(count), "--seed", str(seed_value),
+                   "--reports-year", str(REPORTS_YEAR)]  # fmt: skip
         subprocess.run(command, check=True, env={**os.environ, "DATABASE_URL": url})
     engine = make_sync_engine(url)
     try:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE projects"))
-            conn.execute(text("VACUUM ANALYZE project_towns"))
-            # Write the pages the insert and VACUUM dirtied now (about a gigabyte at 1 M), so that flushing them
-            # is not part of any measured row: the server's log showed that checkpoint running through them.
-            try:
+            for table in ("projects", "project_towns", "plan_projects", "programme_items", "progress_reports"):
+                conn.execute(text(f"VACUUM ANALYZE {table}"))
+            try:  # the dirtied pages written now, not during a measured row
                 conn.execute(text("CHECKPOINT"))
-            except DBAPIError as exc:  # a role without pg_checkpoint: measure anyway, and say so
+            except DBAPIError as exc:
                 print(f"bench: CHECKPOINT refused ({exc.orig}); a checkpoint may disturb the timings", flush=True)
     finally:
         engine.dispose()
     return time.monotonic() - started
 
 
-def explain_ms(engine: Engine, sql: str, params: dict[str, Any], runs: int) -> tuple[float, float]:
-    """Median execution and planning time (ms) PostgreSQL reports for the statement, after 2 warm-up runs."""
-    execution, planning = [], []
-    with engine.connect() as conn:
+def floor_ms(url: str, sql: str, params: dict[str, Any], runs: int) -> list[float]:
+    """The SQL planmap runs for a request, executed and fetched through psycopg: ms per run, after 2 warm-ups."""
+    statement = to_pyformat(sql)
+    times = []
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         for i in range(runs + 2):
-            plan = conn.execute(text("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + sql), params).scalar_one()
-            doc = plan[0] if isinstance(plan, list) else orjson.loads(plan)[0]
+            started = time.perf_counter()
+            conn.execute(statement, params, prepare=True).fetchall()
             if i >= 2:
-                execution.append(float(doc["Execution Time"]))
-                planning.append(float(doc["Planning Time"]))
-    return statistics.median(execution), statistics.median(planning)
+                times.append((time.perf_counter() - started) * 1000)
+    return times
 
 
-# --- the queries -----------------------------------------------------------------------------
+# --- checking what each server answers ------------------------------------------------------
 
 
-def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
-    n = 2**z
-    rad = math.radians(lat)
-    return int((lon + 180) / 360 * n), int((1 - math.asinh(math.tan(rad)) / math.pi) / 2 * n)
+def feature_ids(kind: str, body: bytes, slug_ids: dict[str, int]) -> list[int]:
+    """The project ids of an answer, in its order: planmap names features by slug, the others by id."""
+
+    def norm(value: Any) -> int:
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        return slug_ids[str(value)]
+
+    if kind == "geojson":
+        return [norm(f["id"]) for f in orjson.loads(body)["features"]]
+    if kind == "feature":
+        return [norm(orjson.loads(body)["id"])]
+    import mapbox_vector_tile
+
+    layers = mapbox_vector_tile.decode(body)
+    found = []
+    for name, layer in layers.items():
+        if name in ("towns", "county"):
+            continue
+        for f in layer["features"]:
+            props = f.get("properties", {})
+            found.append(norm(props.get("id", props.get("slug", f.get("id")))))
+    return found
 
 
-@dataclass(frozen=True)
-class Query:
-    key: str
-    label: str
-    planmap_path: str
-    tipg_path: str | None
-    sql: Callable[[], tuple[str, dict[str, Any]]] | None  # what planmap runs, for EXPLAIN ANALYZE
-    kind: str  # "geojson", "feature" or "mvt"
-    headers: tuple[tuple[str, str], ...] = ()  # sent by wrk and by the check, to both servers
-
-
-def _bbox_text(box: tuple[float, float, float, float]) -> str:
-    return ",".join(f"{v:.6f}" for v in box)
-
-
-def queries(engine: Engine) -> list[Query]:
-    """The benchmark's queries, with the ids and extents they need read from the database."""
-    with engine.connect() as conn:
-        item_id = conn.execute(text("SELECT id FROM projects WHERE slug = :s"), {"s": ITEM_SLUG}).scalar_one()
-        county = conn.execute(
-            text(
-                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
-                "FROM (SELECT ST_Extent(geom) e FROM county_boundary) s"
-            )
-        ).one()
-    county_box = (float(county[0]), float(county[1]), float(county[2]), float(county[3]))
-    tipg = "/collections/public.projects"
-
-    def page(flt: ProjectFilter, limit: int) -> Callable[[], tuple[str, dict[str, Any]]]:
-        def build() -> tuple[str, dict[str, Any]]:
-            sql, params = page_sql(flt)
-            return sql, {**params, "limit": limit, "offset": 0}
-
-        return build
-
-    def item() -> tuple[str, dict[str, Any]]:
-        return feature_sql(ProjectFilter(), ITEM_SLUG)
-
-    def tile(z: int, x: int, y: int) -> Callable[[], tuple[str, dict[str, Any]]]:
-        def build() -> tuple[str, dict[str, Any]]:
-            sql, params = tile_sql(ProjectFilter(), z)
-            return sql, {**params, "z": z, "x": x, "y": y}
-
-        return build
-
-    small, whole = _bbox_text(SMALL_BBOX), _bbox_text(county_box)
-    near = f"{CENTER[0]},{CENTER[1]}"
-    result = [
-        Query(
-            "a", "items in a small bbox (limit 100)", f"/api/projects?bbox={small}&limit=100",
-            f"{tipg}/items?bbox={small}&limit=100", page(ProjectFilter(bbox=SMALL_BBOX), 100), "geojson",
-        ),
-        Query(
-            "b", f"whole county bbox (limit {COUNTY_LIMIT})", f"/api/projects?bbox={whole}&limit={COUNTY_LIMIT}",
-            f"{tipg}/items?bbox={whole}&limit={COUNTY_LIMIT}", page(ProjectFilter(bbox=county_box), COUNTY_LIMIT),
-            "geojson",
-        ),
-        Query(
-            "bz", "whole county bbox, gzip", f"/api/projects?bbox={whole}&limit={COUNTY_LIMIT}",
-            f"{tipg}/items?bbox={whole}&limit={COUNTY_LIMIT}", page(ProjectFilter(bbox=county_box), COUNTY_LIMIT),
-            "geojson", (("Accept-Encoding", "gzip"),),
-        ),
-        Query("c", "one item by id", f"/api/projects/{ITEM_SLUG}", f"{tipg}/items/{item_id}", item, "feature"),
-        Query(
-            "d", "near me, 5 km", f"/api/projects?near={near}&radius_m={NEAR_RADIUS_M:.0f}", None,
-            page(ProjectFilter(near=Near(CENTER[0], CENTER[1], NEAR_RADIUS_M)), 1000), "geojson",
-        ),
-    ]  # fmt: skip
-    for z in (10, 14):
-        x, y = tile_of(*CENTER, z)
-        path, tipg_path = f"/tiles/{z}/{x}/{y}.pbf", f"{tipg}/tiles/WebMercatorQuad/{z}/{x}/{y}"
-        result.append(Query(f"e{z}", f"MVT tile z={z}", path, tipg_path, tile(z, x, y), "mvt"))
-        # the same tile made afresh every time: planmap's microcache skipped (tipg has none)
-        no_cache = (("Cache-Control", "no-cache"),)
-        result.append(Query(f"e{z}n", f"MVT tile z={z}, no-cache", path, tipg_path, tile(z, x, y), "mvt", no_cache))
-    return result
-
-
-def check(url: str, kind: str, headers: tuple[tuple[str, str], ...] = ()) -> Side:
-    """Fetch once: the status, size (as sent) and feature count a user would get."""
+def check(
+    url: str, kind: str, headers: tuple[tuple[str, str], ...], slug_ids: dict[str, int]
+) -> tuple[Side, list[int]]:
+    """Fetch once: status, bytes as sent, encoding, and the ids a user would get."""
     side = Side(url=url)
     try:
-        response = httpx.get(url, timeout=120, headers={"Accept-Encoding": "identity", **dict(headers)})
+        with httpx.Client(timeout=120) as client:
+            response = client.get(url, headers=dict(headers))
+            raw = response.read()
     except httpx.HTTPError as exc:
         side.error = f"{type(exc).__name__}: {exc}"
-        return side
+        return side, []
     side.status = response.status_code
+    side.encoding = response.headers.get("content-encoding", "identity")
     side.bytes = int(response.headers.get("content-length") or len(response.content))
     if response.status_code != 200:
-        side.error = f"HTTP {response.status_code}: {response.text[:200]}"
-        return side
-    if kind == "geojson":
-        side.features = len(orjson.loads(response.content)["features"])
-    elif kind == "feature":
-        side.features = 1
-    else:
-        import mapbox_vector_tile
-
-        layers = mapbox_vector_tile.decode(response.content)
-        side.features = sum(len(layer["features"]) for name, layer in layers.items() if name not in ("towns", "county"))
-    return side
+        side.error = f"HTTP {response.status_code}: {raw[:200]!r}"
+        return side, []
+    ids = feature_ids(kind, response.content, slug_ids)
+    side.features = len(ids)
+    return side, ids
 
 
-# --- the run ---------------------------------------------------------------------------------
+# --- the run --------------------------------------------------------------------------------
 
 
 def machine() -> dict[str, str]:
-    cpu = "unknown"
-    memory = "unknown"
+    cpu, memory = "unknown", "unknown"
     try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-        kib = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
+        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                   if line.startswith("model name"))  # fmt: skip
+        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))  # fmt: skip
         memory = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, StopIteration, ValueError):
         pass
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "app", "bench"], capture_output=True, text=True).stdout
     return {
-        "nproc": str(os.cpu_count()),
-        "memory": memory,
-        "cpu": cpu,
-        "os": platform.platform(),
+        "nproc": str(os.cpu_count()), "memory": memory, "cpu": cpu, "os": platform.platform(),
         "python": platform.python_version(),
-        "planmap": f"{commit or '?'}{' + uncommitted changes' if dirty else ''}",
-    }
+        "planmap": f"{commit or '?'}{' + uncommitted changes' if dirty.strip() else ''}",
+    }  # fmt: skip
 
 
-def measure(
-    run: Run, args: argparse.Namespace, url: str, tipg_python: Path | None, wrk_bin: str, size: SizeResult
-) -> None:
-    """Start both servers on the prepared database and measure every query."""
+def measure(args: argparse.Namespace, url: str, available: dict[str, Path], wrk_bin: str, size: dict[str, Any]) -> None:
+    """Start the servers, check every answer, warm every pool alike, then the alternating rounds and floors."""
     engine = make_sync_engine(url)
     try:
         with engine.connect() as conn:
-            versions = conn.execute(text("SELECT version(), postgis_lib_version()")).one()
-            run.machine["postgresql"] = str(versions[0]).split(" on ")[0]
-            run.machine["postgis"] = str(versions[1])
-        plan = queries(engine)
-        planmap_port, tipg_port = free_port(), free_port()
-        env = {**os.environ, "DATABASE_URL": url}
-        planmap_cmd = [
-            sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1",
-            "--port", str(planmap_port), "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning",
-        ]  # fmt: skip
-        planmap_base = f"http://127.0.0.1:{planmap_port}"
-        tipg_base = f"http://127.0.0.1:{tipg_port}"
-        with (
-            server("planmap", planmap_cmd, env, ROOT, f"{planmap_base}/healthz"),
-            tipg_server(tipg_python, tipg_port, url),
-        ):
-            for q in plan:
-                if args.only and q.key not in args.only:
+            slug_ids = {s: int(i) for s, i in conn.execute(text("SELECT slug, id FROM projects_public"))}
+        plan = [q for q in queries(engine, size["total_projects"]) if not args.only or q.key in args.only]
+    finally:
+        engine.dispose()
+    rows = {q.key: Row(q.key, q.label, q.note) for q in plan}
+    with servers(available, url) as bases:
+        for q in plan:
+            reference: list[int] | None = None
+            for name in SERVERS:
+                if name not in q.paths or name not in bases:
                     continue
-                print(f"bench: {size.synthetic} synthetic, ({q.key}) {q.label}", flush=True)
-                result = QueryResult(q.key, q.label, check(planmap_base + q.planmap_path, q.kind, q.headers), None)
-                if tipg_python is not None and q.tipg_path is not None:
-                    result.tipg = check(tipg_base + q.tipg_path, q.kind, q.headers)
-                for side in (result.planmap, result.tipg):
+                side, ids = check(bases[name] + q.paths[name], q.kind, q.headers, slug_ids)
+                if name == "planmap":
+                    reference = ids
+                elif not side.error and reference is not None:
+                    side.ids = compare_ids(reference, ids, ordered=q.kind != "mvt")
+                rows[q.key].servers[name] = side
+        targets = [(q, name) for q in plan for name in SERVERS if name in rows[q.key].servers
+                   and not rows[q.key].servers[name].error]  # fmt: skip
+        print(f"bench: warming every pool alike ({args.warmup} s per URL and server)", flush=True)
+        for q, name in targets:
+            if args.warmup:
+                wrk(wrk_bin, rows[q.key].servers[name].url, args.warmup, args.connections, q.headers)
+        for r, order in enumerate(rotations([s for s in SERVERS if s in bases], args.rounds)):
+            print(f"bench: {size['synthetic']:,} synthetic, round {r + 1}/{args.rounds}: {' '.join(order)}", flush=True)
+            for q in plan:
+                for name in order:
+                    side = rows[q.key].servers.get(name)
                     if side is None or side.error:
                         continue
-                    if args.warmup:
-                        wrk(wrk_bin, side.url, args.warmup, args.threads, args.connections, q.headers)
-                    side.loaded = wrk(wrk_bin, side.url, args.duration, args.threads, args.connections, q.headers)
-                if not result.planmap.error:
-                    result.planmap.single = wrk(wrk_bin, result.planmap.url, args.single_duration, 1, 1, q.headers)
-                if q.sql is not None:
-                    sql, params = q.sql()
-                    result.db_ms, result.db_planning_ms = explain_ms(engine, sql, params, args.explain_runs)
-                size.queries.append(result)
+                    side.loaded.append(wrk(wrk_bin, side.url, args.duration, args.connections, q.headers))
+                    side.single.append(wrk(wrk_bin, side.url, args.single_duration, 1, q.headers))
+    for q in plan:
+        if q.sql is not None:
+            sql, params = q.sql()
+            rows[q.key].floor_ms = floor_ms(url, sql, params, args.floor_runs)
+    size["rows"] = [_row_json(rows[q.key]) for q in plan]
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    return {
+        "key": row.key, "label": row.label, "note": row.note, "floor_ms": row.floor_ms,
+        "servers": {name: vars(side) for name, side in row.servers.items()},
+    }  # fmt: skip
+
+
+def count_rows(url: str) -> dict[str, int]:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {
+                table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+                for table in ("projects", "programme_items", "progress_reports")
+            }
     finally:
         engine.dispose()
 
 
-@contextmanager
-def tipg_server(python: Path | None, port: int, url: str) -> Iterator[None]:
-    """tipg on the same database, publishing only public.projects, pages capped like planmap's."""
-    if python is None:
-        yield
-        return
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": libpq_url(url),
-        "TIPG_DB_SCHEMAS": '["public"]',
-        "TIPG_DB_TABLES": '["public.projects"]',
-        "TIPG_MAX_FEATURES_PER_QUERY": str(COUNTY_LIMIT),
-        "TIPG_DEFAULT_FEATURES_LIMIT": "10",
-    }
-    command = [
-        str(python), "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(WORKERS), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    # cwd=bench/: tipg reads a .env of its working directory, and the repository's is planmap's
-    with server("tipg", command, env, BENCH, f"http://127.0.0.1:{port}/healthz"):
-        yield
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--sizes", default="1000 100000 1000000", help="synthetic feature counts, ascending")
-    parser.add_argument("--duration", type=int, default=10, help="seconds of each loaded wrk run")
-    parser.add_argument("--single-duration", type=int, default=5, help="seconds of each one-connection run")
-    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each loaded run")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--sizes", default="1000 100000", help="synthetic project counts, ascending")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (each server first in turn)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of each loaded wrk run")
+    parser.add_argument("--single-duration", type=int, default=3, help="seconds of each one-connection run")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per URL and server, once")
     parser.add_argument("--connections", type=int, default=8)
-    parser.add_argument("--explain-runs", type=int, default=15)
+    parser.add_argument("--floor-runs", type=int, default=15)
+    parser.add_argument("--read-rounds", type=int, default=3, help="rounds of the in-process reads (0: skip)")
     parser.add_argument("--db-name", default="planmap_bench")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
-    parser.add_argument("--no-tipg", action="store_true", help="measure planmap only")
-    parser.add_argument(
-        "--only", nargs="+", default=[], metavar="KEY", help="measure only these rows (a b bz c d e10 …), for an A/B"
-    )
+    parser.add_argument("--servers", nargs="+", default=list(SERVERS[1:]), help="besides planmap: tipg pygeoapi")
+    parser.add_argument("--only", nargs="+", default=[], metavar="KEY", help="measure only these rows (a b c …)")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=BENCH / "results" / "latest.json")
-    parser.add_argument("--baseline", type=Path, default=BENCH / "results" / "before.json")
     args = parser.parse_args(argv)
     sizes = sorted(int(s) for s in args.sizes.replace(",", " ").split())
 
     wrk_bin = ensure_wrk()
-    tipg_python, tipg_version, unavailable = (None, None, "--no-tipg") if args.no_tipg else ensure_tipg()
-    if unavailable:
-        print(f"bench: tipg not measured ({unavailable})", flush=True)
-    base = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    url = make_url(base).set(database=args.db_name).render_as_string(hide_password=False)
-    run = Run(
-        started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        machine=machine(),
-        settings={
-            "workers": WORKERS,
-            "wrk": f"-t{args.threads} -c{args.connections} -d{args.duration}s (warm-up {args.warmup}s)",
-            "single": f"-t1 -c1 -d{args.single_duration}s",
-            "explain_runs": args.explain_runs,
-            "sizes": sizes,
+    available: dict[str, Path] = {}
+    versions: dict[str, str] = {}
+    unavailable: dict[str, str] = {}
+    for name in args.servers:
+        python, version, why = ensure_venv(name)
+        if python is None or version is None:
+            unavailable[name] = why or "unknown"
+            print(f"bench: {name} not measured ({why})", flush=True)
+        else:
+            available[name], versions[name] = python, version
+    url = make_url(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)).set(database=args.db_name)
+    url_text = url.render_as_string(hide_password=False)
+    run: dict[str, Any] = {
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "settings": {
+            "workers": WORKERS, "pool": POOL, "jit": JIT, "rounds": args.rounds, "connections": args.connections,
+            "duration": args.duration, "single_duration": args.single_duration, "warmup": args.warmup,
+            "floor_runs": args.floor_runs, "read_rounds": args.read_rounds, "sizes": sizes,
+            "reports_year": REPORTS_YEAR,
         },
-        tipg=tipg_version,
-        tipg_unavailable=unavailable,
-    )
-    print(f"bench: database {make_url(url).render_as_string(hide_password=True)}", flush=True)
-    prepare_database(url)
+        "versions": versions, "unavailable": unavailable, "sizes": [],
+    }  # fmt: skip
+    print(f"bench: database {url.render_as_string(hide_password=True)}", flush=True)
+    prepare_database(url_text)
+    with psycopg.connect(libpq_url(url_text)) as conn:
+        found = conn.execute("SELECT version(), postgis_lib_version()").fetchone()
+    if found:
+        run["machine"]["postgresql"], run["machine"]["postgis"] = str(found[0]).split(" on ")[0], str(found[1])
     try:
         current = 0
         for n in sizes:
-            seconds = add_synthetic(url, n - current, seed_value=n)
+            seconds = add_synthetic(url_text, n - current, seed_value=n)
             current = n
-            size = SizeResult(synthetic=n, total_projects=0, synth_seconds=round(seconds, 1))
-            engine = make_sync_engine(url)
-            try:
-                with engine.connect() as conn:
-                    size.total_projects = int(conn.execute(text("SELECT count(*) FROM projects")).scalar_one())
-            finally:
-                engine.dispose()
-            load_before = os.getloadavg()[0]
-            measure(run, args, url, tipg_python, wrk_bin, size)
-            size.load = (round(load_before, 2), round(os.getloadavg()[0], 2))
-            run.sizes.append(size)
+            counts = count_rows(url_text)
+            size: dict[str, Any] = {
+                "synthetic": n, "total_projects": counts["projects"], "programme_items": counts["programme_items"],
+                "progress_reports": counts["progress_reports"], "synth_seconds": round(seconds, 1),
+                "load": [round(os.getloadavg()[0], 2)],
+            }  # fmt: skip
+            measure(args, url_text, available, wrk_bin, size)
+            if args.read_rounds:
+                print(f"bench: {n:,} synthetic, in-process reads", flush=True)
+                size["reads"] = ab_reads.measure(url_text, args.read_rounds, year=REPORTS_YEAR)
+                logging.getLogger("httpx").setLevel(logging.WARNING)  # the app's log set-up made it chatty
+            size["load"].append(round(os.getloadavg()[0], 2))
+            run["sizes"].append(size)
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_bytes(orjson.dumps(asdict(run), option=orjson.OPT_INDENT_2))
+            args.json.write_bytes(orjson.dumps(run, option=orjson.OPT_INDENT_2))
     finally:
         if not args.keep_db:
-            dbadmin.drop_database(url)
-    baseline = orjson.loads(args.baseline.read_bytes()) if args.baseline.is_file() else None
+            dbadmin.drop_database(url_text)
     notes = (BENCH / "NOTES.md").read_text(encoding="utf-8") if (BENCH / "NOTES.md").is_file() else ""
-    steps = load_steps(BENCH / "results") if baseline else []
-    args.out.write_text(render(asdict(run), baseline, notes, steps), encoding="utf-8")
+    args.out.write_text(render(run, notes), encoding="utf-8")
     print(f"bench: wrote {args.out} and {args.json}", flush=True)
     return 0
 

@@ -168,6 +168,11 @@ SET_LOAD_PLAN = text("SELECT set_config('planmap.plan', :p, true)")
 
 # --- Synthetic catalogs for benchmarks (app/catalog/synth.py, `planmap dev synth`) ---
 
+# Reports and programme items of synthetic projects go first, set-based, like the town links.
+SYNTH_DELETE_REPORTS = text(
+    "DELETE FROM progress_reports r USING projects p WHERE r.project_id = p.id AND p.slug LIKE :p"
+)
+SYNTH_DELETE_ITEMS = text("DELETE FROM programme_items i USING projects p WHERE i.project_id = p.id AND p.slug LIKE :p")
 SYNTH_UNLINK_TOWNS = text("DELETE FROM project_towns pt USING projects p WHERE pt.project_id = p.id AND p.slug LIKE :p")
 SYNTH_DELETE = text("DELETE FROM projects WHERE slug LIKE :p")
 SYNTH_NEXT_INDEX = text("SELECT max(substring(slug FROM '^synth-([0-9]+)$')::bigint) FROM projects WHERE slug LIKE :p")
@@ -225,5 +230,36 @@ WITH src AS (
 INSERT INTO project_towns (project_id, town_id)
 SELECT ins.id, sh.town_id FROM inserted ins JOIN shaped sh ON sh.slug = ins.slug
 """)
+# A year's programme for synthetic progress: the plan whose period covers the year; an existing programme is reused.
+SYNTH_PROGRAMME = text(
+    """INSERT INTO annual_programmes (plan_id, year)
+       SELECT id, :year FROM plans WHERE :year BETWEEN period_start AND period_end
+       ORDER BY period_start DESC, id DESC LIMIT 1
+       ON CONFLICT (year) DO UPDATE SET year = EXCLUDED.year
+       RETURNING id"""
+)
+# Every synthetic project not yet in the programme joins it, with a random class and planned investment (万元).
+SYNTH_PROGRAMME_ITEMS = text(
+    """INSERT INTO programme_items (programme_id, project_id, class, planned_investment_cny_10k, target)
+       SELECT :programme, p.id,
+              (ARRAY['new_start', 'continuing', 'completion', 'preparatory'])[1 + floor(random() * 4)::int],
+              round((100 + random() * 9900)::numeric, 2), :target
+       FROM projects p WHERE p.slug LIKE :p
+       ON CONFLICT (programme_id, project_id) DO NOTHING"""
+)
+# Twelve approved monthly reports per synthetic item of the programme (version 1, filed on the 5th of the
+# next month): each month's investment a random share of the planned twelfth, progress rising to the year's end.
+SYNTH_REPORTS = text(
+    """INSERT INTO progress_reports (project_id, programme_id, month, version, invested_cny_10k, progress_pct,
+                                    work_done, state, submitted_at, reviewed_at)
+       SELECT i.project_id, i.programme_id, make_date(:year, m, 1), 1,
+              round(coalesce(i.planned_investment_cny_10k, 0) / 12 * CAST(0.5 + random() AS numeric), 2),
+              least(100, round((m * 8 + random() * 4)::numeric, 2)), :note, 'approved',
+              make_date(:year, m, 1) + interval '1 month 4 days', make_date(:year, m, 1) + interval '1 month 6 days'
+       FROM programme_items i JOIN projects p ON p.id = i.project_id, generate_series(1, 12) AS m
+       WHERE i.programme_id = :programme AND p.slug LIKE :p
+       ON CONFLICT (project_id, month, version) DO NOTHING"""
+)
+ANALYZE_PROGRESS = text("ANALYZE programme_items, progress_reports")
 ANALYZE_PROJECTS = text("ANALYZE projects")
 ANALYZE_PROJECT_TOWNS = text("ANALYZE project_towns")

@@ -21,7 +21,11 @@ Therefore:
   geometry was grown from. Inside Lianzhou that is the town whose (Voronoi) area holds the
   point, as the seed would assign; outside it is merely the nearest Lianzhou town, so town
   filters keep working on synthetic data (a benchmark convenience, not geography);
-- no `audit_log` rows are written: this is benchmark data, not an edit.
+- no `audit_log` rows are written: this is benchmark data, not an edit;
+- `--reports-year Y` (`synthesize_progress`) puts every synthetic project into year Y's annual
+  programme and files twelve approved monthly reports for each, so the programme, progress and
+  report reads can be measured at scale: classes, planned investment and monthly figures are
+  random, and each report's `work_done` and each item's `target` say they are synthetic.
 
 The random stream is PostgreSQL's `random()` after `setseed`, so the same `--seed` on the
 same database state gives the same features.
@@ -108,6 +112,9 @@ def load_templates(geodata_dir: Path) -> list[dict[str, Any]]:
 def wipe(conn: Connection) -> int:
     """Delete every synthetic project (and its town links); returns how many."""
     like = {"p": SYNTH_PREFIX + "%"}
+    # Reports and programme items first (a million report rows would otherwise go one cascade at a time).
+    conn.execute(queries.SYNTH_DELETE_REPORTS, like)
+    conn.execute(queries.SYNTH_DELETE_ITEMS, like)
     # Town links first, set-based: otherwise the cascade fires one trigger query per project.
     conn.execute(queries.SYNTH_UNLINK_TOWNS, like)
     return conn.execute(queries.SYNTH_DELETE, like).rowcount
@@ -185,3 +192,43 @@ def synthesize(
             conn.execute(queries.ANALYZE_PROJECTS)
             conn.execute(queries.ANALYZE_PROJECT_TOWNS)
     return SynthResult(inserted=count, wiped=wiped, first_index=first, seconds=time.monotonic() - started)
+
+
+SYNTH_REPORT_NOTE = "Synthetic benchmark report written by `planmap dev synth --reports-year`; its figures are random."
+SYNTH_TARGET = "Synthetic benchmark target (planmap dev synth); not a real programme entry."
+
+
+@dataclass(frozen=True)
+class ProgressResult:
+    year: int
+    items: int
+    reports: int
+    seconds: float
+
+    def line(self) -> str:
+        """What happened, for the terminal."""
+        return (
+            f"programme {self.year}: {self.items} synthetic items and {self.reports} synthetic monthly reports added "
+            f"in {self.seconds:.1f} s"
+        )
+
+
+def synthesize_progress(engine: Engine, year: int, seed: int = 1) -> ProgressResult:
+    """Year `year`'s programme holding every synthetic project, with twelve approved monthly reports each.
+
+    One transaction; rows already there are kept (a second run adds only what is missing). Refused when no
+    plan's period covers the year, since a programme belongs to a plan.
+    """
+    started = time.monotonic()
+    like = SYNTH_PREFIX + "%"
+    with engine.begin() as conn:
+        programme = conn.execute(queries.SYNTH_PROGRAMME, {"year": year}).scalar()
+        if programme is None:
+            raise SynthError(f"no plan's period covers {year}: a programme belongs to a plan")
+        conn.execute(queries.SYNTH_SETSEED, {"s": (seed % 2_000_001) / 1_000_000 - 1})
+        params = {"programme": programme, "p": like}
+        items = conn.execute(queries.SYNTH_PROGRAMME_ITEMS, {**params, "target": SYNTH_TARGET}).rowcount
+        reports = conn.execute(queries.SYNTH_REPORTS, {**params, "year": year, "note": SYNTH_REPORT_NOTE}).rowcount
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(queries.ANALYZE_PROGRESS)
+    return ProgressResult(year, items, reports, time.monotonic() - started)

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from app.catalog.synth import DEFAULT_BATCH, SYNTH_PREFIX, SynthError, synthesize
+from app.catalog.synth import DEFAULT_BATCH, SYNTH_PREFIX, SynthError, synthesize, synthesize_progress
 from app.cli.engine import cli_engine
 from app.core.settings import get_settings
 
@@ -21,6 +21,16 @@ def synth(
         bool, typer.Option("--wipe", help=f"First delete every earlier synthetic project (slug {SYNTH_PREFIX}…).")
     ] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Rows per INSERT statement.")] = DEFAULT_BATCH,
+    reports_year: Annotated[
+        int | None,
+        typer.Option(
+            "--reports-year",
+            min=2000,
+            max=2100,
+            help="Then put every synthetic project in this year's annual programme with 12 approved monthly "
+            "reports each (synthetic figures, marked as such).",
+        ),
+    ] = None,
 ) -> None:
     """Write COUNT realistic projects spread over Guangdong into DATABASE_URL, for benchmarking.
 
@@ -53,8 +63,11 @@ def synth(
                 batch_size=batch_size,
                 on_batch=lambda n: bar.advance(task, n),
             )
+            progress = None if reports_year is None else synthesize_progress(engine, reports_year, seed)
     except SynthError as exc:
         typer.echo(f"synth refused: {exc}", err=True)
         raise typer.Exit(1) from None
     for line in result.lines():
         typer.echo(line)
+    if progress is not None:
+        typer.echo(progress.line())

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, text
 
 from app.catalog.plan_text import is_verbatim
 from app.catalog.seed import seed
-from app.catalog.synth import GUANGDONG_BBOX, synthesize
+from app.catalog.synth import GUANGDONG_BBOX, SynthError, synthesize, synthesize_progress
 from app.catalog.vocab import Category, Status
 from app.core import migrate
 from app.core.db import make_sync_engine
@@ -101,3 +101,34 @@ def test_the_cli_reports_what_it_wrote_and_refuses_an_unseeded_database(seeded: 
     done = subprocess.run([*planmap, "--count", "5"], env=env, capture_output=True, text=True)
     assert done.returncode == 1
     assert "planmap seed" in done.stderr
+
+
+def test_synth_reports_year_files_a_marked_year_of_reports_and_wipe_removes_them(seeded: Engine) -> None:
+    synthesize(seeded, GEODATA, 40, seed=3)
+    first = synthesize_progress(seeded, 2025, seed=3)
+    assert (first.items, first.reports) == (40, 40 * 12)
+    again = synthesize_progress(seeded, 2025, seed=3)  # a second run adds only what is missing
+    assert (again.items, again.reports) == (0, 0)
+    sql = """
+        SELECT count(DISTINCT r.project_id) AS projects, count(*) AS reports, min(r.month) AS first,
+               max(r.month) AS last, bool_and(r.state = 'approved') AS approved,
+               bool_and(r.work_done ILIKE '%synthetic%') AS marked,
+               bool_and(i.target ILIKE '%synthetic%') AS targets_marked,
+               bool_and(p.slug LIKE 'synth-%') AS only_synthetic
+        FROM progress_reports r JOIN programme_items i USING (programme_id, project_id)
+        JOIN annual_programmes g ON g.id = r.programme_id JOIN projects p ON p.id = r.project_id
+        WHERE g.year = 2025
+    """
+    with seeded.connect() as conn:
+        row = conn.execute(text(sql)).one()._mapping
+    assert (row["projects"], row["reports"]) == (40, 480)
+    assert (str(row["first"]), str(row["last"])) == ("2025-01-01", "2025-12-01")
+    assert row["approved"] and row["marked"] and row["targets_marked"] and row["only_synthetic"]
+    with pytest.raises(SynthError, match="2040"):  # no plan covers it: a programme belongs to a plan
+        synthesize_progress(seeded, 2040)
+    synthesize(seeded, GEODATA, 0, wipe_first=True)
+    with seeded.connect() as conn:
+        left = conn.execute(
+            text("SELECT (SELECT count(*) FROM progress_reports) + (SELECT count(*) FROM programme_items)")
+        )
+        assert left.scalar() == 0
