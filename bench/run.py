@@ -75,9 +75,13 @@ SERVERS = ("planmap", "tipg", "pygeoapi")
 VENVS = {"tipg": BENCH / ".venv-tipg", "pygeoapi": BENCH / ".venv-pygeoapi"}
 REQUIREMENTS = {
     "tipg": ["tipg==1.6.1", "uvicorn[standard]"],
-    "pygeoapi": ["pygeoapi>=0.21,<0.22", "uvicorn[standard]", "psycopg2-binary", "geoalchemy2"],
+    # pygeoapi declares neither Starlette (its ASGI app) nor the PostgreSQL provider's drivers as dependencies
+    "pygeoapi": ["pygeoapi>=0.21,<0.22", "starlette", "uvicorn[standard]", "psycopg2-binary", "geoalchemy2"],
 }
-PROBES = {"tipg": "import tipg; print(tipg.__version__)", "pygeoapi": "import pygeoapi; print(pygeoapi.__version__)"}
+PROBES = {
+    "tipg": "import tipg; print(tipg.__version__)",
+    "pygeoapi": "import pygeoapi, starlette; print(pygeoapi.__version__)",
+}
 WORKERS = 2
 POOL = 20  # planmap's DB_POOL_SIZE; tipg's pool may grow to the same
 JIT = "off"  # for the whole benchmark database: planmap's choice (bench/NOTES.md item 9), now everyone's
