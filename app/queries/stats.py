@@ -4,6 +4,10 @@ the share started per town, and the computed warnings rolled up by town and plan
 "Started" means under construction or completed. Projects the plan lists as `existing`
 are context, not promises, so they are left out of the share started. With `as_of` the
 figures are those of the record at the end of that day.
+
+Today's figures come from the summary the database keeps (migration 0017, `app.queries.summary`):
+a few hundred rows whatever the number of projects. A past day (`as_of`) is read from the record
+of that day, project by project (`_live_rows`).
 """
 
 from typing import Any
@@ -13,26 +17,33 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
+from app.queries.summary import summary_current, summary_params, summary_rows
 
 STARTED = ("under_construction", "completed")
 
 
-def _stats_sql(source: str) -> str:
-    # One pass over the projects (issue 23). Every figure below is a sum over a few hundred
-    # combinations of (status, category, chapter, warnings, towns) — however many projects there
-    # are — so the projects are read once, their warnings computed once, and each project's towns
-    # are joined once as a sorted array (a project in two towns counts once in the totals and once
-    # in each town). The previous form grouped an intermediate per town and per chapter and read
-    # it about 130 times: 3.7 s at 100,000 projects.
-    return f"""
-    WITH combos AS (
-        SELECT p.status, p.category, p.plan_chapter, {WARNINGS_SQL} AS warnings,
+def _live_rows(source: str) -> str:
+    """The projects of `source` grouped into (status, category, chapter, warnings, towns) combinations, as a
+    FROM item: the live query, for a past day (`as_of`) or a plan with memberships dated after today."""
+    # One pass over the projects (issue 23): the projects are read once, their warnings computed once, and
+    # each project's towns joined once as a sorted array (a project in two towns counts once in the totals
+    # and once in each town).
+    return f"""(SELECT p.status, p.category, p.plan_chapter, {WARNINGS_SQL} AS warnings,
                coalesce(pt.towns, '{{}}') AS towns, count(*) AS n
         FROM {source} p
         LEFT JOIN (SELECT project_id, array_agg(town_id ORDER BY town_id) AS towns
                    FROM project_towns GROUP BY project_id) pt ON pt.project_id = p.id
         WHERE p.deleted_at IS NULL
-        GROUP BY 1, 2, 3, 4, 5
+        GROUP BY 1, 2, 3, 4, 5)"""
+
+
+def _stats_sql(rows: str) -> str:
+    # Every figure below is a sum over a few hundred combinations of (status, category, chapter, warnings,
+    # towns) — however many projects there are — whether they come from the summary the database keeps
+    # (app.queries.summary) or from the projects themselves (`_live_rows`).
+    return f"""
+    WITH combos AS (
+        SELECT c.status, c.category, c.plan_chapter, c.warnings, c.towns, c.n FROM {rows} c
     ), rated AS MATERIALIZED (
         SELECT c.*, {rag_sql("c.warnings")} AS rag FROM combos c
     ), by_town AS MATERIALIZED (
@@ -92,8 +103,16 @@ def _stats_sql(source: str) -> str:
 
 async def plan_stats(conn: AsyncConnection, flt: ProjectFilter | None = None) -> dict[str, Any]:
     flt = flt or ProjectFilter()
-    source, params = flt.source()
-    row = await conn.execute(text(_stats_sql(source)), {**params, "started": list(STARTED)})
+    # The figures cover the whole plan: of a filter only who reads, which plan, which day and stale_days count.
+    scope = ProjectFilter(
+        staff=flt.staff, as_of=flt.as_of, stale_days=flt.stale_days, plan=flt.plan, own_plan=flt.own_plan
+    )
+    if await summary_current(conn, scope):
+        sql, params = _stats_sql(summary_rows(scope)), summary_params(scope)
+    else:
+        source, params = flt.source()
+        sql = _stats_sql(_live_rows(source))
+    row = await conn.execute(text(sql), {**params, "started": list(STARTED)})
     stats: dict[str, Any] = orjson.loads(row.scalar_one())
     for town in stats["by_town"]:
         plan = town["plan_projects"]
