@@ -40,7 +40,9 @@ def _live_rows(source: str) -> str:
 def _stats_sql(rows: str) -> str:
     # Every figure below is a sum over a few hundred combinations of (status, category, chapter, warnings,
     # towns) — however many projects there are — whether they come from the summary the database keeps
-    # (app.queries.summary) or from the projects themselves (`_live_rows`).
+    # (app.queries.summary) or from the projects themselves (`_live_rows`). Each breakdown is grouped once
+    # and joined by its key: correlated sums per town and per category re-read the combinations about a
+    # hundred times (120 ms of a 130 ms answer at 100,000 projects, once the combinations came from the summary).
     return f"""
     WITH combos AS (
         SELECT c.status, c.category, c.plan_chapter, c.warnings, c.towns, c.n FROM {rows} c
@@ -49,6 +51,28 @@ def _stats_sql(rows: str) -> str:
     ), by_town AS MATERIALIZED (
         SELECT t.town_id, r.status, r.warnings, r.rag, r.n
         FROM rated r CROSS JOIN LATERAL unnest(r.towns) AS t(town_id)
+    ), town_status AS (
+        SELECT town_id, json_object_agg(status, n ORDER BY status) AS counts, sum(n)::bigint AS total,
+               coalesce(sum(n) FILTER (WHERE status <> 'existing'), 0)::bigint AS plan_projects,
+               coalesce(sum(n) FILTER (WHERE status = ANY(:started)), 0)::bigint AS started
+        FROM (SELECT town_id, status, sum(n)::bigint AS n FROM by_town GROUP BY 1, 2) x GROUP BY 1
+    ), town_warnings AS (
+        SELECT town_id, json_object_agg(kind, n ORDER BY kind) AS warnings
+        FROM (SELECT b.town_id, k.kind, sum(b.n)::bigint AS n
+              FROM by_town b CROSS JOIN LATERAL unnest(b.warnings) AS k(kind) GROUP BY 1, 2) x GROUP BY 1
+    ), town_rag AS (
+        SELECT town_id, json_object_agg(rag, n ORDER BY rag) AS rag
+        FROM (SELECT town_id, rag, sum(n)::bigint AS n FROM by_town GROUP BY 1, 2) x GROUP BY 1
+    ), category_status AS (
+        SELECT category, json_object_agg(status, n ORDER BY status) AS counts, sum(n)::bigint AS total
+        FROM (SELECT category, status, sum(n)::bigint AS n FROM rated GROUP BY 1, 2) x GROUP BY 1
+    ), chapter_warnings AS (
+        SELECT plan_chapter, json_object_agg(kind, n ORDER BY kind) AS warnings
+        FROM (SELECT r.plan_chapter, k.kind, sum(r.n)::bigint AS n
+              FROM rated r CROSS JOIN LATERAL unnest(r.warnings) AS k(kind) GROUP BY 1, 2) x GROUP BY 1
+    ), chapter_rag AS (
+        SELECT plan_chapter, json_object_agg(rag, n ORDER BY rag) AS rag, sum(n)::bigint AS total
+        FROM (SELECT plan_chapter, rag, sum(n)::bigint AS n FROM rated GROUP BY 1, 2) x GROUP BY 1
     )
     SELECT json_build_object(
       'as_of', CAST(:f_ref_date AS date),
@@ -57,45 +81,32 @@ def _stats_sql(rows: str) -> str:
       'by_town', (
         SELECT json_agg(json_build_object(
                  'town', t.slug, 'name_zh', t.name_zh, 'name_en', t.name_en,
-                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
-                                 SELECT b.status, sum(b.n)::bigint AS n FROM by_town b
-                                 WHERE b.town_id = t.id GROUP BY 1) c), '{{}}'::json),
-                 'total', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b WHERE b.town_id = t.id),
-                 'plan_projects', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b
-                                   WHERE b.town_id = t.id AND b.status <> 'existing'),
-                 'started', (SELECT coalesce(sum(b.n), 0)::bigint FROM by_town b
-                             WHERE b.town_id = t.id AND b.status = ANY(:started)),
-                 'warnings', COALESCE((SELECT json_object_agg(w.kind, w.n) FROM (
-                                 SELECT k.kind, sum(b.n)::bigint AS n FROM by_town b
-                                 CROSS JOIN LATERAL unnest(b.warnings) AS k(kind)
-                                 WHERE b.town_id = t.id GROUP BY 1) w), '{{}}'::json),
-                 'rag', COALESCE((SELECT json_object_agg(g.rag, g.n) FROM (
-                                 SELECT b.rag, sum(b.n)::bigint AS n FROM by_town b
-                                 WHERE b.town_id = t.id GROUP BY 1) g), '{{}}'::json))
+                 'counts', COALESCE(ts.counts, '{{}}'::json),
+                 'total', coalesce(ts.total, 0),
+                 'plan_projects', coalesce(ts.plan_projects, 0),
+                 'started', coalesce(ts.started, 0),
+                 'warnings', COALESCE(tw.warnings, '{{}}'::json),
+                 'rag', COALESCE(tr.rag, '{{}}'::json))
                ORDER BY t.slug)
-        FROM towns t),
+        FROM towns t
+        LEFT JOIN town_status ts ON ts.town_id = t.id
+        LEFT JOIN town_warnings tw ON tw.town_id = t.id
+        LEFT JOIN town_rag tr ON tr.town_id = t.id),
       'by_category', (
         SELECT json_agg(json_build_object(
                  'category', k.code, 'label_zh', k.label_zh, 'label_en', k.label_en,
-                 'counts', COALESCE((SELECT json_object_agg(c.status, c.n) FROM (
-                                 SELECT r.status, sum(r.n)::bigint AS n FROM rated r
-                                 WHERE r.category = k.code GROUP BY 1) c), '{{}}'::json),
-                 'total', (SELECT coalesce(sum(r.n), 0)::bigint FROM rated r WHERE r.category = k.code))
+                 'counts', COALESCE(cs.counts, '{{}}'::json),
+                 'total', coalesce(cs.total, 0))
                ORDER BY k.code)
-        FROM project_categories k),
+        FROM project_categories k LEFT JOIN category_status cs ON cs.category = k.code),
       'by_chapter', (
         SELECT json_agg(json_build_object(
-                 'chapter', ch.plan_chapter, 'total', ch.n,
-                 'warnings', COALESCE((SELECT json_object_agg(w.kind, w.n) FROM (
-                                 SELECT k.kind, sum(r.n)::bigint AS n FROM rated r
-                                 CROSS JOIN LATERAL unnest(r.warnings) AS k(kind)
-                                 WHERE r.plan_chapter IS NOT DISTINCT FROM ch.plan_chapter GROUP BY 1) w),
-                                 '{{}}'::json),
-                 'rag', (SELECT json_object_agg(g.rag, g.n) FROM (
-                                 SELECT r.rag, sum(r.n)::bigint AS n FROM rated r
-                                 WHERE r.plan_chapter IS NOT DISTINCT FROM ch.plan_chapter GROUP BY 1) g))
-               ORDER BY ch.plan_chapter)
-        FROM (SELECT plan_chapter, sum(n)::bigint AS n FROM rated GROUP BY plan_chapter) ch),
+                 'chapter', cr.plan_chapter, 'total', cr.total,
+                 'warnings', COALESCE(cw.warnings, '{{}}'::json),
+                 'rag', cr.rag)
+               ORDER BY cr.plan_chapter)
+        FROM chapter_rag cr
+        LEFT JOIN chapter_warnings cw ON cw.plan_chapter IS NOT DISTINCT FROM cr.plan_chapter),
       'total', (SELECT coalesce(sum(n), 0)::bigint FROM rated)
     )::text
     """

@@ -113,28 +113,45 @@ def _contributions(keys: str, sign: str) -> str:
 REFRESH = f"""
 CREATE FUNCTION stats_summary_refresh(ids integer[]) RETURNS void
 LANGUAGE plpgsql AS $function$
+DECLARE
+  part integer[];
+  fresh stats_project_keys[];
 BEGIN
-  IF coalesce(cardinality(ids), 0) = 0 THEN
-    RETURN;
-  END IF;
-  -- Writers of the same projects take turns from here on: the next statements see the other's keys.
-  PERFORM 1 FROM projects WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
-  WITH old AS (
-    DELETE FROM stats_project_keys k WHERE k.project_id = ANY(ids) RETURNING k.*
-  ), fresh AS (
-    SELECT * FROM stats_project_keys_live WHERE project_id = ANY(ids)
-  ), delta AS (
-    SELECT {SUMMARY_KEY}, sum(n) AS n FROM (
-      {_contributions("fresh", "1")}
-      UNION ALL
-      {_contributions("old", "-1")}) c
-    GROUP BY {SUMMARY_KEY}
-    HAVING sum(n) <> 0
-  )
-  INSERT INTO stats_summary AS s ({SUMMARY_KEY}, n)
-  SELECT {SUMMARY_KEY}, n FROM delta ORDER BY {SUMMARY_KEY}
-  ON CONFLICT ({SUMMARY_KEY}) DO UPDATE SET n = s.n + EXCLUDED.n;
-  INSERT INTO stats_project_keys SELECT * FROM stats_project_keys_live WHERE project_id = ANY(ids);
+  -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
+  -- than one of ten thousand.
+  FOR i IN 0 .. (coalesce(cardinality(ids), 0) - 1) / 10000 LOOP
+    part := ids[i * 10000 + 1 : (i + 1) * 10000];
+    -- Writers of the same projects take turns from here on: the next statements see the other's keys.
+    PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
+    SELECT array_agg(ROW(k.*)::stats_project_keys) INTO fresh
+      FROM stats_project_keys_live k WHERE k.project_id = ANY(part);
+    -- Stored keys that changed or whose project is gone are taken out and subtracted; new keys are
+    -- added. A statement that changed nothing the statistics read (most edits) writes nothing here.
+    WITH new AS (
+      SELECT f.* FROM unnest(fresh) f
+      WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k
+                        WHERE k.project_id = f.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+    ), old AS (
+      DELETE FROM stats_project_keys k
+      WHERE k.project_id = ANY(part)
+        AND NOT EXISTS (SELECT 1 FROM unnest(fresh) f
+                        WHERE f.project_id = k.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+      RETURNING k.*
+    ), delta AS (
+      SELECT {SUMMARY_KEY}, sum(n) AS n FROM (
+        {_contributions("new", "1")}
+        UNION ALL
+        {_contributions("old", "-1")}) c
+      GROUP BY {SUMMARY_KEY}
+      HAVING sum(n) <> 0
+    )
+    INSERT INTO stats_summary AS s ({SUMMARY_KEY}, n)
+    SELECT {SUMMARY_KEY}, n FROM delta ORDER BY {SUMMARY_KEY}
+    ON CONFLICT ({SUMMARY_KEY}) DO UPDATE SET n = s.n + EXCLUDED.n;
+    INSERT INTO stats_project_keys
+    SELECT f.* FROM unnest(fresh) f
+    WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k WHERE k.project_id = f.project_id);
+  END LOOP;
   DELETE FROM stats_summary WHERE n = 0;
 END $function$
 """

@@ -210,19 +210,33 @@ CREATE OR REPLACE FUNCTION stats_summary_refresh(ids integer[])
  RETURNS void
  LANGUAGE plpgsql
 AS $function$
+DECLARE
+  part integer[];
+  fresh stats_project_keys[];
 BEGIN
-  IF coalesce(cardinality(ids), 0) = 0 THEN
-    RETURN;
-  END IF;
-  -- Writers of the same projects take turns from here on: the next statements see the other's keys.
-  PERFORM 1 FROM projects WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
-  WITH old AS (
-    DELETE FROM stats_project_keys k WHERE k.project_id = ANY(ids) RETURNING k.*
-  ), fresh AS (
-    SELECT * FROM stats_project_keys_live WHERE project_id = ANY(ids)
-  ), delta AS (
-    SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, sum(n) AS n FROM (
-      SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
+  -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
+  -- than one of ten thousand.
+  FOR i IN 0 .. (coalesce(cardinality(ids), 0) - 1) / 10000 LOOP
+    part := ids[i * 10000 + 1 : (i + 1) * 10000];
+    -- Writers of the same projects take turns from here on: the next statements see the other's keys.
+    PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
+    SELECT array_agg(ROW(k.*)::stats_project_keys) INTO fresh
+      FROM stats_project_keys_live k WHERE k.project_id = ANY(part);
+    -- Stored keys that changed or whose project is gone are taken out and subtracted; new keys are
+    -- added. A statement that changed nothing the statistics read (most edits) writes nothing here.
+    WITH new AS (
+      SELECT f.* FROM unnest(fresh) f
+      WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k
+                        WHERE k.project_id = f.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+    ), old AS (
+      DELETE FROM stats_project_keys k
+      WHERE k.project_id = ANY(part)
+        AND NOT EXISTS (SELECT 1 FROM unnest(fresh) f
+                        WHERE f.project_id = k.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+      RETURNING k.*
+    ), delta AS (
+      SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, sum(n) AS n FROM (
+        SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
                CASE WHEN m.plan_id <> 0 THEN k.start_due END AS start_due,
                CASE WHEN m.plan_id <> 0 THEN k.end_due END AS end_due,
                m.plan_id <> 0 AND k.open_undated AS open_undated,
@@ -230,11 +244,11 @@ BEGIN
                m.plan_id <> 0 AND k.over_budget AS over_budget,
                CASE WHEN m.plan_id <> 0 THEN k.info_until END AS info_until,
                1 AS n
-        FROM fresh k
+        FROM new k
         CROSS JOIN LATERAL unnest(array_append(k.plans, 0), array_append(k.chapters, NULL::text))
                            AS m(plan_id, chapter)
-      UNION ALL
-      SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
+        UNION ALL
+        SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
                CASE WHEN m.plan_id <> 0 THEN k.start_due END AS start_due,
                CASE WHEN m.plan_id <> 0 THEN k.end_due END AS end_due,
                m.plan_id <> 0 AND k.open_undated AS open_undated,
@@ -245,13 +259,16 @@ BEGIN
         FROM old k
         CROSS JOIN LATERAL unnest(array_append(k.plans, 0), array_append(k.chapters, NULL::text))
                            AS m(plan_id, chapter)) c
-    GROUP BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
-    HAVING sum(n) <> 0
-  )
-  INSERT INTO stats_summary AS s (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n)
-  SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n FROM delta ORDER BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
-  ON CONFLICT (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until) DO UPDATE SET n = s.n + EXCLUDED.n;
-  INSERT INTO stats_project_keys SELECT * FROM stats_project_keys_live WHERE project_id = ANY(ids);
+      GROUP BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
+      HAVING sum(n) <> 0
+    )
+    INSERT INTO stats_summary AS s (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n)
+    SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n FROM delta ORDER BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
+    ON CONFLICT (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until) DO UPDATE SET n = s.n + EXCLUDED.n;
+    INSERT INTO stats_project_keys
+    SELECT f.* FROM unnest(fresh) f
+    WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k WHERE k.project_id = f.project_id);
+  END LOOP;
   DELETE FROM stats_summary WHERE n = 0;
 END $function$;
 
