@@ -243,7 +243,12 @@ def test_two_connections_writing_one_project_leave_the_summary_right(world: Edit
     with world.engine.connect() as one, world.engine.connect() as two:
         one.execute(first, {"s": slug})
         errors: list[BaseException] = []
-        thread = _in_thread(lambda: (two.execute(second, {"s": slug}), two.commit()) and None, errors)
+
+        def write_second() -> None:
+            two.execute(second, {"s": slug})
+            two.commit()
+
+        thread = _in_thread(write_second, errors)
         assert _blocked(thread), f"the second writer should wait for the first ({errors})"
         one.commit()
         thread.join(timeout=30)
