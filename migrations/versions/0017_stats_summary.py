@@ -112,7 +112,11 @@ def _contributions(keys: str, sign: str) -> str:
 
 REFRESH = f"""
 CREATE FUNCTION stats_summary_refresh(ids integer[]) RETURNS void
-LANGUAGE plpgsql AS $function$
+LANGUAGE plpgsql
+-- Enough memory to group 40,000 contributions by hashing: with the default 4 MB the planner sorts them on
+-- their wide key instead (unlinking 10,000 synthetic projects' towns: 1.7 s → 1.0 s, load 11).
+SET work_mem = '64MB'
+AS $function$
 DECLARE
   part integer[];
   fresh stats_project_keys[];

@@ -271,14 +271,24 @@ def test_two_connections_adding_projects_of_one_kind_both_count(world: EditWorld
                           source_quote, start_year, end_year FROM projects WHERE slug = :template""")
     link = text("""INSERT INTO project_towns (project_id, town_id) SELECT p.id, t.id FROM projects p, towns t
                    WHERE p.slug = :s AND t.slug = 'xingzi'""")
-    template = world.client.get("/api/projects", params={"town": "xingzi", "status": "planned", "limit": 1}).json()
-    params = [{"s": s, "template": template["features"][0]["id"]} for s in slugs]
+    with world.engine.connect() as conn:
+        template = conn.execute(text("SELECT slug FROM projects WHERE status = 'planned' LIMIT 1")).scalar_one()
+    params = [{"s": s, "template": template} for s in slugs]
     with world.engine.connect() as one, world.engine.connect() as two:
-        for conn, p in ((one, params[0]), (two, params[1])):
-            conn.execute(copy, p)
-            conn.execute(link, p)
+        one.execute(copy, params[0])
+        one.execute(link, params[0])
+
+        def add_second() -> None:
+            two.execute(copy, params[1])
+            two.execute(link, params[1])
+            two.commit()
+
+        errors: list[BaseException] = []
+        thread = _in_thread(add_second, errors)
+        assert _blocked(thread), f"the second writer should wait on the shared summary row ({errors})"
         one.commit()
-        two.commit()
+        thread.join(timeout=30)
+        assert not thread.is_alive() and not errors, errors
     assert _town_counts(world)["xingzi"]["planned"] == before + 2
     assert_summary_is_live(world)
 

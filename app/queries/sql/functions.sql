@@ -209,6 +209,7 @@ END $function$;
 CREATE OR REPLACE FUNCTION stats_summary_refresh(ids integer[])
  RETURNS void
  LANGUAGE plpgsql
+ SET work_mem TO '64MB'
 AS $function$
 DECLARE
   part integer[];
