@@ -19,8 +19,8 @@ async def list_towns(
     counts: Annotated[
         bool,
         Query(
-            description="Include `project_count` and `counts_by_status` (a pass over every project: about half a "
-            "second at a million projects). `false`: both are null, and the answer is instant at any size."
+            description="Include `project_count` and `counts_by_status` (every live project, whatever its plan; "
+            "read from the counts the database keeps, milliseconds at any size). `false`: both are null."
         ),
     ] = True,
 ) -> GeoJSONResponse:

@@ -72,7 +72,7 @@ class CountyBoundary(Base):
     geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
     source: Mapped[str] = mapped_column(Text)
     crs_note: Mapped[str] = mapped_column(Text)
-    # The outline in Web Mercator for the vector tiles, kept equal to `geom` by PostgreSQL (0017).
+    # The outline in Web Mercator for the vector tiles, kept equal to `geom` by PostgreSQL (0018).
     geom_3857: Mapped[Any] = mapped_column(
         Geometry("MULTIPOLYGON", srid=3857, spatial_index=False), Computed("ST_Transform(geom, 3857)", persisted=True)
     )
@@ -105,7 +105,7 @@ class Town(Base):
     area: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=True)
     area_source: Mapped[str | None] = mapped_column(Text)
     area_precision: Mapped[str] = mapped_column(String(16))
-    # The area in Web Mercator for the vector tiles, kept equal to `area` by PostgreSQL (0017).
+    # The area in Web Mercator for the vector tiles, kept equal to `area` by PostgreSQL (0018).
     area_3857: Mapped[Any] = mapped_column(
         Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
         Computed("ST_Transform(area, 3857)", persisted=True),
@@ -417,6 +417,8 @@ class PlanProject(Base):
             name="plan_projects_decision_reason_check",
         ),
         Index("plan_projects_project_idx", "project_id"),
+        # A summary read checks that no membership of its plan is dated after its day (0018).
+        Index("plan_projects_added_idx", "plan_id", "added_at"),
     )
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="RESTRICT"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True)
@@ -764,4 +766,57 @@ supervision_entry_photos = Table(
     Base.metadata,
     Column("entry_id", ForeignKey("supervision_entries.id", ondelete="CASCADE"), primary_key=True),
     Column("photo_id", ForeignKey("progress_photos.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+# Statistics kept by the database (migration 0018, app.queries.summary): each live project's key, i.e. what it
+# contributes, and the counts per key. Written only by the triggers of 0018; no foreign keys, since the triggers
+# remove a project's rows when it goes (and a foreign key would add a cascade to every deletion).
+stats_project_keys = Table(
+    "stats_project_keys",
+    Base.metadata,
+    Column("project_id", Integer, primary_key=True, autoincrement=False),
+    Column("plans", ARRAY(Integer), nullable=False),
+    Column("chapters", ARRAY(Text), nullable=False),
+    Column("towns", ARRAY(Integer), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("start_due", Date),
+    Column("end_due", Date),
+    Column("open_undated", Boolean, nullable=False),
+    Column("no_recorded_start", Boolean, nullable=False),
+    Column("over_budget", Boolean, nullable=False),
+    Column("info_until", Date),
+)
+
+STATS_SUMMARY_KEY = (
+    "plan_id",
+    "towns",
+    "status",
+    "category",
+    "chapter",
+    "start_due",
+    "end_due",
+    "open_undated",
+    "no_recorded_start",
+    "over_budget",
+    "info_until",
+)
+
+stats_summary = Table(
+    "stats_summary",
+    Base.metadata,
+    Column("plan_id", Integer, nullable=False),
+    Column("towns", ARRAY(Integer), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("chapter", Text),
+    Column("start_due", Date),
+    Column("end_due", Date),
+    Column("open_undated", Boolean, nullable=False),
+    Column("no_recorded_start", Boolean, nullable=False),
+    Column("over_budget", Boolean, nullable=False),
+    Column("info_until", Date),
+    Column("n", BigInteger, nullable=False),
+    Index("stats_summary_key", *STATS_SUMMARY_KEY, unique=True, postgresql_nulls_not_distinct=True),
 )

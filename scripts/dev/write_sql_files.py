@@ -60,6 +60,23 @@ force, so no project exists outside a plan. (0010)""",
     "units_follow_towns": """
 Every town is a responsible unit as well (issue 17): a town added or renamed in `towns` gets or
 updates its unit, since towns are loaded after the migrations run. (0012)""",
+    "stats_project_keys_live": """
+What each live project contributes to the statistics the database keeps (0017): its plans with
+their chapters, its towns, status and category, and the dates the date-dependent warnings compare
+with the reference day (start_due, end_due, info_until) plus the facts that need no date. The
+conditions are project_warnings()'s, split; tests/queries/test_stats_summary.py checks they agree.""",
+    "stats_summary_refresh": """
+Brings the statistics up to date for the projects a statement touched (0017): locks their rows (two
+writers of one project take turns), recomputes their keys, adds new minus stored to stats_summary
+(in key order, so concurrent writers lock summary rows in one order) and stores the new keys.""",
+    "stats_follow_projects": """
+Statement-level trigger on projects (insert, update, delete; with transition tables): the
+statistics follow every write of a project, including soft deletion, restore, merge, imports and
+synth, once per statement whatever its number of rows. (0017)""",
+    "stats_follow_links": """
+Statement-level trigger on project_towns and plan_projects: the statistics follow a project's towns
+and plan memberships. Stands aside when another trigger writes them (a new project joining its plan,
+a deleted project's cascade): the trigger on projects recomputes those projects after it. (0017)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

@@ -1,4 +1,4 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0016), in one place to
+-- The SQL functions and triggers of planmap as they stand after the last migration (0018), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -162,6 +162,117 @@ AS $function$
                              ELSE p.location_note END AS location_note, p.plan_chapter AS plan_chapter, p.plan_section AS plan_section, p.source_quote AS source_quote, p.figures AS figures, p.start_year AS start_year, p.end_year AS end_year, p.created_at AS created_at, p.updated_at AS updated_at, p.version AS version, p.seeded_version AS seeded_version, p.deleted_at AS deleted_at, p.status_reason AS status_reason, p.merged_into_id AS merged_into_id, p.planned_start AS planned_start, p.planned_end AS planned_end, p.planned_investment_cny_100m AS planned_investment_cny_100m, p.actual_start AS actual_start, p.actual_end AS actual_end, p.actual_spend_cny_100m AS actual_spend_cny_100m, p.sensitive AS sensitive, p.valid_from AS valid_from, p.valid_to AS valid_to, p.info_date AS info_date, p.info_precision AS info_precision, CASE WHEN p.sensitive THEN '敏感场所：对公众只显示在其所在镇的镇政府驻地。'::text ELSE p.location_note_zh END AS location_note_zh FROM projects_as_of(as_of_day) p
         $function$;
 
+-- Statement-level trigger on project_towns and plan_projects: the statistics follow a project's towns
+-- and plan memberships. Stands aside when another trigger writes them (a new project joining its plan,
+-- a deleted project's cascade): the trigger on projects recomputes those projects after it. (0017)
+CREATE OR REPLACE FUNCTION stats_follow_links()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- Written by another trigger (a new project joining its plan, a deleted project's cascade): the
+  -- statement trigger on projects recomputes those projects after it.
+  IF pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    PERFORM stats_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_new));
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM stats_summary_refresh(ARRAY(SELECT project_id FROM changed_new UNION SELECT project_id FROM changed_old));
+  ELSE
+    PERFORM stats_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_old));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Statement-level trigger on projects (insert, update, delete; with transition tables): the
+-- statistics follow every write of a project, including soft deletion, restore, merge, imports and
+-- synth, once per statement whatever its number of rows. (0017)
+CREATE OR REPLACE FUNCTION stats_follow_projects()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    PERFORM stats_summary_refresh(ARRAY(SELECT id FROM changed_new));
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM stats_summary_refresh(ARRAY(SELECT id FROM changed_new UNION SELECT id FROM changed_old));
+  ELSE
+    PERFORM stats_summary_refresh(ARRAY(SELECT id FROM changed_old));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Brings the statistics up to date for the projects a statement touched (0017): locks their rows (two
+-- writers of one project take turns), recomputes their keys, adds new minus stored to stats_summary
+-- (in key order, so concurrent writers lock summary rows in one order) and stores the new keys.
+CREATE OR REPLACE FUNCTION stats_summary_refresh(ids integer[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET work_mem TO '64MB'
+AS $function$
+DECLARE
+  part integer[];
+  fresh stats_project_keys[];
+BEGIN
+  -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
+  -- than one of ten thousand.
+  FOR i IN 0 .. (coalesce(cardinality(ids), 0) - 1) / 10000 LOOP
+    part := ids[i * 10000 + 1 : (i + 1) * 10000];
+    -- Writers of the same projects take turns from here on: the next statements see the other's keys.
+    PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
+    SELECT array_agg(ROW(k.*)::stats_project_keys) INTO fresh
+      FROM stats_project_keys_live k WHERE k.project_id = ANY(part);
+    -- Stored keys that changed or whose project is gone are taken out and subtracted; new keys are
+    -- added. A statement that changed nothing the statistics read (most edits) writes nothing here.
+    WITH new AS (
+      SELECT f.* FROM unnest(fresh) f
+      WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k
+                        WHERE k.project_id = f.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+    ), old AS (
+      DELETE FROM stats_project_keys k
+      WHERE k.project_id = ANY(part)
+        AND NOT EXISTS (SELECT 1 FROM unnest(fresh) f
+                        WHERE f.project_id = k.project_id AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+      RETURNING k.*
+    ), delta AS (
+      SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, sum(n) AS n FROM (
+        SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
+               CASE WHEN m.plan_id <> 0 THEN k.start_due END AS start_due,
+               CASE WHEN m.plan_id <> 0 THEN k.end_due END AS end_due,
+               m.plan_id <> 0 AND k.open_undated AS open_undated,
+               m.plan_id <> 0 AND k.no_recorded_start AS no_recorded_start,
+               m.plan_id <> 0 AND k.over_budget AS over_budget,
+               CASE WHEN m.plan_id <> 0 THEN k.info_until END AS info_until,
+               1 AS n
+        FROM new k
+        CROSS JOIN LATERAL unnest(array_append(k.plans, 0), array_append(k.chapters, NULL::text))
+                           AS m(plan_id, chapter)
+        UNION ALL
+        SELECT m.plan_id, k.towns, k.status, k.category, m.chapter,
+               CASE WHEN m.plan_id <> 0 THEN k.start_due END AS start_due,
+               CASE WHEN m.plan_id <> 0 THEN k.end_due END AS end_due,
+               m.plan_id <> 0 AND k.open_undated AS open_undated,
+               m.plan_id <> 0 AND k.no_recorded_start AS no_recorded_start,
+               m.plan_id <> 0 AND k.over_budget AS over_budget,
+               CASE WHEN m.plan_id <> 0 THEN k.info_until END AS info_until,
+               -1 AS n
+        FROM old k
+        CROSS JOIN LATERAL unnest(array_append(k.plans, 0), array_append(k.chapters, NULL::text))
+                           AS m(plan_id, chapter)) c
+      GROUP BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
+      HAVING sum(n) <> 0
+    )
+    INSERT INTO stats_summary AS s (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n)
+    SELECT plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until, n FROM delta ORDER BY plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until
+    ON CONFLICT (plan_id, towns, status, category, chapter, start_due, end_due, open_undated, no_recorded_start, over_budget, info_until) DO UPDATE SET n = s.n + EXCLUDED.n;
+    INSERT INTO stats_project_keys
+    SELECT f.* FROM unnest(fresh) f
+    WHERE NOT EXISTS (SELECT 1 FROM stats_project_keys k WHERE k.project_id = f.project_id);
+  END LOOP;
+  DELETE FROM stats_summary WHERE n = 0;
+END $function$;
+
 -- Every town is a responsible unit as well (issue 17): a town added or renamed in `towns` gets or
 -- updates its unit, since towns are loaded after the migrations run. (0012)
 CREATE OR REPLACE FUNCTION units_follow_towns()
@@ -176,10 +287,28 @@ AS $function$
               RETURN NULL;
             END $function$;
 
+CREATE OR REPLACE TRIGGER plan_projects_stats_delete AFTER DELETE ON plan_projects REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER plan_projects_stats_insert AFTER INSERT ON plan_projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER plan_projects_stats_update AFTER UPDATE ON plan_projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER project_towns_stats_delete AFTER DELETE ON project_towns REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER project_towns_stats_insert AFTER INSERT ON project_towns REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER project_towns_stats_update AFTER UPDATE ON project_towns REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
 CREATE OR REPLACE TRIGGER projects_information_date BEFORE INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_information_date();
 
 CREATE OR REPLACE TRIGGER projects_join_plan AFTER INSERT ON projects FOR EACH ROW EXECUTE FUNCTION planmap_join_plan();
 
 CREATE OR REPLACE TRIGGER projects_record_version AFTER INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_record_version();
+
+CREATE OR REPLACE TRIGGER projects_stats_delete AFTER DELETE ON projects REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
+
+CREATE OR REPLACE TRIGGER projects_stats_insert AFTER INSERT ON projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
+
+CREATE OR REPLACE TRIGGER projects_stats_update AFTER UPDATE ON projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
 
 CREATE OR REPLACE TRIGGER towns_units AFTER INSERT OR UPDATE OF slug, name_zh, name_en ON towns FOR EACH ROW EXECUTE FUNCTION units_follow_towns();

@@ -1,4 +1,4 @@
--- The SQL views of planmap as they stand after the last migration (0016), in one place to
+-- The SQL views of planmap as they stand after the last migration (0018), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -86,3 +86,44 @@ UNION ALL
     '敏感场所：对公众只显示在其所在镇的镇政府驻地。'::text AS location_note_zh
    FROM projects p
   WHERE p.sensitive;
+
+-- What each live project contributes to the statistics the database keeps (0017): its plans with
+-- their chapters, its towns, status and category, and the dates the date-dependent warnings compare
+-- with the reference day (start_due, end_due, info_until) plus the facts that need no date. The
+-- conditions are project_warnings()'s, split; tests/queries/test_stats_summary.py checks they agree.
+CREATE OR REPLACE VIEW stats_project_keys_live AS
+SELECT p.id AS project_id,
+    COALESCE(m.plans, '{}'::integer[]) AS plans,
+    COALESCE(m.chapters, '{}'::text[]) AS chapters,
+    COALESCE(tw.towns, '{}'::integer[]) AS towns,
+    p.status::text AS status,
+    p.category::text AS category,
+        CASE
+            WHEN (p.status::text = ANY (ARRAY['planned'::text, 'preparing'::text, 'postponed'::text])) AND p.actual_start IS NULL THEN COALESCE(p.planned_start, make_date(p.start_year::integer, 1, 1))
+            ELSE NULL::date
+        END AS start_due,
+        CASE
+            WHEN (p.status::text <> ALL (ARRAY['completed'::text, 'existing'::text, 'cancelled'::text, 'merged'::text])) AND p.actual_end IS NULL THEN COALESCE(p.planned_end, make_date(p.end_year::integer, 12, 31))
+            ELSE NULL::date
+        END AS end_due,
+    (p.status::text <> ALL (ARRAY['completed'::text, 'existing'::text, 'cancelled'::text, 'merged'::text])) AND p.actual_end IS NULL AND p.planned_end IS NULL AND p.end_year IS NULL AS open_undated,
+    p.status::text = 'under_construction'::text AND p.actual_start IS NULL AS no_recorded_start,
+    COALESCE(p.actual_spend_cny_100m > COALESCE(p.planned_investment_cny_100m, (p.figures ->> 'investment_cny_100m'::text)::numeric), false) AS over_budget,
+        CASE
+            WHEN p.status::text = ANY (ARRAY['planned'::text, 'preparing'::text, 'under_construction'::text, 'postponed'::text, 'suspended'::text]) THEN
+            CASE p.info_precision
+                WHEN 'year'::text THEN make_date(EXTRACT(year FROM p.info_date)::integer, 12, 31)
+                WHEN 'month'::text THEN (p.info_date + '1 mon'::interval)::date - 1
+                ELSE p.info_date
+            END
+            ELSE NULL::date
+        END AS info_until
+   FROM projects p
+     LEFT JOIN LATERAL ( SELECT array_agg(pt.town_id ORDER BY pt.town_id) AS towns
+           FROM project_towns pt
+          WHERE pt.project_id = p.id) tw ON true
+     LEFT JOIN LATERAL ( SELECT array_agg(pp.plan_id ORDER BY pp.plan_id) AS plans,
+            array_agg(pp.chapter ORDER BY pp.plan_id) AS chapters
+           FROM plan_projects pp
+          WHERE pp.project_id = p.id) m ON true
+  WHERE p.deleted_at IS NULL;
