@@ -168,8 +168,9 @@ def _row(
     """Append a row with borders, number formats, fill and weight. openpyxl interns every style object it
     is given by hashing it deeply, so styling each cell anew cost 15 s for 1 k items; a look is built once
     per workbook and its style indices copied to the other cells."""
+    sheet: Any = ws  # Any: the stubs do not declare openpyxl's `_current_row` (the row `append` just wrote)
     ws.append(values)
-    row = ws.max_row
+    row = sheet._current_row  # not ws.max_row: that scans every cell, which made the workbook quadratic
     for col in range(1, len(COLUMNS) + 1):
         cell: Any = ws.cell(row, col)  # Any: the stubs do not declare openpyxl's `_style` (its style indices)
         fmt = MONEY if col in MONEY_COLUMNS else RATE if col in RATE_COLUMNS else None
