@@ -194,6 +194,7 @@ async def summary(
 @router.get(
     "/api/progress/projects",
     summary="Each project's latest progress and photo, its report of the last month due, and whether behind",
+    responses={404: {"description": "No such project (`project=`)"}},
 )
 async def projects_glance(
     request: Request,

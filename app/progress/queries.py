@@ -87,6 +87,9 @@ IN_FORCE_BY = """r.state = 'approved' AND r.submitted_at < :until
 # The year's standing of every programme item: investment through the last due month against the
 # year's plan, the latest progress, the months not reported by their deadline and those filed late.
 # `:through` is the last month of the year already due (NULL before any is).
+# The year's reports are read once and aggregated per project (`sums`, `filed`, `photo`), then joined to
+# the items: a correlated subquery per item over the whole year's reports made this items × reports
+# (24 s at 1 k projects with a year of reports, bench/NOTES.md "Cycle reads at scale").
 YEAR_STANDING = text(
     f"""WITH items AS (
           SELECT p.id, p.slug, p.name_zh, p.name_en, p.category, p.sensitive, i.class AS item_class,
@@ -105,34 +108,46 @@ YEAR_STANDING = text(
           FROM generate_series(make_date(:year, 1, 1), CAST(:through AS date), interval '1 month') m),
         firsts AS (
           SELECT r.project_id, r.month, min(r.submitted_at) AS first_at FROM progress_reports r
-          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          WHERE r.project_id IN (SELECT id FROM items)
+            AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
             AND r.submitted_at < :until
           GROUP BY r.project_id, r.month),
+        filed AS (
+          SELECT v.project_id, array_agg(v.month) AS months,
+                 array_agg(to_char(v.month, 'YYYY-MM') ORDER BY v.month)
+                   FILTER (WHERE {LIANZHOU_DATE.format(col="v.first_at")}
+                                 > CAST(v.month + interval '1 month' AS date) + (:deadline_day - 1)) AS late_months
+          FROM firsts v GROUP BY v.project_id),
         f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k, r.progress_pct, r.id
           FROM progress_reports r
-          WHERE {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
-          ORDER BY r.project_id, r.month, r.version DESC)
+          WHERE r.project_id IN (SELECT id FROM items)
+            AND {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          ORDER BY r.project_id, r.month, r.version DESC),
+        sums AS (
+          SELECT f.project_id,
+                 sum(f.invested_cny_10k) FILTER (WHERE f.month <= CAST(:through AS date)) AS invested_through,
+                 sum(f.invested_cny_10k) AS year_to_date,
+                 (array_agg(f.progress_pct ORDER BY f.month DESC))[1] AS latest_progress_pct,
+                 max(f.month) AS latest_month
+          FROM f GROUP BY f.project_id),
+        photo AS (
+          SELECT DISTINCT ON (f.project_id) f.project_id, ph.id
+          FROM f JOIN report_photos rp ON rp.report_id = f.id JOIN progress_photos ph ON ph.id = rp.photo_id
+          ORDER BY f.project_id, f.month DESC, ph.id DESC)
         SELECT it.*,
-               (SELECT coalesce(sum(f.invested_cny_10k), 0) FROM f
-                WHERE f.project_id = it.id AND f.month <= CAST(:through AS date)) AS invested_through_cny_10k,
-               (SELECT coalesce(sum(f.invested_cny_10k), 0) FROM f WHERE f.project_id = it.id)
-                 AS year_to_date_cny_10k,
-               (SELECT f.progress_pct FROM f WHERE f.project_id = it.id ORDER BY f.month DESC LIMIT 1)
-                 AS latest_progress_pct,
-               (SELECT to_char(max(f.month), 'YYYY-MM') FROM f WHERE f.project_id = it.id) AS latest_month,
-               (SELECT ph.id FROM f JOIN report_photos rp ON rp.report_id = f.id
-                JOIN progress_photos ph ON ph.id = rp.photo_id
-                WHERE f.project_id = it.id ORDER BY f.month DESC, ph.id DESC LIMIT 1) AS latest_photo,
+               coalesce(s.invested_through, 0) AS invested_through_cny_10k,
+               coalesce(s.year_to_date, 0) AS year_to_date_cny_10k,
+               s.latest_progress_pct,
+               to_char(s.latest_month, 'YYYY-MM') AS latest_month,
+               photo.id AS latest_photo,
                ARRAY(SELECT to_char(d.month, 'YYYY-MM') FROM due d
-                     WHERE NOT EXISTS (SELECT 1 FROM firsts v WHERE v.project_id = it.id AND v.month = d.month)
+                     WHERE d.month <> ALL(coalesce(fl.months, CAST('{{}}' AS date[])))
                      ORDER BY d.month) AS missing_months,
-               ARRAY(SELECT to_char(v.month, 'YYYY-MM') FROM firsts v
-                     WHERE v.project_id = it.id
-                       AND {LIANZHOU_DATE.format(col="v.first_at")}
-                           > CAST(v.month + interval '1 month' AS date) + (:deadline_day - 1)
-                     ORDER BY v.month) AS late_months
-        FROM items it ORDER BY it.slug"""
+               coalesce(fl.late_months, CAST('{{}}' AS text[])) AS late_months
+        FROM items it LEFT JOIN sums s ON s.project_id = it.id LEFT JOIN filed fl ON fl.project_id = it.id
+        LEFT JOIN photo ON photo.project_id = it.id
+        ORDER BY it.slug"""
 )
 
 # Every live project's latest month in force (approved by `:until`) with its progress, and its latest public photo

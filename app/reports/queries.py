@@ -55,13 +55,18 @@ FEEDBACK_TOP = text(
 # The month's investment table: every item of the year's programme with the money reported for it. Only the
 # version of each month's report in force counts (the latest approved one), as in app/progress; a month
 # still waiting for review is not counted yet. Amounts in 万元 (the programme's and the reports' unit);
-# a project's total investment is stored in 亿元 and converted (× 10 000).
+# a project's total investment is stored in 亿元 and converted (× 10 000). The reports are summed once per
+# project (`s`) and joined: a subquery per item over all of them made this items × reports (bench/NOTES.md).
 INVESTMENT_MONTH = text(
     """WITH f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k
           FROM progress_reports r
           WHERE r.state = 'approved' AND r.month >= make_date(:year, 1, 1) AND r.month <= :month
-          ORDER BY r.project_id, r.month, r.version DESC)
+          ORDER BY r.project_id, r.month, r.version DESC),
+       s AS (
+          SELECT f.project_id, sum(f.invested_cny_10k) FILTER (WHERE f.month = :month) AS month_cny_10k,
+                 sum(f.invested_cny_10k) AS year_cny_10k
+          FROM f GROUP BY f.project_id)
        SELECT p.slug, p.name_zh, i.class AS item_class, c.label_zh AS category,
               coalesce((SELECT u.name_zh FROM project_units pu JOIN units u ON u.id = pu.unit_id
                         WHERE pu.project_id = p.id AND pu.is_lead), '（未指定）') AS unit,
@@ -70,11 +75,10 @@ INVESTMENT_MONTH = text(
               coalesce(p.planned_investment_cny_100m, (p.figures->>'investment_cny_100m')::numeric) * 10000
                   AS total_cny_10k,
               i.planned_investment_cny_10k AS year_plan_cny_10k,
-              coalesce((SELECT f.invested_cny_10k FROM f WHERE f.project_id = p.id AND f.month = :month), 0)
-                  AS month_cny_10k,
-              coalesce((SELECT sum(f.invested_cny_10k) FROM f WHERE f.project_id = p.id), 0) AS year_cny_10k
+              coalesce(s.month_cny_10k, 0) AS month_cny_10k, coalesce(s.year_cny_10k, 0) AS year_cny_10k
        FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
        JOIN projects p ON p.id = i.project_id JOIN project_categories c ON c.code = p.category
+       LEFT JOIN s ON s.project_id = p.id
        WHERE g.year = :year AND p.deleted_at IS NULL
        ORDER BY p.slug"""
 )
