@@ -44,9 +44,11 @@ async def stream_rows(
     engine: AsyncEngine, sql: str, params: dict[str, Any], batch: int = BATCH
 ) -> AsyncGenerator[Sequence[Row[Any]]]:
     """The rows of `sql`, `batch` at a time, from a server-side cursor on a connection of their own."""
-    async with engine.connect() as conn:
-        await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        async with conn.begin():
-            result = await conn.stream(text(sql), params)
-            async for rows in result.partitions(batch):
-                yield rows
+    async with engine.connect() as conn, conn.begin():
+        # Set for this transaction only: connection-level characteristics (execution_options) leaked
+        # into the pool when a stream was abandoned unfinished, and the next write on that connection
+        # failed with "cannot execute INSERT in a read-only transaction".
+        await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+        result = await conn.stream(text(sql), params)
+        async for rows in result.partitions(batch):
+            yield rows
