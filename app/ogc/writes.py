@@ -110,6 +110,21 @@ async def _written(request: Request, engine: AsyncEngine, slug: str, warnings: l
     return response
 
 
+async def _rewrite(
+    request: Request,
+    engine: AsyncEngine,
+    principal: Principal,
+    feature_id: str,
+    types: tuple[str, ...],
+    work: Callable[..., tuple[Any, list[str]]],
+) -> Response:
+    """PUT and PATCH alike: the body, the If-Match, the editing service's `work`; 202 when held for review."""
+    document = await _document(request, types)
+    expected = parse_if_match(request.headers.get("if-match"))
+    proposal, warnings = await _edit(request, engine, work, principal, feature_id, expected, document)
+    return held(proposal) if proposal is not None else await _written(request, engine, feature_id, warnings, 200)
+
+
 @router.post(
     ITEMS,
     status_code=201,
@@ -152,12 +167,7 @@ async def replace(
     engine: Annotated[AsyncEngine, Depends(get_engine)],
     principal: Annotated[Principal, Depends(require_principal)],
 ) -> Response:
-    document = await _document(request, FEATURE_TYPES)
-    expected = parse_if_match(request.headers.get("if-match"))
-    proposal, warnings = await _edit(
-        request, engine, features.replace_or_propose, principal, feature_id, expected, document
-    )
-    return held(proposal) if proposal is not None else await _written(request, engine, feature_id, warnings, 200)
+    return await _rewrite(request, engine, principal, feature_id, FEATURE_TYPES, features.replace_or_propose)
 
 
 @router.patch(
@@ -175,12 +185,7 @@ async def update(
     engine: Annotated[AsyncEngine, Depends(get_engine)],
     principal: Annotated[Principal, Depends(require_principal)],
 ) -> Response:
-    document = await _document(request, PATCH_TYPES)
-    expected = parse_if_match(request.headers.get("if-match"))
-    proposal, warnings = await _edit(
-        request, engine, features.merge_or_propose, principal, feature_id, expected, document
-    )
-    return held(proposal) if proposal is not None else await _written(request, engine, feature_id, warnings, 200)
+    return await _rewrite(request, engine, principal, feature_id, PATCH_TYPES, features.merge_or_propose)
 
 
 @router.delete(
