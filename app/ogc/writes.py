@@ -211,11 +211,21 @@ def _allow(collection_id: str, *write: str) -> Response:
     return Response(status_code=204, headers={"Allow": ", ".join(methods)})
 
 
-@router.options("/collections/{collection_id}/items", status_code=204, summary="Methods the items take")
+NO_COLLECTION: dict[int | str, dict[str, Any]] = {404: {"description": "No such collection"}}
+
+
+@router.options(
+    "/collections/{collection_id}/items", status_code=204, summary="Methods the items take", responses=NO_COLLECTION
+)
 async def items_options(collection_id: CollectionId) -> Response:
     return _allow(collection_id, "POST")
 
 
-@router.options("/collections/{collection_id}/items/{feature_id}", status_code=204, summary="Methods a feature takes")
+@router.options(
+    "/collections/{collection_id}/items/{feature_id}",
+    status_code=204,
+    summary="Methods a feature takes",
+    responses=NO_COLLECTION,
+)
 async def item_options(collection_id: CollectionId, feature_id: FeatureId) -> Response:
     return _allow(collection_id, "PUT", "PATCH", "DELETE")

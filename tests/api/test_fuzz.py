@@ -17,7 +17,12 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
+    missing_required_header,
+    positive_data_acceptance,
+    unsupported_method,
+)
 from sqlalchemy import text
 
 from app.auth.tokens import issue_token
@@ -34,6 +39,20 @@ from tests.support.reliability import prepare_database
 #   geometry must lie in the county, a date may not be in the future. A 4xx for a schema-valid request is
 #   the correct, documented answer there, so this check would only report false alarms.
 EXCLUDED_CHECKS = [positive_data_acceptance]
+# And for single operations, each with its reason:
+# - PATCH/DELETE of an OGC feature without If-Match answer 428 Precondition Required (RFC 6585 §3), the status
+#   made for it and documented on the operation; schemathesis accepts only 400/401/403/406/415/422 there;
+# - the OGC items template `/ogc/collections/{collection_id}/items`: `projects` is one of its values and takes
+#   POST (declared on its own path, `/ogc/collections/projects/items`); schemathesis expects 405 for a method
+#   the template does not list, so the 415 (no body) of a real POST would be reported; for the same reason
+#   the template's OPTIONS answers, for `projects`, an `Allow` that names the writes of the concrete paths.
+PER_OPERATION: dict[tuple[str, str], list[object]] = {
+    ("PATCH", "/ogc/collections/projects/items/{feature_id}"): [missing_required_header],
+    ("DELETE", "/ogc/collections/projects/items/{feature_id}"): [missing_required_header],
+    ("GET", "/ogc/collections/{collection_id}/items"): [unsupported_method],
+    ("OPTIONS", "/ogc/collections/{collection_id}/items"): [allow_header_conformance],
+    ("OPTIONS", "/ogc/collections/{collection_id}/items/{feature_id}"): [allow_header_conformance],
+}
 MAX_EXAMPLES = int(os.environ.get("PLANMAP_FUZZ_EXAMPLES", "25"))
 FUZZ_URL = throwaway_url("planmap_fuzz")
 # Generous login limits: the fuzzer's failed logins must not lock the token endpoint mid-run.
@@ -71,4 +90,5 @@ def fuzz_database() -> Iterator[None]:
 def test_every_endpoint_survives_fuzzing(case: schemathesis.Case) -> None:
     # Logging out would revoke the token the other cases use: that one case goes without it.
     headers = {} if case.path == "/api/auth/logout" else {"Authorization": f"Bearer {TOKEN['admin']}"}
-    case.call_and_validate(headers=headers, excluded_checks=EXCLUDED_CHECKS)
+    excluded = EXCLUDED_CHECKS + PER_OPERATION.get((case.operation.method.upper(), case.operation.path), [])
+    case.call_and_validate(headers=headers, excluded_checks=excluded)

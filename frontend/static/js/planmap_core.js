@@ -25,6 +25,7 @@
   "use strict";
 
   var L = root.L;
+  var SHOW_ON_MAP_SETTLE_MS = 1500; // a zoom-in and a spiderfy take under a second
 
   // ---------------------------------------------------------------- small helpers
 
@@ -552,10 +553,24 @@
     if (!entry || !entry.visible) {
       return false;
     }
+    var map = this.map;
     var marker = entry.marker;
-    this.cluster.zoomToShowLayer(marker, function () {
-      marker.openPopup();
-    });
+    var opened = false;
+    function open() {
+      if (opened) {
+        return;
+      }
+      opened = true;
+      if (map.hasLayer(marker)) {
+        marker.openPopup();
+      } else {
+        map.openPopup(marker.getPopup(), marker.getLatLng()); // still in a cluster: the popup at its place
+      }
+    }
+    this.cluster.zoomToShowLayer(marker, open);
+    // markercluster can lose a marker when its zoom-in and a spiderfy overlap (seen on a shared link's first
+    // drawing, ~1 in 3 page loads): its callback never comes, so the popup opens anyway once the map has settled.
+    root.setTimeout(open, SHOW_ON_MAP_SETTLE_MS);
     return true;
   };
 
