@@ -1,6 +1,8 @@
 """Supervision tickets (督办) over HTTP: staff only (tickets are the bureau's internal business).
 
-Planners open, close and reopen; the officials of the addressed unit answer. Every ticket carries
+Planners open, close and reopen; the officials of the addressed unit answer. Reading follows acting
+(app.auth.scope_queries): planners and admins read every ticket, an official those addressed to their
+units and those on the projects they act for; any other ticket answers 404, like one never issued. Every ticket carries
 its `flag` (`due_soon`, `overdue` or null), judged on Lianzhou's date, for the dashboard and the
 project page.
 """
@@ -125,7 +127,7 @@ async def open_ticket(
 @router.get("/api/projects/{slug}/tickets", summary="A project's supervision tickets", responses=ERRORS)
 async def project_tickets(slug: SlugPath, principal: Staff, request: Request, engine: Engine) -> list[dict[str, Any]]:
     context = _context(request)
-    return await run_read(engine, service.tickets_of_project, slug, context["today"], context["remind_days"])
+    return await run_read(engine, service.tickets_of_project, principal, slug, context["today"], context["remind_days"])
 
 
 @router.get(
@@ -144,6 +146,16 @@ async def all_tickets(
     return await run_read(
         engine, service.tickets, principal, context["today"], context["remind_days"], include_closed, limit
     )
+
+
+@router.get(
+    "/api/tickets/{ticket_id}",
+    summary="One supervision ticket with its thread (404 for a ticket the caller may not see)",
+    responses={**UNAUTHORIZED, 404: {"description": "No such ticket, or not one the caller may see"}},
+)
+async def one_ticket(ticket_id: TicketId, principal: Staff, request: Request, engine: Engine) -> dict[str, Any]:
+    context = _context(request)
+    return await run_read(engine, service.ticket, principal, ticket_id, context["today"], context["remind_days"])
 
 
 @router.post("/api/tickets/{ticket_id}/answer", summary="Answer a ticket (the unit's officials)", responses=ERRORS)

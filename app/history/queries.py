@@ -12,14 +12,16 @@ move in Xingzi's feed, and from the move on in Lianzhou's.
 
 A project's own history may also carry the steps of its supervision tickets (audited as object
 type `supervision_ticket`, found through the ticket's project, so a later rename of the slug does
-not lose them), each with the addressed unit: the timeline decides who may see them. Feeds never
-read them.
+not lose them), each with the addressed unit, and only those of the tickets the reader may see: the
+one rule of app.auth.scope_queries, applied here in the query like on every other read of tickets
+(so a page's "newest 50" are 50 the reader may see). Feeds never read them.
 """
 
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, text
 
+from app.auth.scope_queries import ticket_visible
 from app.core import clock
 from app.queries.plan_scope import CHOSEN_PLAN_ID, reference_params
 
@@ -52,7 +54,7 @@ _TICKET_ROWS = f"""SELECT {_COLUMNS}, t.id AS ticket_id, un.slug AS ticket_unit,
         JOIN supervision_tickets t ON t.project_id = p.id
         JOIN units un ON un.id = t.unit_id
         JOIN audit_log a ON a.object_type = 'supervision_ticket' AND a.object_key = CAST(t.id AS text)
-        WHERE p.slug = :slug"""
+        WHERE p.slug = :slug AND {ticket_visible("p", "un")}"""
 
 _PROJECT = text(_PROJECT_ROWS + " AND coalesce(a.object_version, 1) > :after ORDER BY a.id")
 _PROJECT_AND_TICKETS = text(f"({_PROJECT_ROWS}) UNION ALL ({_TICKET_ROWS}) ORDER BY id")
@@ -95,22 +97,27 @@ def live_project(conn: Connection, slug: str) -> Row[Any] | None:
     return conn.execute(_LIVE_PROJECT, {"slug": slug}).one_or_none()
 
 
-def project_rows(conn: Connection, slug: str, after_version: int = 0, tickets: bool = False) -> list[Row[Any]]:
+def project_rows(
+    conn: Connection, slug: str, after_version: int = 0, tickets: dict[str, Any] | None = None
+) -> list[Row[Any]]:
     """A project's audit rows, oldest first, from the version after `after_version` on; with `tickets`
-    (the whole history only), the steps of its supervision tickets too.
+    (the whole history only: a reader's `ticket_scope`), the steps of the supervision tickets they may see too.
 
     Deleted or not: restoring a deleted project shows a stale writer what changed meanwhile.
     Public readers check `live_project` first."""
-    if tickets and after_version == 0:
-        return list(conn.execute(_PROJECT_AND_TICKETS, {"slug": slug}))
+    if tickets is not None and after_version == 0:
+        return list(conn.execute(_PROJECT_AND_TICKETS, {"slug": slug, **tickets}))
     return list(conn.execute(_PROJECT, {"slug": slug, "after": after_version}))
 
 
-def newest_project_rows(conn: Connection, slug: str, limit: int, tickets: bool = False) -> list[Row[Any]]:
+def newest_project_rows(
+    conn: Connection, slug: str, limit: int, tickets: dict[str, Any] | None = None
+) -> list[Row[Any]]:
     """A project's newest `limit` audit rows, newest first: what its page has room for (the page knows it is live);
-    with `tickets`, the steps of its supervision tickets among them."""
-    query = _PROJECT_AND_TICKETS_NEWEST if tickets else _PROJECT_NEWEST
-    return list(conn.execute(query, {"slug": slug, "limit": limit}))
+    with `tickets` (a reader's `ticket_scope`), the steps of the supervision tickets they may see among them."""
+    if tickets is None:
+        return list(conn.execute(_PROJECT_NEWEST, {"slug": slug, "limit": limit}))
+    return list(conn.execute(_PROJECT_AND_TICKETS_NEWEST, {"slug": slug, "limit": limit, **tickets}))
 
 
 # A plan's, town's or category's feed follows the projects of one plan (app.queries.plan_scope): the one

@@ -16,10 +16,12 @@ An edit that touched only hidden fields, with no note, is left out for that view
 that says nothing would only puzzle, and its mere existence would tell that something hidden moved.
 
 The steps of a project's supervision tickets (督办: opened, answered, closed, reopened) are the
-bureau's internal business: a project's history carries them only for a signed-in reader who is a
-planner or admin, an official with rights over the project (its towns), or an official of the
-unit the ticket is addressed to. The public page shows no ticket, so the public's history shows
-none either; nor do the feeds, nor a stale writer's list of changes (those are about versions).
+bureau's internal business: a project's history carries them only for a signed-in reader who may
+read the ticket — a planner or admin, an official who may act for the project (its towns, its
+responsible departments), or an official of the unit the ticket is addressed to — the one rule of
+app.auth.scope_queries, applied by the query (app.history.queries). The public page shows no ticket,
+so the public's history shows none either; nor do the feeds, nor a stale writer's list of changes
+(those are about versions).
 """
 
 from collections.abc import Iterable
@@ -30,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from app.auth.principal import Principal
+from app.auth.scope_queries import ticket_scope
 from app.catalog.fields import REVEALS_LOCATION, STAFF_ONLY, reading_order
 from app.history import queries
 from app.history.queries import ScopeKind
@@ -57,15 +60,10 @@ class Viewer:
         return self.writer or (self.principal is not None and self.principal.may_act_for(set(towns), set(units)))
 
     @property
-    def reads_tickets(self) -> bool:
-        """Whether a history read for this viewer should fetch ticket steps at all (a signed-in person)."""
-        return self.principal is not None
-
-    def sees_ticket(self, towns: Iterable[str], unit: str) -> bool:
-        """Planners and admins, officials with rights over the project, and the addressed unit's officials."""
-        if self.principal is None:
-            return False
-        return self.principal.may_edit_towns(set(towns)) or unit in self.principal.units
+    def ticket_scope(self) -> dict[str, Any] | None:
+        """What a history read for this viewer fetches of ticket steps: those of the tickets a signed-in
+        person may read (app.auth.scope_queries), none for anyone else."""
+        return None if self.principal is None else ticket_scope(self.principal)
 
 
 PUBLIC = Viewer()
@@ -142,9 +140,7 @@ class Entry:
 
 def _entry(row: Row[Any], viewer: Viewer) -> Entry | None:
     """The row as `viewer` may see it, or None when nothing of it is left to say."""
-    ticket = _ticket_of(row)
-    if ticket is not None and not viewer.sees_ticket(row.towns, ticket.unit):
-        return None
+    ticket = _ticket_of(row)  # only the tickets the viewer may read were fetched (app.history.queries)
     stored: dict[str, Any] = row.changes if isinstance(row.changes, dict) else {}
     staff = viewer.sees_everything(row.towns, row.units or ())
     hidden = hidden_fields(sees_everything=staff, sensitive=bool(row.sensitive))
@@ -182,12 +178,12 @@ def _entries(rows: list[Row[Any]], viewer: Viewer) -> list[Entry]:
 
 def project_history(conn: Connection, slug: str, viewer: Viewer, after_version: int = 0) -> list[Entry]:
     """A project's history, oldest first, from the version after `after_version` on."""
-    return _entries(queries.project_rows(conn, slug, after_version, tickets=viewer.reads_tickets), viewer)
+    return _entries(queries.project_rows(conn, slug, after_version, tickets=viewer.ticket_scope), viewer)
 
 
 def recent_project_history(conn: Connection, slug: str, viewer: Viewer, limit: int = 50) -> list[Entry]:
     """A project's newest entries, newest first: the page shows the latest `limit`."""
-    return _entries(queries.newest_project_rows(conn, slug, limit, tickets=viewer.reads_tickets), viewer)
+    return _entries(queries.newest_project_rows(conn, slug, limit, tickets=viewer.ticket_scope), viewer)
 
 
 def scope_history(conn: Connection, kind: ScopeKind, key: str, limit: int, plan: str | None = None) -> list[Entry]:

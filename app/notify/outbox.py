@@ -64,5 +64,5 @@ def staff_destinations(conn: Connection, roles: Sequence[str]) -> list[int]:
 
 
 def unit_destinations(conn: Connection, unit_id: int) -> list[int]:
-    """A unit's own robot(s) and the channels of the officials who belong to it."""
+    """A unit's own robot(s) and the channels of its active officials (a department's members, a town's)."""
     return list(conn.execute(sql.UNIT_DESTINATIONS, {"unit_id": unit_id}).scalars())

@@ -18,10 +18,18 @@ STAFF_DESTINATIONS = text(
         WHERE d.active AND u.role = ANY(:roles) AND u.is_active"""
 )
 
+# A unit's robot(s), and the channels of its officials with active accounts: a department's members
+# (`user_units`), a town's officials (`user_towns`: a town's unit is the town). Nobody else: what is
+# sent to a unit (a ticket's request, a reminder) reaches only the people who may read it.
 UNIT_DESTINATIONS = text(
     """SELECT d.id FROM notify_destinations d
         WHERE d.active AND (d.unit_id = :unit_id
-              OR d.user_id IN (SELECT user_id FROM user_units WHERE unit_id = :unit_id))"""
+              OR d.user_id IN (SELECT us.id FROM users us
+                                WHERE us.is_active
+                                  AND (us.id IN (SELECT user_id FROM user_units WHERE unit_id = :unit_id)
+                                       OR us.id IN (SELECT ut.user_id FROM user_towns ut
+                                                      JOIN units n ON n.town_id = ut.town_id
+                                                     WHERE n.id = :unit_id))))"""
 )
 
 # One due message, locked for this worker only: others skip it (SKIP LOCKED) and take the next. The

@@ -1,6 +1,15 @@
-"""SQL of supervision tickets (tables from migration 0013)."""
+"""SQL of supervision tickets (tables from migration 0013).
+
+Every read of a ticket — the lists, one ticket, the lock an answer or a close takes — carries the
+reader's scope (`app.auth.scope_queries`): a ticket the reader may not see is not in a list and is not
+found by its id.
+"""
 
 from sqlalchemy import text
+
+from app.auth.scope_queries import ticket_visible
+
+_VISIBLE = ticket_visible("p", "u")
 
 PROJECT = text("SELECT id, slug, name_zh, name_en FROM projects WHERE slug = :slug AND deleted_at IS NULL")
 UNIT = text("SELECT id, slug, name_zh, name_en FROM units WHERE slug = :slug")
@@ -31,19 +40,19 @@ _TICKETS = """
       JOIN projects p ON p.id = t.project_id
       JOIN units u ON u.id = t.unit_id
 """
-TICKET = text(_TICKETS + " WHERE t.id = :id")
+TICKET = text(_TICKETS + f" WHERE t.id = :id AND {_VISIBLE}")
 LOCK_TICKET = text(
-    """SELECT t.id, t.state, t.opened_by, t.deadline, p.id AS project_id, p.slug AS project, p.name_zh AS project_zh,
+    f"""SELECT t.id, t.state, t.opened_by, t.deadline, p.id AS project_id, p.slug AS project, p.name_zh AS project_zh,
               p.name_en AS project_en, u.id AS unit_id, u.slug AS unit
          FROM supervision_tickets t JOIN projects p ON p.id = t.project_id JOIN units u ON u.id = t.unit_id
-        WHERE t.id = :id FOR UPDATE OF t"""
+        WHERE t.id = :id AND {_VISIBLE} FOR UPDATE OF t"""
 )
-PROJECT_TICKETS = text(_TICKETS + " WHERE p.slug = :slug ORDER BY t.state = 'closed', t.deadline, t.id")
-# The dashboard's list: open and answered tickets (closed ones with `include_closed`), those of the
-# caller's units only when `units` is given; the most urgent first.
+PROJECT_TICKETS = text(_TICKETS + f" WHERE p.slug = :slug AND {_VISIBLE} ORDER BY t.state = 'closed', t.deadline, t.id")
+# The dashboard's list: open and answered tickets (closed ones with `include_closed`) the reader may see;
+# the most urgent first.
 TICKETS = text(
     _TICKETS
-    + """ WHERE (CAST(:units AS text[]) IS NULL OR u.slug = ANY(CAST(:units AS text[])))
+    + f""" WHERE {_VISIBLE}
             AND (:include_closed OR t.state <> 'closed')
           ORDER BY t.state = 'closed', t.deadline, t.id LIMIT :limit"""
 )
@@ -74,7 +83,12 @@ DUE_TICKETS = text(
         WHERE t.state = 'open' AND t.deadline - :today <= :remind_days
         ORDER BY t.id"""
 )
-USER_DESTINATIONS = text("SELECT id FROM notify_destinations WHERE active AND user_id = :user_id")
+# The planner who opened a ticket hears of its answers while they are still a planner (or admin) with an
+# active account: a planner since made an official of some unit, or disabled, no longer reads every ticket.
+USER_DESTINATIONS = text(
+    """SELECT d.id FROM notify_destinations d JOIN users us ON us.id = d.user_id
+        WHERE d.active AND d.user_id = :user_id AND us.is_active AND us.role IN ('planner', 'admin')"""
+)
 
 # For the ticket page's form: every unit, the project's lead unit first.
 UNITS_FOR_PROJECT = text(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.auth.principal import Principal
+from app.auth.scope_queries import ticket_scope
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.history import audit
 from app.notify.outbox import Notice, enqueue, staff_destinations, unit_destinations
@@ -25,9 +26,17 @@ from app.supervision import queries as sql
 MAX_TEXT = 4000
 
 
-def _ticket(conn: Connection, ticket_id: int, today: date, remind_days: int) -> dict[str, Any]:
-    row = conn.execute(sql.TICKET, {"id": ticket_id, "today": today, "remind_days": remind_days}).mappings().one()
+def _ticket(conn: Connection, principal: Principal, ticket_id: int, today: date, remind_days: int) -> dict[str, Any]:
+    params = {"id": ticket_id, "today": today, "remind_days": remind_days, **ticket_scope(principal)}
+    row = conn.execute(sql.TICKET, params).mappings().first()
+    if row is None:  # never issued, or not the caller's to see: the same answer (ids tell nothing)
+        raise NotFound(f"no supervision ticket {ticket_id}")
     return _public(dict(row))
+
+
+def ticket(conn: Connection, principal: Principal, ticket_id: int, today: date, remind_days: int) -> dict[str, Any]:
+    """One ticket with its thread, when the caller may see it (app.auth.scope_queries); else 404."""
+    return _ticket(conn, principal, ticket_id, today, remind_days)
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
@@ -39,17 +48,20 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def tickets_of_project(conn: Connection, slug: str, today: date, remind_days: int) -> list[dict[str, Any]]:
+def tickets_of_project(
+    conn: Connection, principal: Principal, slug: str, today: date, remind_days: int
+) -> list[dict[str, Any]]:
+    """The project's tickets the caller may see (a project is public: an official of another unit gets none)."""
     if conn.execute(sql.PROJECT, {"slug": slug}).first() is None:
         raise NotFound(f"no project '{slug}'")
-    rows = conn.execute(sql.PROJECT_TICKETS, {"slug": slug, "today": today, "remind_days": remind_days})
-    return [_public(dict(r)) for r in rows.mappings()]
+    params = {"slug": slug, "today": today, "remind_days": remind_days, **ticket_scope(principal)}
+    return [_public(dict(r)) for r in conn.execute(sql.PROJECT_TICKETS, params).mappings()]
 
 
-def project_summary(conn: Connection, slug: str, today: date, remind_days: int) -> dict[str, int]:
-    """How many of the project's tickets wait on someone, and how many of those are overdue or due soon
-    (for the flag on the project page; the same flags as the API's)."""
-    rows = tickets_of_project(conn, slug, today, remind_days)
+def project_summary(conn: Connection, principal: Principal, slug: str, today: date, remind_days: int) -> dict[str, int]:
+    """How many of the project's tickets the caller may see wait on someone, and how many of those are
+    overdue or due soon (for the flag on the project page; the same flags as the API's)."""
+    rows = tickets_of_project(conn, principal, slug, today, remind_days)
     flags = [row["flag"] for row in rows]
     return {
         "waiting": sum(row["state"] != "closed" for row in rows),
@@ -61,10 +73,10 @@ def project_summary(conn: Connection, slug: str, today: date, remind_days: int) 
 def tickets(
     conn: Connection, principal: Principal, today: date, remind_days: int, include_closed: bool, limit: int
 ) -> list[dict[str, Any]]:
-    """Planners see every ticket; officials those addressed to their units."""
-    units = None if principal.edits_everywhere else sorted(principal.units)
-    params = {"units": units, "today": today, "remind_days": remind_days, "include_closed": include_closed,
-              "limit": limit}  # fmt: skip
+    """The tickets the caller may see: planners every ticket; officials those addressed to their units and
+    those on the projects they act for."""
+    params = {"today": today, "remind_days": remind_days, "include_closed": include_closed, "limit": limit,
+              **ticket_scope(principal)}  # fmt: skip
     return [_public(dict(r)) for r in conn.execute(sql.TICKETS, params).mappings()]
 
 
@@ -117,11 +129,12 @@ def open_ticket(
     )
     enqueue(conn, event="ticket.opened", key=f"ticket:{ticket_id}:opened", notice=notice,
             destinations=unit_destinations(conn, int(target["id"])))  # fmt: skip
-    return _ticket(conn, ticket_id, today, remind_days)
+    return _ticket(conn, principal, ticket_id, today, remind_days)
 
 
-def _locked(conn: Connection, ticket_id: int) -> dict[str, Any]:
-    row = conn.execute(sql.LOCK_TICKET, {"id": ticket_id}).mappings().first()
+def _locked(conn: Connection, principal: Principal, ticket_id: int) -> dict[str, Any]:
+    """The ticket, locked; 404 when it does not exist or the caller may not see it (the same answer)."""
+    row = conn.execute(sql.LOCK_TICKET, {"id": ticket_id, **ticket_scope(principal)}).mappings().first()
     if row is None:
         raise NotFound(f"no supervision ticket {ticket_id}")
     return dict(row)
@@ -136,8 +149,11 @@ def _entry(conn: Connection, ticket_id: int, kind: str, body: str, principal: Pr
 
 
 def _answerable(conn: Connection, principal: Principal, ticket_id: int) -> dict[str, Any]:
-    """The ticket, locked, once it is clear that `principal` may answer it now (its unit's official, not closed)."""
-    ticket = _locked(conn, ticket_id)
+    """The ticket, locked, once it is clear that `principal` may answer it now (its unit's official, not closed).
+
+    A ticket the caller may not even see is 404; one they see but is not addressed to them (a planner, an
+    official of the project's town when a department is asked) is 403."""
+    ticket = _locked(conn, principal, ticket_id)
     if ticket["unit"] not in principal.units:
         raise Forbidden(f"ticket {ticket_id} is addressed to {ticket['unit']}, which you do not act for")
     if ticket["state"] == "closed":
@@ -193,14 +209,14 @@ def answer(
         destinations += list(conn.execute(sql.USER_DESTINATIONS, {"user_id": ticket["opened_by"]}).scalars())
     enqueue(conn, event="ticket.answered", key=f"ticket:{ticket_id}:answered:{entry_id}", notice=notice,
             destinations=sorted(set(destinations)))  # fmt: skip
-    return _ticket(conn, ticket_id, today, remind_days)
+    return _ticket(conn, principal, ticket_id, today, remind_days)
 
 
 def close(
     conn: Connection, principal: Principal, ticket_id: int, note: str, *, today: date, remind_days: int, public_url: str
 ) -> dict[str, Any]:
+    ticket = _locked(conn, principal, ticket_id)
     _planner_only(principal, "close")
-    ticket = _locked(conn, ticket_id)
     if ticket["state"] == "closed":
         raise Conflict(f"ticket {ticket_id} is already closed")
     entry_id = _entry(conn, ticket_id, "close", note, principal)
@@ -217,7 +233,7 @@ def close(
     )
     enqueue(conn, event="ticket.closed", key=f"ticket:{ticket_id}:closed:{entry_id}", notice=notice,
             destinations=unit_destinations(conn, int(ticket["unit_id"])))  # fmt: skip
-    return _ticket(conn, ticket_id, today, remind_days)
+    return _ticket(conn, principal, ticket_id, today, remind_days)
 
 
 def reopen(
@@ -232,8 +248,8 @@ def reopen(
     public_url: str,
 ) -> dict[str, Any]:
     """Back to the unit (an answer that does not settle it, or a closed matter that came back)."""
+    ticket = _locked(conn, principal, ticket_id)
     _planner_only(principal, "reopen")
-    ticket = _locked(conn, ticket_id)
     if ticket["state"] == "open":
         raise Conflict(f"ticket {ticket_id} is already open")
     if deadline is not None and deadline < today:
@@ -253,7 +269,7 @@ def reopen(
     )
     enqueue(conn, event="ticket.reopened", key=f"ticket:{ticket_id}:reopened:{entry_id}", notice=notice,
             destinations=unit_destinations(conn, int(ticket["unit_id"])))  # fmt: skip
-    return _ticket(conn, ticket_id, today, remind_days)
+    return _ticket(conn, principal, ticket_id, today, remind_days)
 
 
 def units_for_project(conn: Connection, slug: str) -> list[dict[str, Any]]:

@@ -51,9 +51,11 @@ async def project_extras(
     history = await conn.run_sync(timeline.recent_project_history, slug, viewer)
     units = [u["slug"] for u in await conn.run_sync(project_units, slug)]
     can_edit = session is not None and session.may_edit([town["slug"] for town in project["towns"]], units)
-    # Staff see whether a supervision ticket on the project is overdue or due soon, beside the link to it.
+    # Staff see whether a supervision ticket on the project they may read is overdue or due soon, beside the link.
     remind_days = request.app.state.settings.notify_remind_days
-    tickets = await conn.run_sync(project_summary, slug, clock.today(), remind_days) if session else None
+    tickets = (
+        await conn.run_sync(project_summary, session.principal, slug, clock.today(), remind_days) if session else None
+    )
     return {
         "history": describe(history, t, vocab.status_label),
         "feedback": await conn.run_sync(public_feedback, slug),

@@ -64,13 +64,16 @@ async def ticket_page(
     if project is None:
         return render(request, "not_found.html", t, status_code=404, what=f"/projects/{slug}/tickets")
     settings = request.app.state.settings
-    tickets = await conn.run_sync(service.tickets_of_project, slug, lianzhou_today(), settings.notify_remind_days)
+    principal = session.principal
+    # Only the tickets this reader may see (the API's rule, in the query): another unit's official sees none.
+    tickets = await conn.run_sync(
+        service.tickets_of_project, principal, slug, lianzhou_today(), settings.notify_remind_days
+    )
     for ticket in tickets:  # shown in Lianzhou's time, whatever the database session's zone
         for entry in ticket["entries"]:
             entry["local"] = f"{datetime.fromisoformat(entry['at']).astimezone(LIANZHOU_TZ):%Y-%m-%d %H:%M}"
     units = await conn.run_sync(service.units_for_project, slug)
     words = {key: pair[1 if t.lang == "en" else 0] for key, pair in WORDS.items()}
-    principal = session.principal
     return render(
         request, "tickets.html", t, words=words, slug=slug, tickets=tickets, units=units,
         name=project["name_en"] if t.lang == "en" else project["name_zh"],
