@@ -7,6 +7,10 @@ planner who opened it, and the planners, when the unit answers), all in the same
 The audit rows are deliberately not of object type `project`: the project's history is public,
 and a ticket's request and answers are the bureau's internal business (nor should a
 subscriber's digest count them as changes).
+
+Who sees a ticket is one rule, in SQL (app.auth.scope_queries), carried by every query here that
+reads or locks one: a ticket the caller may not see is "no supervision ticket N" (404), whatever the
+caller then meant to do with it; one they see but may not act on is 403.
 """
 
 from datetime import date
