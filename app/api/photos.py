@@ -5,6 +5,7 @@ larger PLANMAP_PHOTO_MAX_BYTES (app.core.wiring hands it to the body-limit middl
 other route keeps the small limit.
 """
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Request, UploadFile
@@ -48,20 +49,18 @@ async def upload_photo(
     lat: Annotated[float | None, Form()] = None,
     accuracy_m: Annotated[float | None, Form()] = None,
 ) -> dict[str, Any]:
+    received = replace(await received_photo(request, photo), caption=caption, lon=lon, lat=lat, accuracy_m=accuracy_m)
+    return await run_edit(engine, service.upload, principal, slug, received)
+
+
+async def received_photo(request: Request, photo: UploadFile) -> service.PhotoIn:
+    """The uploaded file as the photo pipeline takes it (with the data directory and pixel limit of the settings);
+    413 when it is larger than PLANMAP_PHOTO_MAX_BYTES (read no further than one byte past it)."""
     settings = settings_of(request)
     data = await photo.read(settings.photo_max_bytes + 1)
     if len(data) > settings.photo_max_bytes:
         raise HTTPException(413, f"the photo is larger than {settings.photo_max_bytes} bytes")
-    return await run_edit(
-        engine, _upload, principal, slug, data, settings.data_dir, settings.photo_max_pixels, caption, lon, lat,
-        accuracy_m,
-    )  # fmt: skip
-
-
-def _upload(conn: Any, principal: Principal, slug: str, data: bytes, data_dir: Any, max_pixels: int, caption: str,
-            lon: float | None, lat: float | None, accuracy_m: float | None) -> dict[str, Any]:  # fmt: skip
-    return service.upload(conn, principal, slug, data, data_dir=data_dir, max_pixels=max_pixels, caption=caption,
-                          lon=lon, lat=lat, accuracy_m=accuracy_m)  # fmt: skip
+    return service.PhotoIn(data, data_dir=settings.data_dir, max_pixels=settings.photo_max_pixels)
 
 
 @router.get("/api/projects/{slug}/photos", summary="A project's photos: approved ones, or all for its own staff")

@@ -10,11 +10,12 @@ project page.
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import run_read, settings_of
+from app.api.photos import received_photo
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, require_principal
 from app.auth.principal import Principal
@@ -183,16 +184,8 @@ async def ticket_photo(
     engine: Engine,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP, by content")],
 ) -> dict[str, Any]:
-    settings = settings_of(request)
-    data = await photo.read(settings.photo_max_bytes + 1)
-    if len(data) > settings.photo_max_bytes:
-        raise HTTPException(413, f"the photo is larger than {settings.photo_max_bytes} bytes")
-
-    def work(conn: Any) -> dict[str, Any]:
-        return service.answer_photo(conn, principal, ticket_id, data, data_dir=settings.data_dir,
-                                    max_pixels=settings.photo_max_pixels)  # fmt: skip
-
-    return await run_edit(engine, work)
+    received = await received_photo(request, photo)
+    return await run_edit(engine, service.answer_photo, principal, ticket_id, received)
 
 
 @router.post("/api/tickets/{ticket_id}/close", summary="Close a ticket (planners)", responses=ERRORS)

@@ -7,6 +7,7 @@ approved report shows it; staff acting for the project see all of its photos.
 """
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,64 +40,54 @@ def _place(lon: float | None, lat: float | None, accuracy: float | None) -> tupl
     return lon, lat, accuracy
 
 
-def upload(
-    conn: Connection,
-    principal: Principal,
-    slug: str,
-    data: bytes,
-    *,
-    data_dir: Path,
-    max_pixels: int,
-    caption: str = "",
-    lon: float | None = None,
-    lat: float | None = None,
-    accuracy_m: float | None = None,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PhotoIn:
+    """One photo as it arrives, with what the pipeline needs to take it in: its bytes, the data directory
+    (PLANMAP_DATA_DIR) and pixel limit (PLANMAP_PHOTO_MAX_PIXELS), and what the uploader may add to it, a
+    caption and (with consent) where it was taken. Every way a photo arrives builds one (`upload`,
+    app.supervision's answers), and `store` takes it."""
+
+    data: bytes
+    data_dir: Path
+    max_pixels: int
+    caption: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    accuracy_m: float | None = None
+
+
+def upload(conn: Connection, principal: Principal, slug: str, photo: PhotoIn) -> dict[str, Any]:
     """Check, clean and store a photo for the project; the database row is written last (same transaction)."""
     project = locked_project(conn, principal, slug)
-    return store(conn, principal, int(project.id), slug, data, data_dir=data_dir, max_pixels=max_pixels,
-                 caption=caption, lon=lon, lat=lat, accuracy_m=accuracy_m)  # fmt: skip
+    return store(conn, principal, int(project.id), slug, photo)
 
 
-def store(
-    conn: Connection,
-    principal: Principal,
-    project_id: int,
-    slug: str,
-    data: bytes,
-    *,
-    data_dir: Path,
-    max_pixels: int,
-    caption: str = "",
-    lon: float | None = None,
-    lat: float | None = None,
-    accuracy_m: float | None = None,
-) -> dict[str, Any]:
+def store(conn: Connection, principal: Principal, project_id: int, slug: str, photo: PhotoIn) -> dict[str, Any]:
     """Clean, store and audit a photo of a project the caller has already been allowed to add to.
 
     The one pipeline (re-encoding, bomb guard, no EXIF) for every way a photo arrives: `upload` for a
     project's own staff, app.supervision for the officials answering a ticket on it. Those callers decide
     who may add a photo; this function only refuses what is not a photo."""
-    if len(caption) > MAX_CAPTION:
+    if len(photo.caption) > MAX_CAPTION:
         raise _invalid("caption", f"a caption has at most {MAX_CAPTION} characters")
-    place = _place(lon, lat, accuracy_m)
+    place = _place(photo.lon, photo.lat, photo.accuracy_m)
     try:
-        photo = clean_photo(data, max_pixels)
+        clean = clean_photo(photo.data, photo.max_pixels)
     except PhotoRefused as refused:
         raise _invalid("photo", str(refused)) from None
-    storage.store(data_dir, photo.sha256, photo.jpeg, photo.thumbnail)
+    storage.store(photo.data_dir, clean.sha256, clean.jpeg, clean.thumbnail)
     photo_id = int(
         conn.execute(
             q.INSERT_PHOTO,
-            {"project_id": project_id, "sha256": photo.sha256, "bytes": len(photo.jpeg), "width": photo.width,
-             "height": photo.height, "caption": caption.strip(), "lon": place[0], "lat": place[1],
+            {"project_id": project_id, "sha256": clean.sha256, "bytes": len(clean.jpeg), "width": clean.width,
+             "height": clean.height, "caption": photo.caption.strip(), "lon": place[0], "lat": place[1],
              "accuracy": place[2], "user": principal.user_id},
         ).scalar_one()
     )  # fmt: skip
     audit.record(conn, actor=principal.username, user_id=principal.user_id, action="upload_photo",
                  object_type="project", object_key=slug,
-                 changes={"photo": photo_id, "sha256": photo.sha256, "located": place[0] is not None})  # fmt: skip
-    return {"id": photo_id, "width": photo.width, "height": photo.height, "bytes": len(photo.jpeg),
+                 changes={"photo": photo_id, "sha256": clean.sha256, "located": place[0] is not None})  # fmt: skip
+    return {"id": photo_id, "width": clean.width, "height": clean.height, "bytes": len(clean.jpeg),
             "url": f"/api/photos/{photo_id}.jpg", "thumbnail": f"/api/photos/{photo_id}/thumb.jpg"}  # fmt: skip
 
 

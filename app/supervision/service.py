@@ -14,7 +14,6 @@ caller then meant to do with it; one they see but may not act on is 403.
 """
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
@@ -165,17 +164,14 @@ def _answerable(conn: Connection, principal: Principal, ticket_id: int) -> dict[
     return ticket
 
 
-def answer_photo(
-    conn: Connection, principal: Principal, ticket_id: int, data: bytes, *, data_dir: Path, max_pixels: int
-) -> dict[str, Any]:
+def answer_photo(conn: Connection, principal: Principal, ticket_id: int, photo: photos.PhotoIn) -> dict[str, Any]:
     """A photo for an answer, uploaded before the answer that shows it (a phone sends one at a time).
 
     Whoever may answer the ticket may add it, even when their unit is not the project's own; it goes
     through the one photo pipeline (re-encoded, no EXIF) and stays staff-only, like any photo no
     approved report shows."""
     ticket = _answerable(conn, principal, ticket_id)
-    return photos.store(conn, principal, int(ticket["project_id"]), str(ticket["project"]), data,
-                        data_dir=data_dir, max_pixels=max_pixels)  # fmt: skip
+    return photos.store(conn, principal, int(ticket["project_id"]), str(ticket["project"]), photo)
 
 
 def answer(

@@ -9,19 +9,9 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from app.catalog.vocab import DEFAULT_COLOR, STATUS_COLORS
 from app.queries.sources import project_source
 from app.wallmap import queries
-from app.wallmap.data import (
-    MapProject,
-    StatusKey,
-    TownShape,
-    WallmapData,
-    _geometry,
-    _plan,
-    _towns,
-)
-from app.web.i18n import MESSAGES
+from app.wallmap.data import TownShape, WallmapData, _geometry, _plan, _towns, numbered, status_keys
 
 COUNTY_SEAT_TOWN = "lianzhou"  # 连州镇, where the county government sits
 
@@ -36,26 +26,8 @@ def load_county_map(conn: Connection, plan: str, as_of: date | None, made_on: da
     source, params = project_source(staff=False, as_of=as_of, plan=plan)
     rows = conn.execute(queries.county_projects(source), params).all()
     rows = sorted(rows, key=lambda r: (r.location_precision == "town", statuses[r.status][0], r.name_zh))
-    labels = MESSAGES["zh"]
-    projects = [
-        MapProject(
-            number=i,
-            slug=r.slug,
-            name_zh=r.name_zh,
-            status=r.status,
-            status_label=statuses[r.status][1],
-            color=STATUS_COLORS.get(r.status, DEFAULT_COLOR),
-            category_label=r.category_label,
-            precision=r.location_precision,
-            precision_label=labels.get(f"precision_{r.location_precision}", r.location_precision),
-            geometry=_geometry(r.geometry),
-        )
-        for i, r in enumerate(rows, start=1)
-    ]
-    keys = [
-        StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
-        for code, (_, label) in statuses.items()
-    ]
+    projects = numbered(rows, statuses)
+    keys = status_keys(statuses, projects)
     title = _plan(conn, plan, as_of or made_on)
     if title is None:
         raise ValueError(f"no plan '{plan}'")

@@ -9,6 +9,7 @@ and says which: after the 14th plan's period a village meeting may need either p
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -149,6 +150,11 @@ def _projects(conn: Connection, town: str, statuses: dict[str, Any], plan: str) 
             r.name_zh,
         ),
     )
+    return numbered(rows, statuses)
+
+
+def numbered(rows: Sequence[Any], statuses: dict[str, Any]) -> list[MapProject]:
+    """The map's projects from their rows, numbered 1, 2, … in the rows' order (a town's map, the county's)."""
     precision_labels = MESSAGES["zh"]
     return [
         MapProject(
@@ -167,6 +173,14 @@ def _projects(conn: Connection, town: str, statuses: dict[str, Any], plan: str) 
     ]
 
 
+def status_keys(statuses: dict[str, Any], projects: list[MapProject]) -> list[StatusKey]:
+    """The legend: every status in its order, with its colour and how many of the map's projects have it."""
+    return [
+        StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
+        for code, (_, label) in statuses.items()
+    ]
+
+
 def load_wallmap(
     conn: Connection, slug: str, now: datetime | None = None, plan: str | None = None
 ) -> WallmapData | None:
@@ -182,8 +196,4 @@ def load_wallmap(
     status_rows = conn.execute(text("SELECT code, label_zh, sort_order FROM project_statuses ORDER BY sort_order"))
     statuses = {r.code: (r.sort_order, r.label_zh) for r in status_rows}
     projects = _projects(conn, slug, statuses, shown.slug)
-    keys = [
-        StatusKey(code, label, STATUS_COLORS.get(code, DEFAULT_COLOR), sum(p.status == code for p in projects))
-        for code, (_, label) in statuses.items()
-    ]
-    return WallmapData(town, towns, county, projects, keys, made_on, shown)
+    return WallmapData(town, towns, county, projects, status_keys(statuses, projects), made_on, shown)

@@ -21,8 +21,10 @@ The page layout itself always finishes (see `table`); the limit is for whatever 
 import asyncio
 import multiprocessing
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
@@ -66,13 +68,15 @@ class RenderPool:
         if not self._slots.acquire(blocking=False):
             raise RenderBusy(f"{self.max_renders} wall maps are being drawn already")
 
-    def run(self, function: Callable[..., T], *args: Any) -> T:
-        """`function(*args)` in a worker process; RenderBusy when all slots are taken, RenderTimedOut past the limit."""
+    @contextmanager
+    def _scheduled(self, function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator["Future[Any]"]:
+        """A slot taken and `function(*args)` scheduled in a worker, for the caller to wait on (blocking or awaiting);
+        its timeout or crash while waited on becomes RenderTimedOut or RenderCrashed, and the slot is given back."""
         self._take_slot()
         try:
             future = self._workers().schedule(function, args=args, timeout=self.timeout_seconds)
             try:
-                return future.result()
+                yield future
             except FutureTimeout:
                 raise RenderTimedOut(f"took longer than {self.timeout_seconds:g} seconds") from None
             except ProcessExpired as died:
@@ -80,19 +84,17 @@ class RenderPool:
         finally:
             self._slots.release()
 
+    def run(self, function: Callable[..., T], *args: Any) -> T:
+        """`function(*args)` in a worker process; RenderBusy when all slots are taken, RenderTimedOut past the limit."""
+        with self._scheduled(function, args) as future:
+            result: T = future.result()
+            return result
+
     async def run_async(self, function: Callable[..., T], *args: Any) -> T:
         """Like `run`, awaiting the worker without blocking the event loop (nor a thread of its executor)."""
-        self._take_slot()
-        try:
-            future = self._workers().schedule(function, args=args, timeout=self.timeout_seconds)
-            try:
-                return await asyncio.wrap_future(future)
-            except FutureTimeout:
-                raise RenderTimedOut(f"took longer than {self.timeout_seconds:g} seconds") from None
-            except ProcessExpired as died:
-                raise RenderCrashed(f"its drawing process stopped unexpectedly (exit code {died.exitcode})") from None
-        finally:
-            self._slots.release()
+        with self._scheduled(function, args) as future:
+            result: T = await asyncio.wrap_future(future)
+            return result
 
     def close(self) -> None:
         """Stop the workers (killing any render still running) and wait for them to exit."""

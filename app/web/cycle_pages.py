@@ -9,10 +9,9 @@ token, where the progress room audits each decision. What a person typed is show
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.clock import LIANZHOU_TZ
@@ -22,7 +21,7 @@ from app.programmes.service import list_programmes
 from app.progress.service import pending
 from app.web.i18n import Translator, get_lang
 from app.web.i18n_cycle import REVIEW_WORDS, YEAR_WORDS, words
-from app.web.pages import render, with_lang
+from app.web.pages import render, to_login
 from app.web.viewer import attach_session, page_session
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
@@ -61,8 +60,7 @@ async def review_page(request: Request, conn: Conn) -> Response:
     t = Translator(get_lang(request))
     session = page_session(request)
     if session is None:
-        target = with_lang("/progress/review", t.lang)
-        return RedirectResponse(with_lang("/login?next=" + quote(target, safe="/"), t.lang), 303)
+        return to_login("/progress/review", t.lang)
     text = words(t, REVIEW_WORDS)
     if not session.principal.edits_everywhere:  # the API refuses them too (require_planner)
         return render(request, "review.html", t, status_code=403, words=text, items=[], forbidden=True,

@@ -9,7 +9,7 @@ so nobody can log a visitor into an account of the attacker's choosing.
 """
 
 from typing import Annotated
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,7 +24,7 @@ from app.core.dependencies import get_conn, get_engine
 from app.feedback.queries import staff_feedback
 from app.web.i18n import Translator, get_lang
 from app.web.i18n_editing import EDITOR_JS_KEYS
-from app.web.pages import render, with_lang
+from app.web.pages import render, to_login, with_lang
 from app.web.viewer import attach_session, page_session
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
@@ -122,8 +122,7 @@ async def moderation_page(request: Request, conn: Conn) -> Response:
     t = Translator(get_lang(request))
     session = page_session(request)
     if session is None:
-        target = with_lang("/moderation", t.lang)
-        return RedirectResponse(with_lang("/login?next=" + quote(target, safe="/"), t.lang), 303)
+        return to_login("/moderation", t.lang)
     pending = await conn.run_sync(staff_feedback, session.principal, "pending", 200)
     recent = [
         item

@@ -9,11 +9,12 @@ properties, tables of counts — and a small JSON config for the map script.
 import time
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.catalog.vocab import Lang, load_vocab, status_color
@@ -91,6 +92,11 @@ def with_lang(path: str, lang: Lang) -> str:
     if lang == "zh":
         return path
     return f"{path}{'&' if '?' in path else '?'}lang={lang}"
+
+
+def to_login(path: str, lang: Lang) -> RedirectResponse:
+    """A staff page asked for without a session: to the login page, which comes back to `path` afterwards (303)."""
+    return RedirectResponse(with_lang("/login?next=" + quote(with_lang(path, lang), safe="/"), lang), 303)
 
 
 def switch_lang_url(request: Request, lang: Lang) -> str:

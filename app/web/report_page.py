@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.clock import today as lianzhou_today
@@ -21,7 +21,7 @@ from app.programmes.service import project_programmes
 from app.progress.deadlines import first_of_month
 from app.progress.service import locked_project
 from app.web.i18n import Translator, get_lang
-from app.web.pages import render, with_lang
+from app.web.pages import render, to_login
 from app.web.viewer import attach_session, page_session
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
@@ -62,8 +62,7 @@ async def report_page(
     t = Translator(get_lang(request))
     session = page_session(request)
     if session is None:
-        target = with_lang(f"/report/{quote(slug)}", t.lang)
-        return RedirectResponse(with_lang("/login?next=" + quote(target, safe="/"), t.lang), 303)
+        return to_login(f"/report/{quote(slug)}", t.lang)
     try:
         project = await conn.run_sync(lambda c: locked_project(c, session.principal, slug, lock=False))
     except (NotFound, Forbidden) as refused:

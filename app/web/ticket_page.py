@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.clock import LIANZHOU_TZ
@@ -17,7 +17,7 @@ from app.core.clock import today as lianzhou_today
 from app.core.dependencies import get_conn
 from app.supervision import service
 from app.web.i18n import Translator, get_lang
-from app.web.pages import render, with_lang
+from app.web.pages import render, to_login
 from app.web.viewer import attach_session, page_session
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(attach_session)])
@@ -58,8 +58,7 @@ async def ticket_page(
     t = Translator(get_lang(request))
     session = page_session(request)
     if session is None:
-        target = with_lang(f"/projects/{quote(slug)}/tickets", t.lang)
-        return RedirectResponse(with_lang("/login?next=" + quote(target, safe="/"), t.lang), 303)
+        return to_login(f"/projects/{quote(slug)}/tickets", t.lang)
     project = await conn.run_sync(service.project_names, slug)
     if project is None:
         return render(request, "not_found.html", t, status_code=404, what=f"/projects/{slug}/tickets")

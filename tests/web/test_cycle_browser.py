@@ -230,3 +230,40 @@ def test_a_planner_sends_back_one_report_and_approves_another_on_the_review_page
                            AND object_key LIKE :k AND action IN ('approved', 'rejected') ORDER BY id""",
                         k=f"{CENTRE_DONGBEI}/%")  # fmt: skip
     assert [tuple(r) for r in audited] == [("rejected", "投资额与合同不符，请核实"), ("approved", None)]
+
+
+def test_a_refused_decision_on_the_review_page_says_why_and_gives_the_buttons_back(
+    browser: Any, base_url: str, api: httpx.Client, cycle: CycleWorld
+) -> None:
+    """The review and moderation pages share one decision flow (kit_decisions.js): a send-back without a reason
+    puts the focus in the reason field, and a decision the server refuses (here: a page whose CSRF token has gone
+    stale) leaves the report pending, says why in the item's live region and gives its buttons back."""
+    body = {"month": "2025-01", "invested_cny_10k": "3", "progress_pct": "5", "work_done": "场地平整"}
+    filed = api.post(f"/api/projects/{CENTRE_DONGBEI}/progress", json=body, headers=bearer(api, "official_zhujian"))
+    assert filed.status_code == 201 and filed.json()["state"] == "pending", filed.text
+    report_id = filed.json()["id"]
+    context = browser.new_context(locale="zh-CN")
+    try:
+        planner = context.new_page()
+        planner.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base_url) else r.abort())
+        log_in(planner, base_url, "planner", "/progress/review")
+        planner.wait_for_selector("html[data-pm-ready='1']")
+        item = planner.locator(f".pm-review-item[data-id='{report_id}']")
+        result = item.locator(".pm-review-result")
+        assert result.get_attribute("role") == "status" and result.get_attribute("aria-live") == "polite"
+        item.locator(".pm-reject").click()
+        assert result.inner_text() == "请填写退回原因。"
+        assert item.locator(".pm-reason").evaluate("box => box === document.activeElement")
+
+        planner.evaluate("document.querySelector('meta[name=pm-csrf]').setAttribute('content', 'stale')")
+        item.locator(".pm-approve").click()
+        shown = f"""() => document.querySelector("[data-id='{report_id}'] .pm-review-result").textContent"""
+        planner.wait_for_function(shown + ".includes('CSRF')")
+        assert "pm-edit-error" in (result.get_attribute("class") or "")
+        assert item.get_attribute("data-state") == "pending"
+        assert item.locator(".pm-review-actions").is_visible()
+        assert item.locator(".pm-approve").is_enabled() and item.locator(".pm-reject").is_enabled()
+    finally:
+        context.close()
+    pending = api.get("/api/progress/pending", headers=bearer(api, "planner")).json()
+    assert report_id in [r["id"] for r in pending]  # nothing was decided
