@@ -23,6 +23,10 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "state_error": "加载失败：{error}",
         "state_retry": "重试",
         "state_offline": "无法连接服务器",
+        # a write (a form's submit) that failed for no fault of the reader: their input stays, they may send it again
+        "state_offline_retry": "无法连接服务器，请检查网络后重试；已填写的内容仍保留。",
+        "state_write_server_error": "服务器出错（HTTP {status}），请稍后重试；已填写的内容仍保留。",
+        "state_server_error": "服务器出错（HTTP {status}）",
         "progress_empty": "尚无月度进度报告。",
         "tickets_empty": "没有逾期或即将到期的督办事项。",
     },
@@ -41,10 +45,24 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "state_error": "Could not load: {error}",
         "state_retry": "Try again",
         "state_offline": "the server could not be reached",
+        "state_offline_retry": "The server could not be reached; check the connection and try again. What you "
+        "entered is kept.",
+        "state_write_server_error": "The server failed (HTTP {status}); please try again later. What you entered "
+        "is kept.",
+        "state_server_error": "the server failed (HTTP {status})",
         "progress_empty": "No monthly progress report yet.",
         "tickets_empty": "No supervision ticket is overdue or due soon.",
     },
 }
 
 # What every page script that fetches needs: the words of its loading, empty and error states.
-STATE_JS_KEYS: tuple[str, ...] = ("state_loading", "state_empty", "state_error", "state_retry", "state_offline")
+STATE_JS_KEYS: tuple[str, ...] = (
+    "state_loading",
+    "state_empty",
+    "state_error",
+    "state_retry",
+    "state_offline",
+    "state_offline_retry",
+    "state_server_error",
+    "state_write_server_error",
+)

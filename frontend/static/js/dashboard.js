@@ -132,41 +132,46 @@
     });
   }
 
+  /**
+   * Compare the two dates. The read shows its loading, error (with "try again") states in the section,
+   * as every read of the pages does (kit.load); a comparison with no change says so in its table and list.
+   */
   function compare() {
     var from = $("pm-compare-from").value;
     var to = $("pm-compare-to").value;
-    var status = $("pm-compare-status");
+    var go = $("pm-compare-go");
+    var section = $("pm-compare");
     doc.documentElement.removeAttribute("data-pm-compare-ready");
-    status.className = "";
-    status.textContent = msg.compare_loading;
-    $("pm-compare-go").disabled = true;
+    go.disabled = true;
     var params = new URLSearchParams({ from: from, to: to });
     if (cfg.plan) {
       params.set("plan", cfg.plan);
     }
     var url = cfg.api + "?" + params.toString();
-    return kit.send("GET", url).then(
-      function (res) {
-        $("pm-compare-go").disabled = false;
-        if (!res.ok) {
-          status.className = "pm-edit-error";
-          status.textContent = msg.compare_failed + kit.errorText(res.data);
-          $("pm-compare-result").hidden = true;
-          doc.documentElement.setAttribute("data-pm-compare-ready", "error");
-          return;
+    return kit
+      .load(
+        section,
+        function () {
+          return kit.send("GET", url);
+        },
+        {
+          before: $("pm-compare-result"),
+          loading: msg.compare_loading,
+          render: function (data) {
+            drawTowns(data.by_town_change || []);
+            drawChanges(data.status_changes || []);
+            $("pm-compare-result").hidden = false;
+            doc.documentElement.setAttribute("data-pm-compare-ready", from + "/" + to);
+          },
         }
-        status.textContent = "";
-        drawTowns(res.data.by_town_change || []);
-        drawChanges(res.data.status_changes || []);
-        $("pm-compare-result").hidden = false;
-        doc.documentElement.setAttribute("data-pm-compare-ready", from + "/" + to);
-      },
-      function (err) {
-        $("pm-compare-go").disabled = false;
-        status.className = "pm-edit-error";
-        status.textContent = msg.compare_failed + err.message;
-      }
-    );
+      )
+      .then(function () {
+        go.disabled = false;
+        if (section.getAttribute("data-pm-state") === "error") {
+          $("pm-compare-result").hidden = true; // not the figures of the dates asked before
+          doc.documentElement.setAttribute("data-pm-compare-ready", "error");
+        }
+      });
   }
 
   form.addEventListener("submit", function (event) {

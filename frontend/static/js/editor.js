@@ -170,29 +170,42 @@
     box.className = kind ? "pm-edit-" + kind : "";
   };
 
+  /**
+   * Read the project afresh (its properties and ETag) and open the form on it. The read shows its
+   * loading and error states (with "try again") in the editor's section, as every read does (kit.load).
+   */
   Editor.prototype.start = function () {
     var self = this;
     $("pm-edit-start").disabled = true;
     this.message("");
     $("pm-edit-conflict").hidden = true;
-    return kit.send("GET", cfg.project).then(function (res) {
-      $("pm-edit-start").disabled = false;
-      if (!res.ok) {
-        self.fail(res);
-        return;
-      }
-      self.etag = res.headers.get("ETag");
-      self.loaded = res.data;
-      self.fill(res.data.properties);
-      self.hideDrawn();
-      self.makeEditable(res.data.geometry, res.data.properties);
-      var point = res.data.geometry.type === "Point" || res.data.geometry.type === "MultiPoint";
-      $("pm-edit-hint").textContent = point ? msg.edit_point_hint : msg.edit_shape_hint;
-      $("pm-edit-redraw").hidden = point;
-      $("pm-edit-start").hidden = true;
-      form.hidden = false;
-      doc.documentElement.setAttribute("data-pm-editing", "1");
-    });
+    return kit
+      .load(
+        $("pm-editor"),
+        function () {
+          return kit.send("GET", cfg.project);
+        },
+        { before: form, render: this.open.bind(this) }
+      )
+      .then(function () {
+        $("pm-edit-start").disabled = false;
+      });
+  };
+
+  /** The read project in the form, its drawing made editable. */
+  Editor.prototype.open = function (data, res) {
+    this.etag = res.headers.get("ETag");
+    this.loaded = data;
+    this.fill(data.properties);
+    this.hideDrawn();
+    this.makeEditable(data.geometry, data.properties);
+    var point = data.geometry.type === "Point" || data.geometry.type === "MultiPoint";
+    $("pm-edit-hint").textContent = point ? msg.edit_point_hint : msg.edit_shape_hint;
+    $("pm-edit-redraw").hidden = point;
+    $("pm-edit-start").hidden = true;
+    $("pm-edit-start").disabled = false;
+    form.hidden = false;
+    doc.documentElement.setAttribute("data-pm-editing", "1");
   };
 
   Editor.prototype.fill = function (props) {
@@ -666,49 +679,60 @@
    */
   Editor.prototype.rebase = function () {
     var self = this;
-    var base = this.loaded.properties;
     var mine = this.myChanges();
     var geometry = this.moved ? this.geometry() : null;
-    return kit.send("GET", cfg.project).then(function (res) {
-      if (!res.ok) {
-        self.fail(res);
-        return;
+    return kit.load(
+      $("pm-edit-conflict"),
+      function () {
+        return kit.send("GET", cfg.project);
+      },
+      {
+        before: $("pm-edit-rebase-choices"),
+        render: function (data, res) {
+          self.showRebase(mine, geometry, data, res);
+        },
       }
-      var theirs = res.data.properties;
-      self.pending = { mine: mine, geometry: geometry, fresh: res.data, etag: res.headers.get("ETag") };
-      var list = $("pm-edit-rebase-list");
-      kit.clear(list);
-      var row = function (key, label, yours, changedTo) {
-        var box = kit.el("input", { type: "checkbox", "data-field": key });
-        box.checked = true;
-        return kit.el("li", { "data-field": key }, [
-          kit.el("label", null, [
-            box,
-            kit.el("strong", { text: label }),
-            " ",
-            kit.el("span", { className: "pm-rebase-mine", text: kit.format(msg.edit_rebase_mine, { value: yours }) }),
-          ]),
-          changedTo === null ? null : kit.el("span", { className: "pm-rebase-theirs", text: kit.format(msg.edit_rebase_theirs, { value: changedTo }) }),
-        ]);
-      };
-      var shown = function (v, key) {
-        if (v === null || v === undefined || v === "") {
-          return msg.edit_rebase_empty;
-        }
-        var option = key === "status" ? $("pm-edit-status").querySelector('option[value="' + CSS.escape(v) + '"]') : null;
-        return option ? option.textContent : show(v); // a status by its name, not its code
-      };
-      if (geometry) {
-        var moved = JSON.stringify(res.data.geometry) !== JSON.stringify(self.loaded.geometry);
-        list.appendChild(row("geometry", msg.field_geometry || "geometry", msg.edit_rebase_geometry, moved ? msg.location_changed : null));
+    );
+  };
+
+  /** This editor's changes listed against the version just read, each ticked, to redo on it. */
+  Editor.prototype.showRebase = function (mine, geometry, fresh, res) {
+    var self = this;
+    var base = this.loaded.properties;
+    var theirs = fresh.properties;
+    self.pending = { mine: mine, geometry: geometry, fresh: fresh, etag: res.headers.get("ETag") };
+    var list = $("pm-edit-rebase-list");
+    kit.clear(list);
+    var row = function (key, label, yours, changedTo) {
+      var box = kit.el("input", { type: "checkbox", "data-field": key });
+      box.checked = true;
+      return kit.el("li", { "data-field": key }, [
+        kit.el("label", null, [
+          box,
+          kit.el("strong", { text: label }),
+          " ",
+          kit.el("span", { className: "pm-rebase-mine", text: kit.format(msg.edit_rebase_mine, { value: yours }) }),
+        ]),
+        changedTo === null ? null : kit.el("span", { className: "pm-rebase-theirs", text: kit.format(msg.edit_rebase_theirs, { value: changedTo }) }),
+      ]);
+    };
+    var shown = function (v, key) {
+      if (v === null || v === undefined || v === "") {
+        return msg.edit_rebase_empty;
       }
-      Object.keys(mine).forEach(function (key) {
-        var changed = !sameValue(theirs[key], base[key]);
-        list.appendChild(row(key, msg["field_" + key] || key, shown(mine[key], key), changed ? shown(theirs[key], key) : null));
-      });
-      $("pm-edit-rebase-choices").hidden = false;
-      doc.documentElement.setAttribute("data-pm-edit-rebase", "choose");
+      var option = key === "status" ? $("pm-edit-status").querySelector('option[value="' + CSS.escape(v) + '"]') : null;
+      return option ? option.textContent : show(v); // a status by its name, not its code
+    };
+    if (geometry) {
+      var moved = JSON.stringify(fresh.geometry) !== JSON.stringify(self.loaded.geometry);
+      list.appendChild(row("geometry", msg.field_geometry || "geometry", msg.edit_rebase_geometry, moved ? msg.location_changed : null));
+    }
+    Object.keys(mine).forEach(function (key) {
+      var changed = !sameValue(theirs[key], base[key]);
+      list.appendChild(row(key, msg["field_" + key] || key, shown(mine[key], key), changed ? shown(theirs[key], key) : null));
     });
+    $("pm-edit-rebase-choices").hidden = false;
+    doc.documentElement.setAttribute("data-pm-edit-rebase", "choose");
   };
 
   /** Put the new version in the form, then this editor's ticked changes on top of it; saving is theirs to do. */

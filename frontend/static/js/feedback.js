@@ -215,12 +215,9 @@
           var seconds = parseInt(res.headers.get("Retry-After") || "3600", 10);
           say(kit.format(msg.feedback_too_many, { minutes: Math.max(1, Math.ceil(seconds / 60)) }), "error");
         } else {
-          say(msg.feedback_failed + kit.errorText(res.data), "error");
+          // In the page's words when the server broke or could not be reached; what was typed stays.
+          say(msg.feedback_failed + kit.submitFailureText(res), "error");
         }
-      })
-      .catch(function (err) {
-        $("pm-feedback-send").disabled = false;
-        say(msg.feedback_failed + err.message, "error");
       });
   });
 })(window);

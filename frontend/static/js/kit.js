@@ -3,8 +3,10 @@
  *
  * - `el` builds DOM nodes; text always goes in with textContent, never as HTML, so whatever a
  *   visitor or an official typed is shown as text;
- * - `send` makes a JSON request with the page's CSRF token (a logged-in browser's writes are
- *   refused without it) and never throws on an HTTP error: it resolves to {status, ok, data};
+ * - `send` makes a JSON (or FormData) request with the page's CSRF token (a logged-in browser's writes
+ *   are refused without it) and never throws: it resolves to {status, ok, data}. When the server breaks
+ *   (5xx) or cannot be reached (status 0, `offline`), `data` is `{detail: <the page's own words>}`, so a
+ *   form shows a message in the reader's language and never the server's exception text or a stack;
  * - `errorText` turns FastAPI's error bodies (a string, a list of {loc, msg}, or {message})
  *   into one readable line;
  * - `load` shows a read's loading, empty and error states (with "try again") where its data goes.
@@ -55,7 +57,8 @@
 
   function send(method, url, body, extraHeaders) {
     var headers = { Accept: "application/json, application/geo+json" };
-    if (body !== undefined) {
+    var form = typeof FormData !== "undefined" && body instanceof FormData;
+    if (body !== undefined && !form) {
       headers["Content-Type"] = "application/json";
     }
     var token = csrfToken();
@@ -68,20 +71,56 @@
     return fetch(url, {
       method: method,
       headers: headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || form ? body : JSON.stringify(body),
       credentials: "same-origin",
       cache: "no-store",
-    }).then(function (res) {
-      return res.text().then(function (text) {
-        var data = null;
-        try {
-          data = text ? JSON.parse(text) : null;
-        } catch (e) {
-          data = text;
-        }
-        return { status: res.status, ok: res.ok, headers: res.headers, data: data };
-      });
-    });
+    }).then(
+      function (res) {
+        return res.text().then(function (text) {
+          var data = null;
+          try {
+            data = text ? JSON.parse(text) : null;
+          } catch (e) {
+            data = text;
+          }
+          if (res.status >= 500) {
+            // The server broke: what it wrote (an exception, a proxy's page) is not for the reader.
+            return { status: res.status, ok: false, headers: res.headers, data: { detail: serverErrorText(res.status, method !== "GET") }, serverData: data };
+          }
+          return { status: res.status, ok: res.ok, headers: res.headers, data: data };
+        });
+      },
+      function () {
+        // Nothing answered (offline, the connection dropped): an answer like any other, in the page's words.
+        return { status: 0, ok: false, offline: true, headers: new Headers(), data: { detail: method !== "GET" ? offlineText() : stateWords().state_offline || "offline" } };
+      }
+    );
+  }
+
+  /** "The server failed (HTTP 500)", in the page's language; for a write, with "try again, your input is kept". */
+  function serverErrorText(status, write) {
+    var words = stateWords();
+    return format((write && words.state_write_server_error) || words.state_server_error || "HTTP {status}", { status: status });
+  }
+
+  /** "The server could not be reached; check the connection and try again", in the page's language. */
+  function offlineText() {
+    var words = stateWords();
+    return words.state_offline_retry || words.state_offline || "offline";
+  }
+
+  /**
+   * Why a write failed, for the reader: a refusal in the page's language where the server named it
+   * (`refusalText`), else the server's reason; a broken server or no connection in the page's own words.
+   */
+  function submitFailureText(res, table, name) {
+    if (!res || res.offline) {
+      return offlineText();
+    }
+    if (res.status >= 500) {
+      return serverErrorText(res.status, true);
+    }
+    return refusalText(res, table || {}, name);
   }
 
   function errorText(data) {
@@ -152,8 +191,11 @@
 
   /** Why a read failed, in words: the server's refusal and its status, or that the server was not reached. */
   function failureText(res, words) {
-    if (!res) {
+    if (!res || res.offline) {
       return words.state_offline || "offline";
+    }
+    if (res.status >= 500) {
+      return serverErrorText(res.status);
     }
     var why = res.data && typeof res.data === "object" ? errorText(res.data) : "";
     return (why && why !== "null" ? why + " " : "") + "(HTTP " + res.status + ")";
@@ -163,7 +205,7 @@
    * A read with its three states shown where its data goes, so no fetch leaves a blank or a stale box:
    * `box` shows "loading…" while `request()` (a `send` promise) runs; when it fails, a readable error and a
    * "try again" button that runs it again; when `opts.isEmpty(data)`, `opts.empty` (or "nothing found");
-   * else `opts.render(data)`. `box` carries `data-pm-state` (loading, empty, error, done) for tests.
+   * else `opts.render(data, res)` (`res` for its headers, an ETag). `box` carries `data-pm-state` (loading, empty, error, done) for tests.
    */
   function load(box, request, opts) {
     var words = stateWords();
@@ -204,7 +246,7 @@
           return null;
         }
         show("done", "");
-        opts.render(res.data);
+        opts.render(res.data, res);
         return res.data;
       },
       function () {
@@ -225,5 +267,6 @@
     load: load,
     stateWords: stateWords,
     failureText: failureText,
+    submitFailureText: submitFailureText,
   };
 })(window);

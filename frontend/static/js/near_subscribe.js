@@ -59,7 +59,8 @@
     result.textContent = msg.near_follow_sending;
     result.className = "";
     kit.send("POST", "/api/subscriptions", body).then(function (res) {
-      result.textContent = res.ok ? msg.near_follow_sent : kit.errorText(res.data);
+      // A broken server or no connection in the page's words; the address typed stays for a retry.
+      result.textContent = res.ok ? msg.near_follow_sent : kit.submitFailureText(res);
       result.className = res.ok ? "pm-ok" : "pm-error";
       if (res.ok) {
         form.elements.email.value = "";

@@ -43,20 +43,12 @@
         data.append("lat", String(coords.latitude));
         data.append("accuracy_m", String(coords.accuracy));
       }
-      var headers = { Accept: "application/json" };
-      var token = kit.csrfToken();
-      if (token) {
-        headers["X-CSRF-Token"] = token;
-      }
-      return fetch(base + "/photos", { method: "POST", body: data, headers: headers, credentials: "same-origin" })
-        .then(function (res) {
-          return res.json().then(function (body) {
-            if (!res.ok) {
-              throw new Error(kit.errorText(body));
-            }
-            return [body.id];
-          });
-        });
+      return kit.send("POST", base + "/photos", data).then(function (res) {
+        if (!res.ok) {
+          throw new Error(kit.submitFailureText(res));
+        }
+        return [res.data.id];
+      });
     });
   }
 
@@ -84,7 +76,8 @@
       })
       .then(function (res) {
         if (!res.ok) {
-          throw new Error(kit.errorText(res.data));
+          // A broken server or no connection in the page's words; the form keeps what was typed.
+          throw new Error(kit.submitFailureText(res));
         }
         say(kit.format(config.words.sent, res.data), false);
         form.setAttribute("data-filed", String(res.data.id));

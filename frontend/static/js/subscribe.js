@@ -15,7 +15,8 @@
     var button = document.getElementById("pm-subscribe-submit");
     button.disabled = true;
     kit.send("POST", "/api/subscriptions", body).then(function (res) {
-      result.textContent = res.ok ? config.sent : kit.errorText(res.data);
+      // A broken server or no connection in the page's words; the address typed stays for a retry.
+      result.textContent = res.ok ? config.sent : kit.submitFailureText(res);
       result.className = res.ok ? "pm-ok" : "pm-error";
       form.setAttribute("data-sent", res.ok ? "yes" : "no");
       button.disabled = false;

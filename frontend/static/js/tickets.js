@@ -14,7 +14,8 @@
     button.disabled = true;
     return kit.send("POST", url, body).then(function (res) {
       if (!res.ok) {
-        result.textContent = kit.errorText(res.data);
+        // A broken server or no connection in the page's words; what was typed stays for a retry.
+        result.textContent = kit.submitFailureText(res);
         result.className = "pm-error";
         button.disabled = false;
         return;
@@ -33,26 +34,18 @@
   function uploadPhotos(base, input) {
     var files = Array.prototype.slice.call(input.files || []);
     var ids = [];
-    var headers = { Accept: "application/json" };
-    var token = kit.csrfToken();
-    if (token) {
-      headers["X-CSRF-Token"] = token;
-    }
     return files.reduce(function (chain, file, index) {
       return chain.then(function () {
         result.textContent = kit.format(config.uploading, { n: index + 1, total: files.length });
         result.className = "pm-ok";
         var data = new FormData();
         data.append("photo", file);
-        return fetch(base + "/photos", { method: "POST", body: data, headers: headers, credentials: "same-origin" })
-          .then(function (res) {
-            return res.json().then(function (body) {
-              if (!res.ok) {
-                throw new Error(file.name + ": " + kit.errorText(body));
-              }
-              ids.push(body.id);
-            });
-          });
+        return kit.send("POST", base + "/photos", data).then(function (res) {
+          if (!res.ok) {
+            throw new Error(file.name + ": " + kit.submitFailureText(res));
+          }
+          ids.push(res.data.id);
+        });
       });
     }, Promise.resolve()).then(function () {
       return ids;
