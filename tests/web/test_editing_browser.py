@@ -263,6 +263,7 @@ def test_injected_names_and_feedback_stay_text_for_staff_too(page: Any, base_url
     save_and_reload(page)
     change = page.locator("#pm-history tbody tr").first.locator("li[data-field='name_en']").inner_text()
     assert XSS in change and f"{XSS} renamed" in change
+    page.wait_for_load_state("networkidle")  # leaving mid-read would abort the history's request (not a page fault)
 
     open_page(page, f"{base_url}/moderation")
     item = page.locator(".pm-moderation-item", has_text="<script>alert(1)</script><img")
