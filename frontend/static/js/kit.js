@@ -148,13 +148,14 @@
    * A refusal in the reader's language. The server names a refusal by a stable code and its params
    * (headers X-Planmap-Error, X-Planmap-Error-Params); `table` holds the page's "error_<code>"
    * templates, and `name(key, value)` turns a param's value (a town's slug, a field) into words.
-   * A refusal without a code, or one the table lacks, is shown as the server wrote it (errorText).
+   * A refusal without a code, or one the table lacks: a 422 naming fields says which, in the reader's words;
+   * anything else is shown as the server wrote it (errorText).
    */
   function refusalText(res, table, name) {
     var code = res.headers && res.headers.get ? res.headers.get("X-Planmap-Error") : null;
     var template = code ? table["error_" + code] : null;
     if (!template) {
-      return errorText(res.data);
+      return invalidFieldsText(res, table) || errorText(res.data);
     }
     var params = {};
     try {
@@ -171,6 +172,32 @@
       values[key] = words.join(table.list_separator || ", ");
     });
     return format(template, values);
+  }
+
+  /**
+   * A 422 that names only the fields (a body that does not fit its model: FastAPI's list of {loc, msg}),
+   * in the reader's language: "please check: email address". Null for any other refusal.
+   */
+  function invalidFieldsText(res, table) {
+    var detail = res.status === 422 && res.data ? res.data.detail : null;
+    if (!Array.isArray(detail) || !detail.length) {
+      return null;
+    }
+    var words = stateWords();
+    var names = [];
+    detail.forEach(function (d) {
+      var loc = d.loc || [];
+      var field = String(loc[loc.length - 1] === undefined ? "body" : loc[loc.length - 1]);
+      var label = words["field_" + field] || table["field_" + field] || field;
+      if (names.indexOf(label) < 0) {
+        names.push(label);
+      }
+    });
+    return words.state_invalid_fields ? format(words.state_invalid_fields, { fields: names.join(table.list_separator || listSeparator()) }) : null;
+  }
+
+  function listSeparator() {
+    return /^zh/.test(doc.documentElement.lang || "") ? "、" : ", ";
   }
 
   function config(id) {
