@@ -135,6 +135,11 @@ def _record_errors(pg: Any, base_url: str, problems: Problems) -> None:
             problems.console_errors.append(msg.text)
 
     def on_failed(req: Any) -> None:
+        # ERR_ABORTED is the browser dropping a request itself: the test navigated away while a read or a
+        # font was still loading (under a loaded machine, often). A request that really failed ends with
+        # another error (refused, reset, …), and an HTTP error is caught by its status below.
+        if req.failure == "net::ERR_ABORTED":
+            return
         problems.failed_local.append(f"{req.url}: {req.failure}")
 
     def on_response(res: Any) -> None:

@@ -3,7 +3,6 @@ enumeration, and a production server that refuses to start on development defaul
 
 import json
 import re
-import statistics
 import subprocess
 import sys
 import time
@@ -143,17 +142,19 @@ def test_login_does_not_reveal_which_usernames_exist(client: TestClient) -> None
         response = client.post("/api/auth/token", data={"username": username, "password": "not the password"})
         return time.perf_counter() - started, response.status_code, response.text
 
-    known = [attempt("planner") for _ in range(5)]
-    unknown = [attempt(f"ghost{i}") for i in range(5)]
+    # Alternated, so a burst of load on the machine (the suite runs in parallel) falls on both kinds alike.
+    pairs = [(attempt("planner"), attempt(f"ghost{i}")) for i in range(5)]
+    known, unknown = [k for k, _ in pairs], [u for _, u in pairs]
     assert (
         {(s, t) for _, s, t in known}
         == {(s, t) for _, s, t in unknown}
         == {(401, '{"detail":"wrong username or password"}')}
     )
-    known_median = statistics.median(d for d, _, _ in known)
-    unknown_median = statistics.median(d for d, _, _ in unknown)
-    # Both verify an Argon2 hash (a dummy one for an unknown user): the times differ by noise only.
-    assert 0.6 < known_median / unknown_median < 1.6, (known_median, unknown_median)
+    # Both verify an Argon2 hash (a dummy one for an unknown user): their fastest attempts (the cost of the
+    # work itself, least touched by load) differ by noise only. Skipping the hash would make one ~100x faster.
+    known_fastest = min(d for d, _, _ in known)
+    unknown_fastest = min(d for d, _, _ in unknown)
+    assert 0.6 < known_fastest / unknown_fastest < 1.6, (known_fastest, unknown_fastest)
 
 
 @pytest.mark.parametrize(
