@@ -99,6 +99,10 @@ def test_toggling_layers_changes_what_is_drawn(page: Any, base_url: str, api: ht
     shot(page, "overview-roads-off")
     # base layers: hiding town areas removes their outlines
     page.locator("#pm-layers details[data-kind='base'] > summary").click()
+    # The section opens and the layer panel grows (it may scroll): click its box only once it has settled.
+    page.wait_for_function("() => document.querySelector(\"#pm-layers details[data-kind='base']\").open")
+    page.locator("#pm-layers input[data-kind='base'][data-code='towns']").scroll_into_view_if_needed()
+    page.wait_for_timeout(100)
     page.locator("#pm-layers input[data-kind='base'][data-code='towns']").uncheck()
     assert page.locator("path.pm-town").count() == 0
 
