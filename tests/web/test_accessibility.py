@@ -21,7 +21,8 @@ __all__ = ["browser"]  # fixture, used by name
 pytestmark = needs_chromium
 
 AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe-core-4.10.2" / "axe.min.js"
-MAP_PAGES = ["/", "/towns/lianzhou", "/projects/tanling-pumped-storage", "/near?town=lianzhou", "/dashboard"]
+# /near both before a place is chosen (the follow form waits, its button disabled) and after.
+MAP_PAGES = ["/", "/towns/lianzhou", "/projects/tanling-pumped-storage", "/near", "/near?town=lianzhou", "/dashboard"]
 VIEWPORTS = {"desktop": {"width": 1366, "height": 768}, "phone": PHONE}
 
 
