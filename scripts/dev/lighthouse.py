@@ -68,13 +68,14 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--user", help="a planner or admin, to score /moderation")
     parser.add_argument("--password-stdin", action="store_true")
+    parser.add_argument("--only", nargs="+", default=[], metavar="PATH", help="score only these pages (e.g. /near)")
     args = parser.parse_args()
     ensure_lighthouse()
     client = httpx.Client(base_url=args.url, timeout=30)
     cookie = session_cookie(client, args.user, sys.stdin.readline().strip()) if args.user else None
     print("| page | lang | form | accessibility | best practices |\n|---|---|---|--:|--:|")
     lowest = 100
-    for path in pages(client, cookie is not None):
+    for path in [p for p in pages(client, cookie is not None) if not args.only or p in args.only]:
         for lang in ("zh", "en"):
             target = f"{args.url}{path}" + ("?lang=en" if lang == "en" else "")
             for form in ("mobile", "desktop"):
