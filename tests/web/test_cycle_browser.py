@@ -125,9 +125,15 @@ def test_a_popup_shows_progress_with_its_month_and_the_latest_photo_as_text_safe
     assert popup.locator(".pm-popup-progress").inner_text() == f"35%（{MONTH:%Y-%m} 月报）"
     assert popup.locator(".pm-popup-report").get_attribute("data-report") == "on_time"
     page.wait_for_function("() => document.querySelector('.pm-popup-photo img').naturalWidth > 0")
-    assert popup.locator(".pm-popup-photo figcaption").inner_text() == f"{MONTH:%Y-%m} · {CAPTION}"
-    assert popup.locator(".pm-popup-photo figcaption img").count() == 0  # the caption stayed text
-    assert "/thumb.jpg" in (popup.locator(".pm-popup-photo img").get_attribute("src") or "")
+    photo = page.evaluate(
+        """() => { const f = document.querySelector('.leaflet-popup .pm-popup-photo');
+                   return {caption: f.querySelector('figcaption').innerText,
+                           injected: f.querySelectorAll('figcaption img').length,
+                           src: f.querySelector('img').getAttribute('src')}; }"""
+    )  # read at once: the photo as the popup shows it
+    assert photo["caption"] == f"{MONTH:%Y-%m} · {CAPTION}"
+    assert photo["injected"] == 0  # the caption stayed text
+    assert "/thumb.jpg" in (photo["src"] or "")
     shot(page, "cycle-popup-desktop")
     # A project in no programme of this year is not "behind": the popup says why.
     page.evaluate(f"planmap.current.showOnMap({NOT_IN_PROGRAMME!r})")

@@ -567,10 +567,19 @@
         map.openPopup(marker.getPopup(), marker.getLatLng()); // still in a cluster: the popup at its place
       }
     }
-    this.cluster.zoomToShowLayer(marker, open);
+    var cluster = this.cluster;
+    cluster.zoomToShowLayer(marker, open);
     // markercluster can lose a marker when its zoom-in and a spiderfy overlap (seen on a shared link's first
-    // drawing, ~1 in 3 page loads): its callback never comes, so the popup opens anyway once the map has settled.
-    root.setTimeout(open, SHOW_ON_MAP_SETTLE_MS);
+    // drawing, ~1 in 3 page loads): its callback never comes, so the popup opens anyway once the map has
+    // settled. Not while a zoom is still animating: the popup would close again when its end redraws the markers.
+    function settle() {
+      if (cluster._inZoomAnimation || map._animatingZoom) {
+        root.setTimeout(settle, 250);
+        return;
+      }
+      open();
+    }
+    root.setTimeout(settle, SHOW_ON_MAP_SETTLE_MS);
     return true;
   };
 
