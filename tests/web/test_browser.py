@@ -209,6 +209,24 @@ def test_project_page_says_how_approximate_it_is(page: Any, base_url: str, api: 
     assert line["properties"]["location_note"] in page.locator("#pm-props").inner_text()
 
 
+def test_a_town_chosen_while_the_near_map_still_loads_is_searched(page: Any, base_url: str) -> None:
+    """A reader on a slow line picks a town before the county outline has arrived: the choice is kept and
+    searched once the map is drawn (it was lost: the page listened only after the outline came)."""
+    held: list[Any] = []
+    page.route("**/api/county*", lambda route: held.append(route))
+    page.goto(base_url + "/near")
+    page.wait_for_function("() => document.querySelector('#pm-near-town option[value=xingzi]') !== null")
+    while not held:
+        page.wait_for_timeout(50)
+    page.select_option("#pm-near-town", "xingzi")
+    assert page.get_attribute("html", "data-pm-ready") is None  # the outline is still on its way
+    held[0].continue_()
+    page.wait_for_selector("html[data-pm-near-ready='1']")
+    page.unroute("**/api/county*")
+    assert "town=xingzi" in page.url
+    assert page.locator("#pm-near-subscribe[data-ready='yes']").count() == 1
+
+
 def test_near_page_lists_projects_by_distance(page: Any, base_url: str, api: httpx.Client) -> None:
     open_page(page, base_url + "/near")
     page.select_option("#pm-near-radius", "10000")

@@ -15,8 +15,15 @@
   var el = root.pmkit.el;
   var planmap = root.planmap;
 
-  function Near(pm) {
+  /**
+   * `based`: resolves once the county and towns are drawn and fitted. The controls listen from the start,
+   * so a town chosen while the base still loads is not lost; its search waits for the base (which would
+   * otherwise refit the map over the search's circle).
+   */
+  function Near(pm, based) {
     this.pm = pm;
+    this.based = based;
+    this.searches = 0;
     this.townSelect = document.getElementById("pm-near-town");
     this.radiusSelect = document.getElementById("pm-near-radius");
     this.locateButton = document.getElementById("pm-near-locate");
@@ -27,12 +34,12 @@
     this.townSelect.addEventListener("change", function () {
       var opt = self.townSelect.selectedOptions[0];
       if (opt && opt.value) {
-        self.search(parseFloat(opt.getAttribute("data-lon")), parseFloat(opt.getAttribute("data-lat")), opt.value);
+        self.searchWhenBased(parseFloat(opt.getAttribute("data-lon")), parseFloat(opt.getAttribute("data-lat")), opt.value);
       }
     });
     this.radiusSelect.addEventListener("change", function () {
       if (self.place) {
-        self.search(self.place[0], self.place[1], self.place[2]);
+        self.searchWhenBased(self.place[0], self.place[1], self.place[2]);
       }
     });
     this.locateButton.addEventListener("click", function () {
@@ -48,9 +55,16 @@
     pm.map.on("click", function (e) {
       var wgs = pm.toWgs(e.latlng);
       self.townSelect.value = "";
-      self.search(wgs[0], wgs[1], null);
+      self.searchWhenBased(wgs[0], wgs[1], null);
     });
   }
+
+  Near.prototype.searchWhenBased = function (lon, lat, town) {
+    var self = this;
+    return this.based.then(function () {
+      return self.search(lon, lat, town);
+    });
+  };
 
   Near.prototype.restore = function () {
     var params = new URLSearchParams(root.location.search);
@@ -82,7 +96,7 @@
     navigator.geolocation.getCurrentPosition(
       function (pos) {
         self.townSelect.value = "";
-        self.search(pos.coords.longitude, pos.coords.latitude, null);
+        self.searchWhenBased(pos.coords.longitude, pos.coords.latitude, null);
       },
       function (err) {
         self.summary.textContent = msg.locate_failed + err.message;
@@ -95,6 +109,7 @@
     var pm = this.pm;
     var self = this;
     var radius = parseFloat(this.radiusSelect.value);
+    var searchNo = ++this.searches; // only the latest search's answer is drawn (an earlier one may arrive later)
     this.place = [lon, lat, town];
     var url = new URL(root.location.href);
     url.searchParams.delete("near");
@@ -119,12 +134,18 @@
     var query = { near: lon.toFixed(6) + "," + lat.toFixed(6), radius_m: String(radius) };
     return pm.loadProjects(pm.projectsUrl(query)).then(
       function (features) {
+        if (searchNo !== self.searches) {
+          return;
+        }
         var ordered = self.render(features);
         // For the feedback form: which projects are listed (in the list's order), around which place.
         document.dispatchEvent(new CustomEvent("planmap:near", { detail: { pm: pm, features: ordered, place: self.place } }));
         document.documentElement.setAttribute("data-pm-near-ready", "1");
       },
       function (err) {
+        if (searchNo !== self.searches) {
+          return;
+        }
         self.summary.textContent = pm.msg.load_failed + ": " + pm.failureText(err);
         pm.fail(err);
       }
@@ -211,11 +232,12 @@
   };
 
   planmap.registerMode("near", function (pm) {
-    var base = pm.loadBase();
-    pm.layers = new planmap.LayerControl(pm);
-    return base.then(function () {
+    var based = pm.loadBase().then(function () {
       pm.fitCounty();
-      pm.near = new Near(pm);
+    });
+    pm.layers = new planmap.LayerControl(pm);
+    pm.near = new Near(pm, based);
+    return based.then(function () {
       return pm.near.restore();
     });
   });
