@@ -99,7 +99,9 @@ async def read_context(
 ) -> ProjectFilter:
     """Who reads, as of when and in which plan: staff see sensitive sites precisely, the public a generalized place."""
     if as_of is not None and as_of > clock.today():
-        raise Invalid(("query", "as_of"), "as_of cannot be in the future")
+        raise Invalid(("query", "as_of"), "as_of cannot be in the future").with_code(
+            "date_in_future", today=clock.today().isoformat()
+        )
     if plan is not None and not await plan_exists(conn, plan):
         raise Invalid(("query", "plan"), f"unknown plan slug: {plan[:60]}")
     return ProjectFilter(

@@ -57,9 +57,11 @@ async def compare_stats(
     date_to: Annotated[IsoDate, Query(alias="to", examples=["2024-12-31"])],
 ) -> dict[str, Any] | Response:
     if date_from > date_to:
-        raise Invalid(("query", "from"), "`from` must not be after `to`")
+        raise Invalid(("query", "from"), "`from` must not be after `to`").with_code("date_order")
     if date_to > clock.today():
-        raise Invalid(("query", "to"), "`to` cannot be in the future")
+        raise Invalid(("query", "to"), "`to` cannot be in the future").with_code(
+            "date_in_future", today=clock.today().isoformat()
+        )
     validators = await catalog_validators(request, conn, context)
     if validators.fresh:
         return validators.not_modified()

@@ -29,6 +29,9 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "state_server_error": "服务器出错（HTTP {status}）",
         # a refusal of what was typed that the server names by field only (a 422 without a code)
         "state_invalid_fields": "以下内容填写有误，请检查：{fields}",
+        # refusals of a date the server names by code (X-Planmap-Error), for reads and forms alike
+        "error_date_order": "起始日期不能晚于结束日期，请重新选择。",
+        "error_date_in_future": "所选日期晚于今天（{today}），请选择今天或更早的日期。",
         "field_email": "电子邮箱",
         "field_text": "意见内容",
         "field_contact": "联系方式",
@@ -60,6 +63,8 @@ STATES_MESSAGES: dict[StatesLang, dict[str, str]] = {
         "is kept.",
         "state_server_error": "the server failed (HTTP {status})",
         "state_invalid_fields": "Please check: {fields}",
+        "error_date_order": "The first date must not be after the second; choose the dates again.",
+        "error_date_in_future": "The date chosen is after today ({today}); choose today or earlier.",
         "field_email": "email address",
         "field_text": "your comment",
         "field_contact": "contact",
@@ -83,5 +88,7 @@ STATE_JS_KEYS: tuple[str, ...] = (
     "state_server_error",
     "state_write_server_error",
     "state_invalid_fields",
+    "error_date_order",
+    "error_date_in_future",
     *(f"field_{name}" for name in ("email", "text", "contact", "reason", "caption", "radius_km", "body")),
 )

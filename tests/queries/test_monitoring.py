@@ -7,6 +7,7 @@ moves each version's recording time to a fixed date, as if the edits had been ma
 """
 
 import itertools
+import json
 from typing import Any
 
 import pyogrio
@@ -136,6 +137,21 @@ def test_compare_two_dates(world: EditWorld, timeline: str) -> None:
     assert changed[timeline] == ("preparing", "under_construction")
     xingzi = next(t for t in body["by_town_change"] if t["town"] == "xingzi")
     assert xingzi["counts"]["under_construction"] >= 1 and xingzi["counts"]["preparing"] <= -1
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"from": "2023-12-31", "to": "2022-06-30"}, "date_order"),
+        ({"from": "2022-06-30", "to": "2999-01-01"}, "date_in_future"),
+    ],
+)
+def test_compare_names_its_refusals_for_pages(world: EditWorld, params: dict[str, str], code: str) -> None:
+    """A page says these in its reader's language: the refusal carries a stable name beside the English."""
+    response = world.client.get("/api/stats/compare", params=params)
+    assert response.status_code == 422 and response.headers["X-Planmap-Error"] == code
+    if code == "date_in_future":
+        assert json.loads(response.headers["X-Planmap-Error-Params"]) == {"today": clock.today().isoformat()}
 
 
 @pytest.mark.parametrize(

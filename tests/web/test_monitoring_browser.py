@@ -405,6 +405,22 @@ def test_dashboard_rolls_warnings_up_and_compares_two_dates(
     page.wait_for_selector(f"html[data-pm-compare-ready$='{(LONG_AGO - timedelta(days=10)).isoformat()}']")
     assert page.locator("#pm-compare-changes li[data-slug]").count() == 0
     assert "No project changed status" in page.locator("#pm-compare-changes").inner_text()
+    # dates the wrong way round: the refusal in the page's language, not the server's English
+    for lang, words in (("en", "The first date must not be after the second"), ("zh", "起始日期不能晚于结束日期")):
+        page.goto(f"{base_url}/dashboard?lang={lang}")
+        page.locator("#pm-compare").scroll_into_view_if_needed()
+        page.wait_for_selector("html[data-pm-compare-ready]")
+        page.fill("#pm-compare-from", TODAY.isoformat())
+        page.fill("#pm-compare-to", LAST_YEAR_END.isoformat())
+        page.click("#pm-compare-go")
+        page.wait_for_selector("html[data-pm-compare-ready='error']")
+        said = page.locator("#pm-compare > .pm-state").inner_text()
+        assert words in said and "`from`" not in said, said
+    page.wait_for_timeout(200)  # the refused reads are this test's doing, not the page's failures
+    refused = [f for f in page.problems.failed_local if "/api/stats/compare" in f and f.endswith("HTTP 422")]
+    assert len(refused) == 2, page.problems.failed_local
+    page.problems.failed_local[:] = [f for f in page.problems.failed_local if f not in refused]
+    page.problems.console_errors[:] = [e for e in page.problems.console_errors if "status of 422" not in e]
 
 
 def test_status_editor_requires_a_reason_and_names_a_merger(

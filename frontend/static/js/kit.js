@@ -224,6 +224,10 @@
     if (res.status >= 500) {
       return serverErrorText(res.status);
     }
+    var code = res.headers && res.headers.get ? res.headers.get("X-Planmap-Error") : null;
+    if (code && words["error_" + code]) {
+      return refusalText(res, words); // a refusal the server names: in the page's words
+    }
     var why = res.data && typeof res.data === "object" ? errorText(res.data) : "";
     return (why && why !== "null" ? why + " " : "") + "(HTTP " + res.status + ")";
   }
