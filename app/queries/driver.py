@@ -33,7 +33,13 @@ def to_pyformat(sql: str) -> str:
 
 
 async def _driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
-    raw = await conn.get_raw_connection()
+    sync = conn.sync_connection
+    if sync is not None and not sync.closed and not sync.invalidated:
+        # Checked out and valid: the pooled connection is there to read, no I/O. `get_raw_connection`
+        # would switch into a greenlet just to read this attribute (about 40 µs of CPU per read).
+        raw = sync.connection
+    else:
+        raw = await conn.get_raw_connection()  # may reconnect: SQLAlchemy's path, in its greenlet
     driver: psycopg.AsyncConnection[Any] = raw.driver_connection  # type: ignore[assignment]
     return driver
 
