@@ -31,7 +31,6 @@ from starlette.types import Receive, Scope, Send
 
 from app.api.responses import GEOJSON_MEDIA_TYPE
 from app.auth.csrf import SESSION_COOKIE
-from app.core.dependencies import read_connection
 from app.core.errors import NotFound
 from app.editing.current import etag
 from app.queries.project_pages import fetch_public_feature
@@ -87,8 +86,7 @@ def _route_path(scope: Scope) -> str:
 async def public_item(scope: Scope, slug: str) -> Response:
     """The project as the public sees it, with the ETag of its live version (what get_project sends)."""
     app = scope["app"]
-    async with read_connection(app.state.engine) as conn:
-        found = await fetch_public_feature(conn, app.state.settings.stale_days, slug)
+    found = await fetch_public_feature(app.state.engine, app.state.settings.stale_days, slug)
     if found is None:
         raise NotFound(f"no project '{slug}'")
     version, body = found

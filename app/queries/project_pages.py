@@ -5,11 +5,11 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.catalog.fields import CSV_COLUMNS
 from app.core import clock
-from app.queries.driver import fetch_one
+from app.queries.driver import fetch_one, fetch_one_pooled
 from app.queries.geojson import project_feature_sql, project_flat_feature_sql
 from app.queries.project_filter import ProjectFilter
 
@@ -180,9 +180,11 @@ def public_feature_sql(stale_days: int, slug: str) -> tuple[str, dict[str, Any]]
     return sql, {**params, "slug": slug}
 
 
-async def fetch_public_feature(conn: AsyncConnection, stale_days: int, slug: str) -> tuple[int, str] | None:
-    """One live project as the public sees it (`projects_public`, the latest plan it belongs to), or None."""
-    return await _feature_row(conn, *public_feature_sql(stale_days, slug))
+async def fetch_public_feature(engine: AsyncEngine, stale_days: int, slug: str) -> tuple[int, str] | None:
+    """One live project as the public sees it (`projects_public`, the latest plan it belongs to), or None;
+    on a connection of the engine's pool lent for this one statement (`fetch_one_pooled`)."""
+    row = await fetch_one_pooled(engine, *public_feature_sql(stale_days, slug))
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 async def _feature_row(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> tuple[int, str] | None:

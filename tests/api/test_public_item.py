@@ -10,6 +10,8 @@ from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
 from app.core.dependencies import get_conn
+from app.core.settings import Settings
+from app.main import create_app
 from app.middleware.security_headers import API_POLICY
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import feature_sql, public_feature_sql
@@ -133,3 +135,11 @@ def test_no_other_route_answers_a_get_the_lean_route_takes(world: EditWorld) -> 
 def test_the_cached_public_statement_is_the_public_filters_statement() -> None:
     for stale_days in (180, 30):
         assert public_feature_sql(stale_days, SLUG) == feature_sql(ProjectFilter(stale_days=stale_days), SLUG)
+
+
+def test_an_unreachable_database_is_the_same_503() -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:9/planmap?connect_timeout=2"
+    with TestClient(create_app(Settings(database_url=url, db_pool_warm=0))) as offline:
+        lean, full = offline.get(URL), offline.get(FULL)
+    assert lean.status_code == full.status_code == 503
+    assert lean.json() == full.json() and lean.headers["retry-after"] == full.headers["retry-after"]
