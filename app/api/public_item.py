@@ -16,6 +16,9 @@ OpenAPI description is `get_project`'s. Visibility is safe by construction: this
 makes the public read (`fetch_public_feature`: `projects_public`, sensitive sites generalised); a
 staff reader always takes the full route, which decides who they are.
 
+The read borrows a connection of the app's pool for its one statement (`fetch_one_pooled`,
+app/queries/driver.py): check-out, statement and return in one greenlet switch.
+
 It runs inside the same middleware layer as every route (request id, metrics and access log under
 the route template `/api/projects/{slug}`, security headers, error shield), and a missing project
 raises the same `NotFound` the error table turns into the same 404.
@@ -36,7 +39,7 @@ from app.editing.current import etag
 from app.queries.project_pages import fetch_public_feature
 
 PATH_FORMAT = "/api/projects/{slug}"
-MAX_SLUG = 120  # get_project's Path(max_length=120): a longer slug falls through for its 422
+MAX_SLUG = 120  # get_project's Path(max_length=…) too: a longer slug falls through for its 422
 _PATH = re.compile(r"^/api/projects/([^/]+)$")  # Starlette's `{slug}`: one non-empty path segment
 _AUTHORIZATION = b"authorization"
 _COOKIE = b"cookie"
