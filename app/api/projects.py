@@ -11,6 +11,7 @@ from app.api.conditional import catalog_validators
 from app.api.export import bounded_download, take_export_slot
 from app.api.paging import collection_bytes, decode_cursor, page_links
 from app.api.project_params import DEFAULT_LIMIT, LimitParam, OffsetParam, project_filter, read_context
+from app.api.public_item import MAX_SLUG
 from app.api.responses import CONDITIONAL_GET, GEOJSON_MEDIA_TYPE, GeoJSONResponse, geojson_responses
 from app.core.dependencies import get_conn, get_engine
 from app.core.errors import Invalid, NotFound
@@ -95,11 +96,11 @@ async def _page(
     response_class=GeoJSONResponse,
     responses=geojson_responses(e404="No such project"),
     summary="One project as a Feature",
-)
+)  # the plain public request (no token, cookie or query) is answered by app/api/public_item.py, the same way
 async def get_project(
     conn: Annotated[AsyncConnection, Depends(get_conn)],
     context: Annotated[ProjectFilter, Depends(read_context)],
-    slug: Annotated[str, Path(max_length=120, examples=["tanling-pumped-storage"])],
+    slug: Annotated[str, Path(max_length=MAX_SLUG, examples=["tanling-pumped-storage"])],
 ) -> GeoJSONResponse:
     found = await fetch_feature(conn, context, slug)
     if found is None:

@@ -7,7 +7,19 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app import __version__
-from app.api import auth, export, health, openapi_doc, project_writes, projects, proposals, stats, tiles, towns
+from app.api import (
+    auth,
+    export,
+    health,
+    openapi_doc,
+    project_writes,
+    projects,
+    proposals,
+    public_item,
+    stats,
+    tiles,
+    towns,
+)
 from app.api import channels as channels_api
 from app.api import feedback as feedback_api
 from app.api import photos as photos_api
@@ -64,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    # First: the plain public read of one project, without FastAPI's dependency solving (its pattern is no
+    # other route's; app/api/public_item.py); every other request of that URL falls through to get_project.
+    app.router.routes.insert(0, public_item.PublicItemRoute())
     app.include_router(health.router)
     app.include_router(towns.router)
     app.include_router(towns.county_router)

@@ -10,13 +10,16 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy.exc import DataError, ProgrammingError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.catalog.seed import SeedResult
 from app.core.db import warm_pool
 from app.core.dependencies import read_connection
-from app.queries.driver import fetch_one, to_pyformat
+from app.queries.driver import fetch_one, fetch_one_pooled, to_pyformat
+
+SLUG = "tanling-pumped-storage"
 
 
 def test_bind_parameters_become_psycopg_placeholders_and_casts_stay() -> None:
@@ -100,3 +103,55 @@ def test_start_up_warms_the_pool_and_survives_a_missing_database(database_url: s
     started = time.monotonic()
     assert _run(closed_port, nowhere) == 0
     assert time.monotonic() - started < 11
+
+
+def test_a_pooled_read_lends_a_connection_and_takes_it_back_as_it_was(
+    database_url: str, first_seed: SeedResult
+) -> None:
+    """`fetch_one_pooled` reads in autocommit, then the pool has the connection back with autocommit off:
+    the next writer gets a real transaction."""
+
+    async def work(engine: AsyncEngine) -> Any:
+        pool = engine.sync_engine.pool
+        found = await fetch_one_pooled(engine, "SELECT slug FROM projects WHERE slug = :s", {"s": SLUG})
+        missing = await fetch_one_pooled(engine, "SELECT slug FROM projects WHERE slug = :s", {"s": "nothing"})
+        lent_back = (pool.checkedout(), pool.checkedin())  # type: ignore[attr-defined]
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            autocommit = driver.autocommit
+            await conn.execute(text("SELECT 1"))
+            in_transaction = driver.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+            await conn.rollback()
+        return found, missing, lent_back, autocommit, in_transaction
+
+    found, missing, lent_back, autocommit, in_transaction = _run(database_url, work)
+    assert found == (SLUG,) and missing is None
+    assert lent_back == (0, 1)
+    assert autocommit is False and in_transaction
+
+
+def test_a_failed_pooled_read_is_a_sqlalchemy_error_and_its_connection_is_not_lent_again(
+    database_url: str, first_seed: SeedResult
+) -> None:
+    pid = "SELECT pg_backend_pid()"
+
+    async def work(engine: AsyncEngine) -> Any:
+        before = await fetch_one_pooled(engine, pid, {})  # the pool's one connection
+        try:
+            await fetch_one_pooled(engine, "SELECT no_such_column FROM projects", {})  # on that connection
+        except ProgrammingError as err:
+            error: Exception = err
+        after = await fetch_one_pooled(engine, pid, {})
+        return before, error, after
+
+    before, error, after = _run(database_url, work)
+    assert isinstance(error, ProgrammingError) and "no_such_column" in str(error)
+    assert after != before  # the failed read's connection was closed; a new one serves the next read
+
+
+def test_a_pooled_read_of_an_unreachable_database_is_a_sqlalchemy_operational_error() -> None:
+    async def work(engine: AsyncEngine) -> Any:
+        return await fetch_one_pooled(engine, "SELECT 1", {})
+
+    with pytest.raises(OperationalError):
+        _run("postgresql+psycopg://postgres@127.0.0.1:9/planmap?connect_timeout=2", work)
