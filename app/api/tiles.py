@@ -138,7 +138,9 @@ async def tile(
     else:
         keys = z <= GRID_MAX_ZOOM and keys_apply(flt) and await summary_current(conn, flt)
         sql, params = tile_sql(flt, z, keys=keys)
-        row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y})
+        # Street-level tiles: one plan for every tile (planning was half their database time); the grid's plans
+        # depend on the filters and zoom more, and stay per call.
+        row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y}, generic_plan=z > GRID_MAX_ZOOM)
         body = bytes(row[0]) if row is not None else b""
         tag = tile_etag(body)
         cache.put(key, body, tag)
