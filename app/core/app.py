@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.include_router(health.router)
+    # Tiles first: a map asks for dozens at a time, and FastAPI tries the routes in order (with tiles after the
+    # twenty API routers, matching was ~0.2 ms of an empty tile's 1.7 ms in-process). No other route starts /tiles.
+    app.include_router(tiles.router)
     app.include_router(towns.router)
     app.include_router(towns.county_router)
     app.include_router(auth.router)
@@ -84,7 +87,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export.router)
     app.include_router(reports_api.router)
     app.include_router(stats.router)
-    app.include_router(tiles.router)
     app.include_router(openapi_doc.router)
     app.include_router(ogc.router)
     app.include_router(ogc_writes.router)
