@@ -56,6 +56,9 @@ TILE_PX = 256
 # Every geometry at least this wide (a z=10 cell, in Web Mercator metres) is in the partial index
 # projects_tile_large_idx (migration 0019); written exactly as its predicate, so the planner can use it.
 LARGE_EXTENT = "(40075016.685578488 / 8192)"
+# And those at least a z=7 cell wide, in projects_tile_huge_idx: what a tile at z <= HUGE_MAX_ZOOM may draw whole.
+HUGE_EXTENT = "(40075016.685578488 / 1024)"
+HUGE_MAX_ZOOM = 7
 
 _ENV = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
 _ENV_MARGIN = (
@@ -186,8 +189,13 @@ def keys_apply(flt: ProjectFilter) -> bool:
     return not flt.staff and summary_applies(flt)
 
 
+def _warning_filter(flt: ProjectFilter) -> str:
+    """`flt`'s warning condition on a group `s` of keys (their dates) and the plan `pl`; `true` without one."""
+    return f"{SUMMARY_WARNINGS_SQL} && CAST(:f_warnings AS text[])" if flt.warnings else "true"
+
+
 def _key_filters(flt: ProjectFilter) -> str:
-    """`flt`'s town, status, category and warning conditions on a row `s` of stats_project_keys."""
+    """`flt`'s plan, town, status and category conditions on a row `s` of stats_project_keys."""
     clauses = [f"{CHOSEN_PLAN_ID} = ANY(s.plans)"]
     if flt.towns:
         clauses.append("s.towns && ARRAY(SELECT t.id FROM towns t WHERE t.slug = ANY(:f_towns))")
@@ -195,12 +203,10 @@ def _key_filters(flt: ProjectFilter) -> str:
         clauses.append("s.status = ANY(:f_statuses)")
     if flt.categories:
         clauses.append("s.category = ANY(:f_categories)")
-    if flt.warnings:
-        clauses.append(f"{SUMMARY_WARNINGS_SQL} && CAST(:f_warnings AS text[])")
     return " AND ".join(clauses)
 
 
-def _grid_keys_sql(flt: ProjectFilter, matching: str) -> str:
+def _grid_keys_sql(flt: ProjectFilter, matching: str, z: int) -> str:
     """The grid tile of `_grid_sql`, its counts read from the keys the database keeps (migration 0019).
 
     The cells: one range scan of `stats_project_keys_tile_idx` (the tile's cells are one range of
@@ -233,20 +239,29 @@ def _grid_keys_sql(flt: ProjectFilter, matching: str) -> str:
         ), pl AS MATERIALIZED (
             SELECT pl0.id, make_date(pl0.period_end, 12, 31) AS plan_end FROM plans pl0 WHERE pl0.id = {CHOSEN_PLAN_ID}
         ), k AS MATERIALIZED (
-            -- i, j as double precision, as the live grid has them, so the cells' centres are the same numbers.
-            SELECT s.project_id, ((s.tile_gx >> {shift}) & 7)::float8 AS i, ((s.tile_gy >> {shift}) & 7)::float8 AS j,
-                   array_to_string({SUMMARY_WARNINGS_SQL}, '+') AS k
-            FROM stats_project_keys s CROSS JOIN pl
-            WHERE s.tile_cell >= {first} AND s.tile_cell < {last} AND s.tile_cell IS NOT NULL
-              AND s.tile_extent < (SELECT cell FROM grid) AND {_key_filters(flt)}
+            -- Grouped on the cell and the dates first (few groups: projects of one cell share most keys), so the
+            -- warnings and their text are computed once per group, not once per project.
+            SELECT s.i, s.j, array_to_string({SUMMARY_WARNINGS_SQL}, '+') AS k, s.n, s.one
+            FROM (
+                -- i, j as double precision, as the live grid has them, so the cells' centres are the same numbers.
+                SELECT ((s.tile_gx >> {shift}) & 7)::float8 AS i, ((s.tile_gy >> {shift}) & 7)::float8 AS j,
+                       s.start_due, s.end_due, s.open_undated, s.no_recorded_start, s.over_budget, s.info_until,
+                       count(*) AS n, min(s.project_id) AS one
+                FROM stats_project_keys s
+                WHERE s.tile_cell >= {first} AND s.tile_cell < {last} AND s.tile_cell IS NOT NULL
+                  AND s.tile_extent < (SELECT cell FROM grid) AND {_key_filters(flt)}
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+            ) s CROSS JOIN pl
+            WHERE {_warning_filter(flt)}
         ), cells AS MATERIALIZED (
             SELECT i, j, sum(n)::int AS n, string_agg(k || ':' || n, ';' ORDER BY k) AS mix, min(one) AS one
-            FROM (SELECT i, j, k, count(*) AS n, min(project_id) AS one FROM k GROUP BY i, j, k) m
+            FROM (SELECT i, j, k, sum(n) AS n, min(one) AS one FROM k GROUP BY i, j, k) m
             GROUP BY i, j
         ), r AS MATERIALIZED (
             SELECT * FROM (
                 {drawn} AND p.geom && {_ENV_4326}
-                    AND tile_extent(p.geom) >= {LARGE_EXTENT} AND tile_extent(p.geom) >= (SELECT cell FROM grid)
+                    AND tile_extent(p.geom) >= {HUGE_EXTENT if z <= HUGE_MAX_ZOOM else LARGE_EXTENT}
+                    AND tile_extent(p.geom) >= (SELECT cell FROM grid)
                 UNION ALL
                 {drawn} AND p.id = ANY(ARRAY(SELECT one FROM cells WHERE n = 1))
             ) d ORDER BY d.id LIMIT {MAX_TILE_FEATURES}
@@ -265,5 +280,5 @@ def tile_sql(flt: ProjectFilter, z: int, keys: bool = False) -> tuple[str, dict[
     if z > GRID_MAX_ZOOM:
         return _features_sql(matching), params
     if keys:
-        return _grid_keys_sql(flt, matching), {**params, **summary_params(flt)}
+        return _grid_keys_sql(flt, matching, z), {**params, **summary_params(flt)}
     return _grid_sql(matching), params
