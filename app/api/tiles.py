@@ -34,7 +34,8 @@ from app.core.dependencies import get_conn
 from app.core.errors import Invalid
 from app.queries.driver import fetch_one
 from app.queries.project_filter import ProjectFilter
-from app.queries.tiles import GRID_MAX_ZOOM, tile_sql
+from app.queries.summary import summary_current
+from app.queries.tiles import GRID_MAX_ZOOM, keys_apply, tile_sql
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -135,8 +136,11 @@ async def tile(
     if cached is not None:
         body, tag = cached
     else:
-        sql, params = tile_sql(flt, z)
-        row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y})
+        keys = z <= GRID_MAX_ZOOM and keys_apply(flt) and await summary_current(conn, flt)
+        sql, params = tile_sql(flt, z, keys=keys)
+        # Street-level tiles: one plan for every tile (planning was half their database time); the grid's plans
+        # depend on the filters and zoom more, and stay per call.
+        row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y}, generic_plan=z > GRID_MAX_ZOOM)
         body = bytes(row[0]) if row is not None else b""
         tag = tile_etag(body)
         cache.put(key, body, tag)

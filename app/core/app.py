@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # other route's; app/api/public_item.py); every other request of that URL falls through to get_project.
     app.router.routes.insert(0, public_item.PublicItemRoute())
     app.include_router(health.router)
+    # Tiles first: a map asks for dozens at a time, and FastAPI tries the routes in order (with tiles after the
+    # twenty API routers, matching was ~0.2 ms of an empty tile's 1.7 ms in-process). No other route starts /tiles.
+    app.include_router(tiles.router)
     app.include_router(towns.router)
     app.include_router(towns.county_router)
     app.include_router(auth.router)
@@ -99,7 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(export.router)
     app.include_router(reports_api.router)
     app.include_router(stats.router)
-    app.include_router(tiles.router)
     app.include_router(openapi_doc.router)
     app.include_router(ogc.router)
     app.include_router(ogc_writes.router)

@@ -787,6 +787,11 @@ stats_project_keys = Table(
     Column("no_recorded_start", Boolean, nullable=False),
     Column("over_budget", Boolean, nullable=False),
     Column("info_until", Date),
+    # Where the public sees the project on the finest tile grid and how wide it is (0019, app.queries.tiles).
+    Column("tile_cell", BigInteger),
+    Column("tile_gx", Integer),
+    Column("tile_gy", Integer),
+    Column("tile_extent", Float),
 )
 
 STATS_SUMMARY_KEY = (

@@ -46,8 +46,21 @@ async def _driver(conn: AsyncConnection) -> psycopg.AsyncConnection[Any]:
     return driver
 
 
-async def fetch_one(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The first row of `sql` (SQLAlchemy-style `:name` parameters), or None."""
+_GENERIC_ON = "SET plan_cache_mode = force_generic_plan"
+_GENERIC_OFF = "RESET plan_cache_mode"
+
+
+async def fetch_one(
+    conn: AsyncConnection, sql: str, params: dict[str, Any], *, generic_plan: bool = False
+) -> tuple[Any, ...] | None:
+    """The first row of `sql` (SQLAlchemy-style `:name` parameters), or None.
+
+    `generic_plan`: plan the statement once for any parameters instead of for each call's. psycopg
+    prepares a statement run five times, yet PostgreSQL still plans it afresh for every call's
+    values while it guesses a custom plan is cheaper; for a street-level tile that planning was
+    1.0–1.5 ms of 2.2 ms (bench/NOTES.md, fifth round). Set for this one statement and reset in the
+    same round trip (a pipeline), so no other read on the pooled connection is planned differently.
+    """
     driver = await _driver(conn)
     if not driver.autocommit and not conn.in_transaction():
         # psycopg would begin a transaction SQLAlchemy does not know of, and the pool's reset would end it
@@ -55,7 +68,18 @@ async def fetch_one(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> 
         found = (await conn.execute(text(sql), params)).first()
         return None if found is None else tuple(found)
     try:
-        cursor = await driver.execute(to_pyformat(sql), params)
+        if not generic_plan:
+            cursor = await driver.execute(to_pyformat(sql), params)
+        else:
+            try:
+                async with driver.pipeline():
+                    await driver.execute(_GENERIC_ON)
+                    cursor = await driver.execute(to_pyformat(sql), params)
+                    await driver.execute(_GENERIC_OFF)
+            except psycopg.Error:
+                if not (driver.broken or driver.closed):
+                    await driver.execute(_GENERIC_OFF)  # the pipeline stopped at the error, before its reset
+                raise
         row: tuple[Any, ...] | None = await cursor.fetchone()
         return row
     except psycopg.Error as err:

@@ -21,13 +21,27 @@ EXPLAIN exactly what the endpoint runs.
   from flattening it) with *today's* date bound at read time: four of the six warnings change
   with the day, not only with writes, so nothing dated is stored.
 
+Counts from kept keys (`_grid_keys_sql`, migration 0019): a public tile of today up to GRID_MAX_ZOOM,
+filtered at most by plan, town, status, category and warning, reads its cells' counts from
+`stats_project_keys`, which the database keeps after every write (0018's triggers) with each
+project's cell on the finest grid (a z=10 tile's cells) and its Morton code: a tile is one range of
+that code, read from an index that includes every column needed, so the counts cost one index range
+instead of a visit to every project's heap page and plan membership (at a million projects a z=10
+tile went from 15,159 buffers to 1,744). The warnings of a key come from its dates on the reference
+day, as in app/queries/summary.py. The projects drawn (whole, or alone in their cell) are still read
+from the source, so each keeps every property. Anything else (staff, `as_of`, bbox, text, distance,
+years, geometry kind, CQL2, no_report/behind, a plan membership dated after the day) takes the live
+SQL; tests/queries/test_tile_keys.py checks the two give the same bytes.
+
 Sensitive sites: the public reads `projects_public`, where such a site is already at its town
 seat, so a cell counts it there and nowhere else, as the public project list does.
 """
 
 from typing import Any
 
+from app.queries.plan_scope import CHOSEN_PLAN_ID
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
+from app.queries.summary import SUMMARY_WARNINGS_SQL, summary_applies, summary_params
 
 EXTENT = 4096  # tile coordinate space, the MVT default
 BUFFER = 64  # tile units kept around the tile so lines and outlines join without seams
@@ -39,6 +53,12 @@ GRID_MAX_ZOOM = 10
 # The cell, in pixels of a 256-pixel tile: 8 × 8 cells a tile, wide enough for a count to be read.
 GRID_CELL_PX = 32
 TILE_PX = 256
+# Every geometry at least this wide (a z=10 cell, in Web Mercator metres) is in the partial index
+# projects_tile_large_idx (migration 0019); written exactly as its predicate, so the planner can use it.
+LARGE_EXTENT = "(40075016.685578488 / 8192)"
+# And those at least a z=7 cell wide, in projects_tile_huge_idx: what a tile at z <= HUGE_MAX_ZOOM may draw whole.
+HUGE_EXTENT = "(40075016.685578488 / 1024)"
+HUGE_MAX_ZOOM = 7
 
 _ENV = "ST_TileEnvelope(CAST(:z AS integer), CAST(:x AS integer), CAST(:y AS integer))"
 _ENV_MARGIN = (
@@ -162,11 +182,103 @@ def _grid_sql(matching: str) -> str:
     """
 
 
-def tile_sql(flt: ProjectFilter, z: int) -> tuple[str, dict[str, Any]]:
+def keys_apply(flt: ProjectFilter) -> bool:
+    """Whether a grid tile for `flt` may count from the kept keys (the module's docstring): the public's tile of
+    today, filtered at most by plan, town, status, category and warning. The caller also checks
+    `app.queries.summary.summary_current` (no membership of the plan dated after the day)."""
+    return not flt.staff and summary_applies(flt)
+
+
+def _warning_filter(flt: ProjectFilter) -> str:
+    """`flt`'s warning condition on a group `s` of keys (their dates) and the plan `pl`; `true` without one."""
+    return f"{SUMMARY_WARNINGS_SQL} && CAST(:f_warnings AS text[])" if flt.warnings else "true"
+
+
+def _key_filters(flt: ProjectFilter) -> str:
+    """`flt`'s plan, town, status and category conditions on a row `s` of stats_project_keys."""
+    clauses = [f"{CHOSEN_PLAN_ID} = ANY(s.plans)"]
+    if flt.towns:
+        clauses.append("s.towns && ARRAY(SELECT t.id FROM towns t WHERE t.slug = ANY(:f_towns))")
+    if flt.statuses:
+        clauses.append("s.status = ANY(:f_statuses)")
+    if flt.categories:
+        clauses.append("s.category = ANY(:f_categories)")
+    return " AND ".join(clauses)
+
+
+def _grid_keys_sql(flt: ProjectFilter, matching: str, z: int) -> str:
+    """The grid tile of `_grid_sql`, its counts read from the keys the database keeps (migration 0019).
+
+    The cells: one range scan of `stats_project_keys_tile_idx` (the tile's cells are one range of
+    Morton codes), index only, each key's warnings from its dates on the reference day as the
+    statistics compute them. Drawn from `projects` as before: the projects at least one cell wide
+    that reach into the tile (the partial index `projects_tile_large_idx` holds every geometry a
+    z=10 cell wide or more), and the one project of each cell that counts only one.
+    """
+    shift = "(10 - CAST(:z AS integer))"
+    span = "(2 * (13 - CAST(:z AS integer)))"
+    code = "tile_morton(CAST(:x AS integer), CAST(:y AS integer))"
+    first, last = f"({code} << {span})", f"(({code} + 1) << {span})"
+    drawn = f"SELECT {_PROJECT_COLUMNS}, {WARNINGS_SQL} AS w, p.geom AS src FROM {matching}"
+    projects = _layer(
+        "projects",
+        f"SELECT {_PROJECT_PROPERTIES}, r.geom FROM (SELECT r.*, "
+        f"{_mvt_geom('ST_Transform(r.src, 3857)')} AS geom FROM r ORDER BY r.id) r",
+    )
+    centre = "ST_SetSRID(ST_MakePoint(t.x0 + (c.i + 0.5) * t.cell, t.y1 - (c.j + 0.5) * t.cell), 3857)"
+    clusters = _layer(
+        "clusters",
+        f"SELECT c.n AS count, c.mix, {_mvt_geom(centre)} AS geom FROM cells c CROSS JOIN grid t "
+        "WHERE c.n > 1 ORDER BY c.i, c.j",
+        with_id=False,
+    )
+    return f"""
+        WITH grid AS MATERIALIZED (
+            SELECT ST_XMin(e) AS x0, ST_YMax(e) AS y1, cell
+            FROM (SELECT {_ENV} AS e, {_CELL_M} AS cell) tile
+        ), pl AS MATERIALIZED (
+            SELECT pl0.id, make_date(pl0.period_end, 12, 31) AS plan_end FROM plans pl0 WHERE pl0.id = {CHOSEN_PLAN_ID}
+        ), k AS MATERIALIZED (
+            -- Grouped on the cell and the dates first (few groups: projects of one cell share most keys), so the
+            -- warnings and their text are computed once per group, not once per project.
+            SELECT s.i, s.j, array_to_string({SUMMARY_WARNINGS_SQL}, '+') AS k, s.n, s.one
+            FROM (
+                -- i, j as double precision, as the live grid has them, so the cells' centres are the same numbers.
+                SELECT ((s.tile_gx >> {shift}) & 7)::float8 AS i, ((s.tile_gy >> {shift}) & 7)::float8 AS j,
+                       s.start_due, s.end_due, s.open_undated, s.no_recorded_start, s.over_budget, s.info_until,
+                       count(*) AS n, min(s.project_id) AS one
+                FROM stats_project_keys s
+                WHERE s.tile_cell >= {first} AND s.tile_cell < {last} AND s.tile_cell IS NOT NULL
+                  AND s.tile_extent < (SELECT cell FROM grid) AND {_key_filters(flt)}
+                GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+            ) s CROSS JOIN pl
+            WHERE {_warning_filter(flt)}
+        ), cells AS MATERIALIZED (
+            SELECT i, j, sum(n)::int AS n, string_agg(k || ':' || n, ';' ORDER BY k) AS mix, min(one) AS one
+            FROM (SELECT i, j, k, sum(n) AS n, min(one) AS one FROM k GROUP BY i, j, k) m
+            GROUP BY i, j
+        ), r AS MATERIALIZED (
+            SELECT * FROM (
+                {drawn} AND p.geom && {_ENV_4326}
+                    AND tile_extent(p.geom) >= {HUGE_EXTENT if z <= HUGE_MAX_ZOOM else LARGE_EXTENT}
+                    AND tile_extent(p.geom) >= (SELECT cell FROM grid)
+                UNION ALL
+                {drawn} AND p.id = ANY(ARRAY(SELECT one FROM cells WHERE n = 1))
+            ) d ORDER BY d.id LIMIT {MAX_TILE_FEATURES}
+        )
+        SELECT {projects} || {clusters} || {_frame()}
+    """
+
+
+def tile_sql(flt: ProjectFilter, z: int, keys: bool = False) -> tuple[str, dict[str, Any]]:
     """The query returning the tile's bytes (its layers concatenated), and its filter parameters.
 
-    Bind `z`, `x`, `y` in addition; `z` also chooses between the grid and the plain projects.
+    Bind `z`, `x`, `y` in addition; `z` also chooses between the grid and the plain projects. `keys`: count
+    the grid from the kept keys; only when `keys_apply(flt)` and the summary is current (else live).
     """
     matching, params = flt.matching()
-    sql = _grid_sql(matching) if z <= GRID_MAX_ZOOM else _features_sql(matching)
-    return sql, params
+    if z > GRID_MAX_ZOOM:
+        return _features_sql(matching), params
+    if keys:
+        return _grid_keys_sql(flt, matching, z), {**params, **summary_params(flt)}
+    return _grid_sql(matching), params

@@ -76,7 +76,7 @@ def _url(request: Request, slug: str) -> str:
 
 async def page_plan(request: Request, conn: AsyncConnection, as_of: PageAsOf, t: Translator) -> PagePlan:
     """The page's plan from `?plan=` (ignored, with a note, when no plan has that slug) and every plan to switch to."""
-    rows: list[Any] = list((await conn.execute(plan_queries.ALL_PLANS)).all())
+    rows: list[Any] = list((await conn.execute(plan_queries.PLAN_CHOICES)).all())
     raw = (request.query_params.get("plan") or "").strip()
     known = {row.slug for row in rows}
     requested = raw if raw in known else None

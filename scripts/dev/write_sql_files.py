@@ -64,7 +64,9 @@ updates its unit, since towns are loaded after the migrations run. (0012)""",
 What each live project contributes to the statistics the database keeps (0017): its plans with
 their chapters, its towns, status and category, and the dates the date-dependent warnings compare
 with the reference day (start_due, end_due, info_until) plus the facts that need no date. The
-conditions are project_warnings()'s, split; tests/queries/test_stats_summary.py checks they agree.""",
+conditions are project_warnings()'s, split; tests/queries/test_stats_summary.py checks they agree.
+Since 0019 also where the public sees it on the finest tile grid (tile_gx, tile_gy, their Morton
+code tile_cell) and how wide it is (tile_extent), for the low-zoom tiles' counts.""",
     "stats_summary_refresh": """
 Brings the statistics up to date for the projects a statement touched (0017): locks their rows (two
 writers of one project take turns), recomputes their keys, adds new minus stored to stats_summary
@@ -77,6 +79,18 @@ synth, once per statement whatever its number of rows. (0017)""",
 Statement-level trigger on project_towns and plan_projects: the statistics follow a project's towns
 and plan memberships. Stands aside when another trigger writes them (a new project joining its plan,
 a deleted project's cascade): the trigger on projects recomputes those projects after it. (0017)""",
+    "tile_extent": """
+The larger side, in Web Mercator metres, of a geometry's bounding box: a project at least one grid
+cell wide is drawn whole in a low-zoom tile, a smaller one counted (app/queries/tiles.py has the same
+arithmetic). The predicate of the partial index projects_tile_large_idx. (0019)""",
+    "tile_spread": """
+Every other bit of a 16-bit number spread out (abcd -> 0a0b0c0d): half of tile_morton. (0019)""",
+    "tile_morton": """
+The Morton code of a cell of the finest tile grid (2^13 cells around the world): every quadtree tile's
+cells are one contiguous range of it, so a low-zoom tile reads its counts with one index range. (0019)""",
+    "tiles_follow_towns": """
+Statement-level trigger on towns: a sensitive site is shown to the public at the seat of its first
+town by slug, so a new seat or slug refreshes its kept keys (its tile cell). (0019)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

@@ -155,3 +155,24 @@ def test_a_pooled_read_of_an_unreachable_database_is_a_sqlalchemy_operational_er
 
     with pytest.raises(OperationalError):
         _run("postgresql+psycopg://postgres@127.0.0.1:9/planmap?connect_timeout=2", work)
+
+
+def test_a_generic_plan_is_for_its_statement_only(database_url: str, first_seed: SeedResult) -> None:
+    """A street-level tile is planned once for all parameters; the setting never outlives its statement, even when
+    the statement fails, so the next read on the pooled connection is planned as usual."""
+    sql = "SELECT count(*) FROM projects WHERE slug = :s"
+
+    async def work(engine: AsyncEngine) -> Any:
+        async with read_connection(engine) as conn:
+            counts = [
+                (await fetch_one(conn, sql, {"s": "tanling-pumped-storage"}, generic_plan=True)) for _ in range(7)
+            ]
+            after = await fetch_one(conn, "SELECT current_setting('plan_cache_mode')", {})
+            with pytest.raises(DataError):
+                await fetch_one(conn, "SELECT CAST(:v AS integer)", {"v": "not a number"}, generic_plan=True)
+            after_error = await fetch_one(conn, "SELECT current_setting('plan_cache_mode')", {})
+            return counts, after, after_error
+
+    counts, after, after_error = _run(database_url, work)
+    assert counts == [(1,)] * 7
+    assert after == ("auto",) and after_error == ("auto",)

@@ -1,4 +1,4 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0018), in one place to
+-- The SQL functions and triggers of planmap as they stand after the last migration (0019), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -273,6 +273,56 @@ BEGIN
   DELETE FROM stats_summary WHERE n = 0;
 END $function$;
 
+-- The larger side, in Web Mercator metres, of a geometry's bounding box: a project at least one grid
+-- cell wide is drawn whole in a low-zoom tile, a smaller one counted (app/queries/tiles.py has the same
+-- arithmetic). The predicate of the partial index projects_tile_large_idx. (0019)
+CREATE OR REPLACE FUNCTION tile_extent(g geometry)
+ RETURNS double precision
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT greatest((ST_XMax(b) - ST_XMin(b)) * 111319.49079327357, (ln(tan(pi() / 4 + radians(ST_YMax(b)) / 2)) * 6378137.0) - (ln(tan(pi() / 4 + radians(ST_YMin(b)) / 2)) * 6378137.0))
+  FROM (SELECT box2d(g) AS b) s
+$function$;
+
+-- The Morton code of a cell of the finest tile grid (2^13 cells around the world): every quadtree tile's
+-- cells are one contiguous range of it, so a low-zoom tile reads its counts with one index range. (0019)
+CREATE OR REPLACE FUNCTION tile_morton(gx integer, gy integer)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT (tile_spread(gx) << 1) | tile_spread(gy)
+$function$;
+
+-- Every other bit of a 16-bit number spread out (abcd -> 0a0b0c0d): half of tile_morton. (0019)
+CREATE OR REPLACE FUNCTION tile_spread(v bigint)
+ RETURNS bigint
+ LANGUAGE sql
+ IMMUTABLE PARALLEL SAFE
+AS $function$
+  SELECT (d | (d << 1)) & 1431655765 FROM (
+    SELECT (c | (c << 2)) & 858993459 AS d FROM (
+      SELECT (b | (b << 4)) & 252645135 AS c FROM (SELECT (v | (v << 8)) & 16711935 AS b) s1) s2) s3
+$function$;
+
+-- Statement-level trigger on towns: a sensitive site is shown to the public at the seat of its first
+-- town by slug, so a new seat or slug refreshes its kept keys (its tile cell). (0019)
+CREATE OR REPLACE FUNCTION tiles_follow_towns()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- A sensitive site is shown at the seat of its first town by slug: a new seat or slug moves it.
+  PERFORM stats_summary_refresh(ARRAY(
+    SELECT DISTINCT pt.project_id
+    FROM changed_new n JOIN changed_old o ON o.id = n.id
+    JOIN project_towns pt ON pt.town_id = n.id
+    JOIN projects p ON p.id = pt.project_id AND p.sensitive
+    WHERE n.seat IS DISTINCT FROM o.seat OR n.slug IS DISTINCT FROM o.slug));
+  RETURN NULL;
+END $function$;
+
 -- Every town is a responsible unit as well (issue 17): a town added or renamed in `towns` gets or
 -- updates its unit, since towns are loaded after the migrations run. (0012)
 CREATE OR REPLACE FUNCTION units_follow_towns()
@@ -310,5 +360,7 @@ CREATE OR REPLACE TRIGGER projects_stats_delete AFTER DELETE ON projects REFEREN
 CREATE OR REPLACE TRIGGER projects_stats_insert AFTER INSERT ON projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
 
 CREATE OR REPLACE TRIGGER projects_stats_update AFTER UPDATE ON projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
+
+CREATE OR REPLACE TRIGGER towns_tiles_update AFTER UPDATE ON towns REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION tiles_follow_towns();
 
 CREATE OR REPLACE TRIGGER towns_units AFTER INSERT OR UPDATE OF slug, name_zh, name_en ON towns FOR EACH ROW EXECUTE FUNCTION units_follow_towns();

@@ -1,4 +1,4 @@
--- The SQL views of planmap as they stand after the last migration (0018), in one place to
+-- The SQL views of planmap as they stand after the last migration (0019), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -91,6 +91,8 @@ UNION ALL
 -- their chapters, its towns, status and category, and the dates the date-dependent warnings compare
 -- with the reference day (start_due, end_due, info_until) plus the facts that need no date. The
 -- conditions are project_warnings()'s, split; tests/queries/test_stats_summary.py checks they agree.
+-- Since 0019 also where the public sees it on the finest tile grid (tile_gx, tile_gy, their Morton
+-- code tile_cell) and how wide it is (tile_extent), for the low-zoom tiles' counts.
 CREATE OR REPLACE VIEW stats_project_keys_live AS
 SELECT p.id AS project_id,
     COALESCE(m.plans, '{}'::integer[]) AS plans,
@@ -117,7 +119,11 @@ SELECT p.id AS project_id,
                 ELSE p.info_date
             END
             ELSE NULL::date
-        END AS info_until
+        END AS info_until,
+    tile_morton(c.gx, c.gy) AS tile_cell,
+    c.gx AS tile_gx,
+    c.gy AS tile_gy,
+    tile_extent(g.geom) AS tile_extent
    FROM projects p
      LEFT JOIN LATERAL ( SELECT array_agg(pt.town_id ORDER BY pt.town_id) AS towns
            FROM project_towns pt
@@ -126,4 +132,17 @@ SELECT p.id AS project_id,
             array_agg(pp.chapter ORDER BY pp.plan_id) AS chapters
            FROM plan_projects pp
           WHERE pp.project_id = p.id) m ON true
+     LEFT JOIN LATERAL ( SELECT
+                CASE
+                    WHEN p.sensitive THEN ( SELECT t.seat
+                       FROM project_towns pt
+                         JOIN towns t ON t.id = pt.town_id
+                      WHERE pt.project_id = p.id
+                      ORDER BY t.slug
+                     LIMIT 1)
+                    ELSE p.geom
+                END AS geom) g ON true
+     LEFT JOIN LATERAL ( SELECT box2d(g.geom) AS b) bb ON true
+     LEFT JOIN LATERAL ( SELECT LEAST(GREATEST(floor(((st_xmin(bb.b::box3d) + st_xmax(bb.b::box3d)) / 2::double precision * 111319.49079327357::double precision + 20037508.342789244::double precision) / (40075016.685578488 / 8192::numeric)::double precision), 0::double precision), 8191::double precision)::integer AS gx,
+            LEAST(GREATEST(floor((20037508.342789244::double precision - (ln(tan(pi() / 4::double precision + radians(st_ymin(bb.b::box3d)) / 2::double precision)) * 6378137.0::double precision + ln(tan(pi() / 4::double precision + radians(st_ymax(bb.b::box3d)) / 2::double precision)) * 6378137.0::double precision) / 2::double precision) / (40075016.685578488 / 8192::numeric)::double precision), 0::double precision), 8191::double precision)::integer AS gy) c ON true
   WHERE p.deleted_at IS NULL;
