@@ -24,6 +24,7 @@ INSERT_PROGRAMME = text(
     "INSERT INTO annual_programmes (plan_id, year, created_by) VALUES (:plan_id, :year, :user) RETURNING id"
 )
 # Staff see sensitive projects by name as everywhere else; the public list is read through projects_public.
+# A page: `:limit` items in (class, slug) order after the item (`:after_class`, `:after_slug`), or from the first.
 ITEMS = text(
     """SELECT p.slug, p.name_zh, p.name_en, p.category, p.status, i.class AS item_class,
               i.planned_investment_cny_10k, i.target, i.updated_at,
@@ -33,7 +34,14 @@ ITEMS = text(
                WHERE pu.project_id = p.id AND pu.is_lead) AS lead_unit
        FROM programme_items i JOIN projects p ON p.id = i.project_id
        WHERE i.programme_id = :programme AND p.deleted_at IS NULL
-       ORDER BY i.class, p.slug"""
+         AND (CAST(:after_slug AS text) IS NULL OR (i.class, p.slug) > (CAST(:after_class AS text), :after_slug))
+       ORDER BY i.class, p.slug
+       LIMIT :limit"""
+)
+# A programme's number of items (its numberMatched): the items alone.
+ITEM_COUNT = text(
+    """SELECT count(*) FROM programme_items i JOIN projects p ON p.id = i.project_id
+       WHERE i.programme_id = :programme AND p.deleted_at IS NULL"""
 )
 PLAN_MEMBER = text(
     """SELECT p.id FROM projects p JOIN plan_projects pp ON pp.project_id = p.id
