@@ -104,13 +104,14 @@ async def evaluation_report(
     },
 )
 async def investment_table(
-    conn: Annotated[AsyncConnection, Depends(get_conn)],
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
     _planner: Annotated[Principal, Depends(require_planner)],
     month: Annotated[str, Query(max_length=7, examples=["2026-11"], description="The month, YYYY-MM")],
 ) -> Response:
     """Every item of the year's programme: plan, this month, this year, rate against 序时进度, subtotals."""
     first = parse_month(month)
-    content: bytes = await conn.run_sync(month_workbook, first)
+    async with engine.connect() as conn:  # a transaction, not the autocommit read: its rows come by server cursor
+        content: bytes = await conn.run_sync(month_workbook, first)
     filename = f"planmap-investment-{first:%Y-%m}.xlsx"
     return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
