@@ -30,13 +30,39 @@ READS = {
     "summary-town": "/api/progress/summary?year={year}&by=town",
     "summary-class": "/api/progress/summary?year={year}&by=class",
     "summary-as-of": "/api/progress/summary?year={year}&by=unit&as_of={year}-07-20",
+    "standing-deep": "/api/progress/standing?year={year}&cursor={standing_cursor}",
     "programme": "/api/programmes/{year}",
+    "programme-deep": "/api/programmes/{year}?cursor={programme_cursor}",
     "workbook": "/api/reports/investment.xlsx?month={year}-06",
 }
 
 
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def middle_cursors(url: str, year: int) -> dict[str, str]:
+    """Cursors for pages from the middle of the year's standing (slug order) and programme (class, slug)."""
+    from sqlalchemy import text
+
+    from app.api.paging import encode_cursor
+    from app.core.db import make_sync_engine
+
+    engine = make_sync_engine(url)
+    items = """FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+               JOIN projects p ON p.id = i.project_id WHERE g.year = :y AND p.deleted_at IS NULL"""
+    try:
+        with engine.connect() as conn:
+            half = int(conn.execute(text(f"SELECT count(*) {items}"), {"y": year}).scalar_one()) // 2
+            slug = conn.execute(
+                text(f"SELECT p.slug {items} ORDER BY p.slug OFFSET :n LIMIT 1"), {"y": year, "n": half}
+            )
+            row = conn.execute(text(f"SELECT i.class, p.slug {items} ORDER BY i.class, p.slug OFFSET :n LIMIT 1"),
+                               {"y": year, "n": half}).one()  # fmt: skip
+            return {"standing_cursor": encode_cursor(str(slug.scalar_one())),
+                    "programme_cursor": encode_cursor(f"{row[0]}/{row[1]}")}  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 def one(name: str, year: int) -> dict[str, object]:
@@ -57,7 +83,7 @@ def one(name: str, year: int) -> dict[str, object]:
         headers = {"Authorization": f"Bearer {planner_token(client, url)}"}
         client.get("/api/health")
         base = rss_mb()
-        path = READS[name].format(year=year)
+        path = READS[name].format(year=year, **middle_cursors(url, year))
         start = time.perf_counter()
         response = client.get(path, headers=headers)
         elapsed = (time.perf_counter() - start) * 1000

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from app.core import clock
 from app.core.errors import NotFound
 from app.progress import deadlines
 from app.progress import queries as q
@@ -117,13 +118,16 @@ def year_summary(conn: Connection, year: int, today: date, deadline_day: int, by
     A project in several towns counts in each town (the groups then add up to more than the total,
     which is counted once per project). Reports: the months due so far (through `through_month`),
     those filed (on time or late), still missing, and filed after their deadline. The database sums
-    (one pass, GROUPING SETS); the figures are those of summing `year_standing`'s items.
+    (one pass, GROUPING SETS), from the rows it keeps per project and year for the current day and from
+    the reports for a past one; the figures are those of summing `year_standing`'s items.
     """
     header, params = judged(year, today, deadline_day)
     due_months = params["due_months"]
     groups: list[dict[str, Any]] = []
     total: dict[str, Any] = {}
-    for r in conn.execute(q.YEAR_SUMMARY, params | {"no_town": NO_TOWN, "no_lead": NO_LEAD}):
+    kept = today >= clock.today()  # the current day: the rows the database keeps (a past day reads the reports)
+    summary = q.YEAR_SUMMARY_KEPT if kept else q.YEAR_SUMMARY
+    for r in conn.execute(summary, params | {"no_town": NO_TOWN, "no_lead": NO_LEAD}):
         if r.grouping not in (by, "total"):
             continue
         group = _group(r, due_months)

@@ -194,37 +194,52 @@ LATEST_BY_PROJECT = text(
 
 # The year's standing summed in the database (`/api/progress/summary`): the same figures as summing
 # YEAR_STANDING's items (`glance.summarise` did that in Python, reading every item first: 8.6 s at 100 k
-# projects), but each project's year is reduced in one pass over its reports and the groups are summed
-# with GROUPING SETS, so nothing per item leaves the database. Per project and month (`months`): the
-# first filing before `:until` (any state: a filing, even one rejected later, is not a missing report)
-# and the investment of the version in force by then (`IN_FORCE_BY`, highest version). A project then
-# counts the months due it filed (`:due_months` minus those is its missing reports), the months filed
-# after their deadline, and whether it is behind: invested × year days < planned × days through the
-# month due (`:share_days` / `:year_days`, the exact fraction `deadlines.year_share_through` rounds).
-# Town keys are a project's towns (each counted, `:no_town` when none); the total counts it once.
-# One row per group: `grouping` names the grouping ('total' for the county's).
+# projects), the groups summed in one pass with GROUPING SETS, nothing per item leaving the database.
+# Two sources of each item's year, one grouping (`_SUMMARY_GROUPS`):
+# - YEAR_SUMMARY_KEPT, the current day: the rows the database keeps per project and year from its
+#   reports (`progress_years`, migration 0019), read at the month due and the deadline day;
+# - YEAR_SUMMARY, any day (`as_of`): from the reports, only what was filed and approved by `:until`.
+# Per item: its lead unit (`:no_lead` when none), investment in force through the last month due and in
+# the year, months due not filed (`:due_months` minus those filed, in any state: a filing rejected later
+# is not missing), months filed after their deadline, and whether behind: invested × year days < planned
+# × days through the month due (`:share_days` / `:year_days`, the exact fraction
+# `deadlines.year_share_through` rounds). Town keys are a project's towns (each counted, `:no_town`
+# when none); the total counts it once. One row per group: `grouping` names it ('total': the county).
+_SUMMARY_ITEMS = """items AS (
+          SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
+                 coalesce(n.slug, :no_lead) AS lead_unit
+          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+          JOIN projects p ON p.id = i.project_id
+          LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
+          WHERE g.year = :year AND p.deleted_at IS NULL)"""
+_BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer)
+                                                < {planned} * CAST(:share_days AS integer), FALSE)"""
 _SUMMED = """count(*) AS projects, coalesce(sum(planned), 0) AS planned_investment_cny_10k,
                count(*) FILTER (WHERE planned IS NULL) AS not_planned,
                coalesce(sum(invested_through), 0) AS invested_through_cny_10k,
                coalesce(sum(year_to_date), 0) AS year_to_date_cny_10k,
                coalesce(sum(missing), 0) AS missing_reports, coalesce(sum(late), 0) AS late_reports,
                count(*) FILTER (WHERE behind) AS behind_target"""
+_SUMMARY_GROUPS = f"""
+        SELECT CASE WHEN GROUPING(lead_unit) = 0 THEN 'unit' WHEN GROUPING(category) = 0 THEN 'category'
+                    WHEN GROUPING(item_class) = 0 THEN 'class' ELSE 'total' END AS grouping,
+               coalesce(lead_unit, category, item_class) AS key, {_SUMMED}
+        FROM per GROUP BY GROUPING SETS ((), (lead_unit), (category), (item_class))
+        UNION ALL
+        SELECT 'town', town, {_SUMMED} FROM (
+          SELECT per.*, t.slug AS town FROM per JOIN project_towns pt ON pt.project_id = per.id
+          JOIN towns t ON t.id = pt.town_id
+          UNION ALL
+          SELECT per.*, CAST(:no_town AS text) FROM per
+          WHERE NOT EXISTS (SELECT FROM project_towns pt WHERE pt.project_id = per.id)) keyed
+        GROUP BY town"""
 YEAR_SUMMARY = text(
-    f"""WITH items AS (
-          SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
-                 ARRAY(SELECT t.slug FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                       WHERE pt.project_id = p.id) AS towns,
-                 coalesce((SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
-                           WHERE pu.project_id = p.id AND pu.is_lead), :no_lead) AS lead_unit
-          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
-          JOIN projects p ON p.id = i.project_id
-          WHERE g.year = :year AND p.deleted_at IS NULL),
+    f"""WITH {_SUMMARY_ITEMS},
         months AS (
           SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
                  (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE {IN_FORCE_BY}))[1] AS invested
-          FROM progress_reports r
-          WHERE r.project_id IN (SELECT id FROM items)
-            AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
             AND r.submitted_at < :until
           GROUP BY r.project_id, r.month),
         sums AS (
@@ -239,18 +254,18 @@ YEAR_SUMMARY = text(
           SELECT it.*, coalesce(s.invested_through, 0) AS invested_through,
                  coalesce(s.year_to_date, 0) AS year_to_date,
                  CAST(:due_months AS integer) - coalesce(s.filed_due, 0) AS missing, coalesce(s.late, 0) AS late,
-                 coalesce(it.planned <> 0
-                          AND coalesce(s.invested_through, 0) * CAST(:year_days AS integer)
-                              < it.planned * CAST(:share_days AS integer), FALSE) AS behind
-          FROM items it LEFT JOIN sums s ON s.project_id = it.id),
-        keyed AS (
-          SELECT per.*, town FROM per
-          CROSS JOIN LATERAL unnest(CASE WHEN cardinality(per.towns) > 0 THEN per.towns
-                                         ELSE ARRAY[CAST(:no_town AS text)] END) AS town)
-        SELECT CASE WHEN GROUPING(lead_unit) = 0 THEN 'unit' WHEN GROUPING(category) = 0 THEN 'category'
-                    WHEN GROUPING(item_class) = 0 THEN 'class' ELSE 'total' END AS grouping,
-               coalesce(lead_unit, category, item_class) AS key, {_SUMMED}
-        FROM per GROUP BY GROUPING SETS ((), (lead_unit), (category), (item_class))
-        UNION ALL
-        SELECT 'town', town, {_SUMMED} FROM keyed GROUP BY town"""
+                 {_BEHIND.format(planned="it.planned", invested="coalesce(s.invested_through, 0)")} AS behind
+          FROM items it LEFT JOIN sums s ON s.project_id = it.id)
+        {_SUMMARY_GROUPS}"""
+)
+YEAR_SUMMARY_KEPT = text(
+    f"""WITH {_SUMMARY_ITEMS},
+        per AS (
+          SELECT it.*, coalesce(y.invested_cum[CAST(:due_months AS integer)], 0) AS invested_through,
+                 coalesce(y.invested_cum[12], 0) AS year_to_date,
+                 CAST(:due_months AS integer) - coalesce(y.filed_cum[CAST(:due_months AS integer)], 0) AS missing,
+                 coalesce(y.late_after[CAST(:deadline_day AS integer)], 0) AS late,
+                 {_BEHIND.format(planned="it.planned", invested="coalesce(y.invested_cum[:due_months], 0)")} AS behind
+          FROM items it LEFT JOIN progress_years y ON y.project_id = it.id AND y.year = :year)
+        {_SUMMARY_GROUPS}"""
 )

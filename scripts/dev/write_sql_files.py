@@ -77,6 +77,13 @@ synth, once per statement whatever its number of rows. (0017)""",
 Statement-level trigger on project_towns and plan_projects: the statistics follow a project's towns
 and plan memberships. Stands aside when another trigger writes them (a new project joining its plan,
 a deleted project's cascade): the trigger on projects recomputes those projects after it. (0017)""",
+    "progress_years_refresh": """
+Recomputes the kept year of the (project, year) pairs a statement on progress_reports touched
+(0019): locks the projects (two writers of one project take turns), then replaces their rows of
+progress_years (running investment in force, months filed, months first filed after each day).""",
+    "progress_years_follow": """
+Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
+kept years follow every report filed, corrected, reviewed or deleted. (0019)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

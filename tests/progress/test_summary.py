@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.core import clock
 from app.progress.glance import NO_LEAD, NO_TOWN, year_summary
 from app.progress.service import year_standing
 from tests.support.cycle import (
@@ -143,13 +144,17 @@ def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CycleWorld]:
         yield world
 
 
+def _same(world: CycleWorld, today: date, deadline_days: tuple[int, ...] = (5,)) -> None:
+    with world.engine.connect() as conn:
+        for deadline in deadline_days:
+            for by in BYS:
+                reference = summarise(year_standing(conn, 2025, today, deadline), by)
+                assert year_summary(conn, 2025, today, deadline, by) == reference, (today, deadline, by)
+
+
 @pytest.mark.parametrize("day", DAYS)
-def test_the_summary_equals_summing_the_standing_item_by_item(busy: CycleWorld, day: str) -> None:
-    today = date.fromisoformat(day)
-    with busy.engine.connect() as conn:
-        for by in BYS:
-            reference = summarise(year_standing(conn, 2025, today, 5), by)
-            assert year_summary(conn, 2025, today, 5, by) == reference, (day, by)
+def test_a_past_day_sums_to_what_its_standing_says(busy: CycleWorld, day: str) -> None:
+    _same(busy, date.fromisoformat(day))
 
 
 def test_the_summary_counts_what_the_world_holds(busy: CycleWorld) -> None:
@@ -165,3 +170,34 @@ def test_the_summary_counts_what_the_world_holds(busy: CycleWorld) -> None:
     invested = Decimal(str(zhujian["invested_through_cny_10k"]))
     assert (zhujian["reports_filed"], zhujian["missing_reports"], invested) == (3, 0, Decimal("30"))
     assert body["total"]["reports_due"] == 9 * 3 and body["through_month"] == "2025-03"
+
+
+def test_today_from_the_kept_rows_equals_the_standing_and_follows_every_write(busy: CycleWorld) -> None:
+    """Last in this module: it writes to the world.
+
+    The current day reads `progress_years` (kept by triggers on progress_reports): equal to the live
+    standing for any deadline day, and still equal after an approval, a correction, a review reversed in
+    SQL, a project's reports deleted, and a bulk insert; equal too to those rows rebuilt from scratch."""
+    _same(busy, clock.today(), (1, 5, 28))
+    planner = busy.auth("planner")
+    pending = busy.sql("SELECT id FROM progress_reports WHERE state = 'pending'")[0][0]
+    assert busy.client.post(f"/api/progress/{pending}/approve", headers=planner).status_code == 200
+    _file(busy, "official_xingzi", EXIT_XINGZI, "2025-03", "13", "2025-08-01T10:00", correction_reason="更正")
+    busy.sql("UPDATE progress_reports SET state = 'approved', review_reason = NULL WHERE state = 'rejected'")
+    _same(busy, clock.today(), (1, 5, 28))
+    busy.sql("DELETE FROM progress_reports WHERE project_id = (SELECT id FROM projects WHERE slug = :s)", s=TWO_TOWNS)
+    busy.sql(
+        """INSERT INTO progress_reports (project_id, programme_id, month, version, invested_cny_10k, progress_pct,
+                                        state, submitted_at)
+           SELECT p.id, g.id, m, 1, 7.5, 20, 'approved', m + interval '40 days'
+           FROM projects p, annual_programmes g, generate_series(DATE '2025-06-01', DATE '2025-09-01', '1 month') m
+           WHERE p.slug = :s AND g.year = 2025""",
+        s=MANY_TOWNS,
+    )
+    _same(busy, clock.today(), (1, 5, 28))
+    kept = "SELECT project_id, year, invested_cum, filed_cum, late_after FROM progress_years ORDER BY 1, 2"
+    before = busy.sql(kept)
+    busy.sql("""SELECT progress_years_refresh(array_agg(project_id), array_agg(year))
+                FROM (SELECT DISTINCT project_id, CAST(extract(year FROM month) AS integer) AS year
+                      FROM progress_reports) t""")  # fmt: skip
+    assert busy.sql(kept) == before and before
