@@ -14,7 +14,6 @@ force), and a project with no planned investment for the year has no rate and no
 import io
 import json
 from collections.abc import Iterable, Iterator
-from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,7 +23,6 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.header_footer import _HeaderFooterPart as _Footer
@@ -137,31 +135,37 @@ class Sums:
 
 
 class Looks:
-    """The workbook's cell styles, each made once: openpyxl registers a style object by hashing it deeply,
-    so styling every cell anew cost 15 s for 1 k items; a look's style indices are built on its first cell
-    and copied to the rest (a write-only cell takes them like any other)."""
+    """The workbook's cell styles, each made once, and one cell per look and sheet, reused row after row.
 
-    def __init__(self, workbook: Workbook) -> None:
-        self.workbook = workbook
-        self.cache: dict[tuple[int, str | None, bool], StyleArray] = {}
+    openpyxl registers a style object by hashing it deeply, so styling every cell anew cost 15 s for
+    1 k items; a look's style indices are built once. A write-only sheet writes an appended row before
+    `append` returns, so the same styled cell can carry the next row's value: making 5 M cells at
+    100 k items (and copying their styles) was a quarter of the workbook's time.
+    """
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int, str | None, bool], Any] = {}
+
+    def _cell(self, ws: Any, col: int, fill: PatternFill | None, bold: bool) -> Any:
+        key = (id(ws), col, None if fill is None else str(fill.fgColor.rgb), bold)
+        if key not in self.cells:
+            cell: Any = WriteOnlyCell(ws)  # Any: the stubs do not declare `_style` (the style indices)
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+            if col in MONEY_COLUMNS or col in RATE_COLUMNS:
+                cell.number_format = MONEY if col in MONEY_COLUMNS else RATE
+            if fill is not None:
+                cell.fill = fill
+            if bold:
+                cell.font = Font(bold=True)
+            self.cells[key] = cell
+        return self.cells[key]
 
     def row(self, ws: Any, values: list[Any], fill: PatternFill | None = None, bold: bool = False) -> list[Any]:
-        """The cells of a body row: borders, number formats, fill and weight."""
+        """The cells of a body row (borders, number formats, fill and weight), to append at once."""
         out = []
         for col, value in enumerate(values, start=1):
-            cell: Any = WriteOnlyCell(ws, value)  # Any: the stubs do not declare `_style` (the style indices)
-            fmt = MONEY if col in MONEY_COLUMNS else RATE if col in RATE_COLUMNS else None
-            key = (col, None if fill is None else str(fill.fgColor.rgb), bold)
-            if key not in self.cache:
-                cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-                if fmt is not None:
-                    cell.number_format = fmt
-                if fill is not None:
-                    cell.fill = fill
-                if bold:
-                    cell.font = Font(bold=True)
-                self.cache[key] = copy(cell._style)
-            cell._style = copy(self.cache[key])
+            cell = self._cell(ws, col, fill, bold)
+            cell.value = value
             out.append(cell)
         return out
 
@@ -235,7 +239,7 @@ def investment_workbook(stream: Iterable[Any], month: date) -> bytes:
     (the whole workbook in memory took 2.3 GB and 222 s at 100 k items, bench/NOTES.md "Fifth round").
     """
     workbook = Workbook(write_only=True)
-    looks = Looks(workbook)
+    looks = Looks()
     by_sheet = groupby(stream, key=lambda r: r.sheet)
     pending = next(by_sheet, None)
     for index, (title, grouping) in enumerate(SHEETS):
