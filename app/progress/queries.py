@@ -84,6 +84,11 @@ IN_FORCE = text(
 IN_FORCE_BY = """r.state = 'approved' AND r.submitted_at < :until
                  AND (r.reviewed_at IS NULL OR r.reviewed_at < :until)"""
 
+# Behind the year's target: investment through the last month due × the year's days < planned × the days
+# that month closes (the exact fraction deadlines.year_share_through rounds); never without a plan.
+_BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer)
+                                                < {planned} * CAST(:share_days AS integer), FALSE)"""
+
 # The year's standing of every programme item: investment through the last due month against the
 # year's plan, the latest progress, the months not reported by their deadline and those filed late.
 # `:through` is the last month of the year already due (NULL before any is).
@@ -92,7 +97,9 @@ IN_FORCE_BY = """r.state = 'approved' AND r.submitted_at < :until
 # (24 s at 1 k projects with a year of reports, bench/NOTES.md "Cycle reads at scale").
 # A page (`:limit` items after the slug `:after`, both NULL for all) is cut in `items`, so a page costs its
 # own items' reports, not the year's; with `:flag` (missing, late or behind) the cut comes after the
-# flag, since a page must hold `:limit` flagged items (such a page reads the year up to its last item).
+# flag, since a page must hold `:limit` flagged items (such a page reads the year up to its last item) —
+# except on the current day (`:kept`), when the flag is read from the rows the database keeps per
+# project and year (`progress_years`, see YEAR_SUMMARY_KEPT) and the page is cut in `items` again.
 YEAR_STANDING = text(
     f"""WITH items AS (
           SELECT p.id, p.slug, p.name_zh, p.name_en, p.category, p.sensitive, i.class AS item_class,
@@ -105,17 +112,25 @@ YEAR_STANDING = text(
                   WHERE pu.project_id = p.id AND pu.is_lead) AS lead_unit
           FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
           JOIN projects p ON p.id = i.project_id
+          LEFT JOIN progress_years y ON CAST(:kept AS boolean) AND y.project_id = p.id AND y.year = :year
           WHERE g.year = :year AND p.deleted_at IS NULL AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)
             AND (CAST(:after AS text) IS NULL OR p.slug > :after)
+            AND (NOT CAST(:kept AS boolean) OR CAST(:flag AS text) IS NULL
+                 OR (:flag = 'missing' AND CAST(:due_months AS integer)
+                                           > coalesce(y.filed_cum[CAST(:due_months AS integer)], 0))
+                 OR (:flag = 'late' AND coalesce(y.late_after[CAST(:deadline_day AS integer)], 0) > 0)
+                 OR (:flag = 'behind' AND {
+        _BEHIND.format(planned="i.planned_investment_cny_10k", invested="coalesce(y.invested_cum[:due_months], 0)")
+    }))
           ORDER BY p.slug
-          LIMIT CASE WHEN CAST(:flag AS text) IS NULL THEN CAST(:limit AS integer) END),
+          LIMIT CASE WHEN CAST(:flag AS text) IS NULL OR CAST(:kept AS boolean) THEN CAST(:limit AS integer) END),
         due AS (
           SELECT CAST(m AS date) AS month
           FROM generate_series(make_date(:year, 1, 1), CAST(:through AS date), interval '1 month') m),
         firsts AS (
-          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at FROM progress_reports r
-          WHERE r.project_id IN (SELECT id FROM items)
-            AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
             AND r.submitted_at < :until
           GROUP BY r.project_id, r.month),
         filed AS (
@@ -126,9 +141,8 @@ YEAR_STANDING = text(
           FROM firsts v GROUP BY v.project_id),
         f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k, r.progress_pct, r.id
-          FROM progress_reports r
-          WHERE r.project_id IN (SELECT id FROM items)
-            AND {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
           ORDER BY r.project_id, r.month, r.version DESC),
         sums AS (
           SELECT f.project_id,
@@ -212,8 +226,6 @@ _SUMMARY_ITEMS = """items AS (
           JOIN projects p ON p.id = i.project_id
           LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
           WHERE g.year = :year AND p.deleted_at IS NULL)"""
-_BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer)
-                                                < {planned} * CAST(:share_days AS integer), FALSE)"""
 _SUMMED = """count(*) AS projects, coalesce(sum(planned), 0) AS planned_investment_cny_10k,
                count(*) FILTER (WHERE planned IS NULL) AS not_planned,
                coalesce(sum(invested_through), 0) AS invested_through_cny_10k,

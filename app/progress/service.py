@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.auth.principal import Principal
+from app.core import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.editing.proposals import review_required
 from app.history import audit
@@ -190,7 +191,8 @@ def year_standing(
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
-    items = standing_items(conn, params | {"slug": slug, "after": None, "limit": None, "flag": None}, share)
+    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False}
+    items = standing_items(conn, params | everything, share)
     return header | {"items": items}
 
 
@@ -210,7 +212,8 @@ def standing_page(conn: Connection, year: int, today: date, deadline_day: int, p
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
-    asked = params | {"slug": None, "after": page.after, "limit": page.limit + 1, "flag": page.flag}
+    kept = today >= clock.today()  # the current day: flags prefiltered from the rows the database keeps
+    asked = params | {"slug": None, "after": page.after, "limit": page.limit + 1, "flag": page.flag, "kept": kept}
     items = standing_items(conn, asked, share)
     matched = None
     if page.after is None and page.flag is None:

@@ -14,7 +14,7 @@ import pytest
 
 from app.core import clock
 from app.progress.glance import NO_LEAD, NO_TOWN, year_summary
-from app.progress.service import year_standing
+from app.progress.service import StandingPage, standing_page, year_standing
 from tests.support.cycle import (
     CENTRE_DONGBEI,
     EXIT_XINGZI,
@@ -144,6 +144,16 @@ def busy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CycleWorld]:
         yield world
 
 
+def _flags_same(world: CycleWorld) -> None:
+    """The current day's flagged pages (prefiltered from the kept rows) hold what the standing flags."""
+    rules = {"missing": "missing_months", "late": "late_months", "behind": "behind_target"}
+    with world.engine.connect() as conn:
+        whole = year_standing(conn, 2025, clock.today(), 5)["items"]
+        for flag, field in rules.items():
+            page = standing_page(conn, 2025, clock.today(), 5, StandingPage(100, None, flag))
+            assert [i["slug"] for i in page["items"]] == [i["slug"] for i in whole if i[field]], flag
+
+
 def _same(world: CycleWorld, today: date, deadline_days: tuple[int, ...] = (5,)) -> None:
     with world.engine.connect() as conn:
         for deadline in deadline_days:
@@ -179,6 +189,7 @@ def test_today_from_the_kept_rows_equals_the_standing_and_follows_every_write(bu
     standing for any deadline day, and still equal after an approval, a correction, a review reversed in
     SQL, a project's reports deleted, and a bulk insert; equal too to those rows rebuilt from scratch."""
     _same(busy, clock.today(), (1, 5, 28))
+    _flags_same(busy)
     planner = busy.auth("planner")
     pending = busy.sql("SELECT id FROM progress_reports WHERE state = 'pending'")[0][0]
     assert busy.client.post(f"/api/progress/{pending}/approve", headers=planner).status_code == 200
@@ -195,6 +206,7 @@ def test_today_from_the_kept_rows_equals_the_standing_and_follows_every_write(bu
         s=MANY_TOWNS,
     )
     _same(busy, clock.today(), (1, 5, 28))
+    _flags_same(busy)
     kept = "SELECT project_id, year, invested_cum, filed_cum, late_after FROM progress_years ORDER BY 1, 2"
     before = busy.sql(kept)
     busy.sql("""SELECT progress_years_refresh(array_agg(project_id), array_agg(year))
