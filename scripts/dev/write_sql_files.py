@@ -83,7 +83,8 @@ Recomputes the kept year of the (project, year) pairs a statement on progress_re
 progress_years (running investment in force, months filed, months first filed after each day).""",
     "progress_years_follow": """
 Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
-kept years follow every report filed, corrected, reviewed or deleted. (0019)""",
+kept years follow every report filed, corrected, reviewed or deleted. Stands aside in a cascade (a
+project's hard deletion): the kept rows go by their own cascade. (0019)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

@@ -207,6 +207,10 @@ def test_today_from_the_kept_rows_equals_the_standing_and_follows_every_write(bu
     )
     _same(busy, clock.today(), (1, 5, 28))
     _flags_same(busy)
+    busy.sql("DELETE FROM projects WHERE slug = :s", s=DELETED)  # hard: its reports and kept rows cascade
+    assert busy.sql("SELECT count(*) FROM progress_years y JOIN projects p ON p.id = y.project_id "
+                    "WHERE p.slug = :s", s=DELETED) == [(0,)]  # fmt: skip
+    _same(busy, clock.today(), (5,))
     kept = "SELECT project_id, year, invested_cum, filed_cum, late_after FROM progress_years ORDER BY 1, 2"
     before = busy.sql(kept)
     busy.sql("""SELECT progress_years_refresh(array_agg(project_id), array_agg(year))
