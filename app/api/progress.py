@@ -150,8 +150,10 @@ async def standing(
     ] = None,
 ) -> dict[str, Any]:
     """The items in slug order, a page at a time (`limit`, and the `next` link's `cursor`): a page reads
-    only its own items' reports. `numberMatched` (the year's items) is on a first page without `flag`;
-    with `flag` a page holds `limit` flagged items and is dearer (the year is read up to its last item)."""
+    only its own items' reports. `numberMatched` (the year's items) is on a first page without `flag`.
+    With `flag` a page holds `limit` flagged items: for the current day they are found from what the
+    database keeps per project and year; for a past day (`as_of`) the year is read up to the page's
+    last item, which takes seconds at 100 k items."""
     today = check_as_of(as_of, lianzhou_today())
     page = service.StandingPage(limit, None if cursor is None else decode_cursor(cursor), flag)
     deadline = settings_of(request).report_deadline_day
