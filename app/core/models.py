@@ -140,6 +140,7 @@ class Project(Base):
         Index("projects_status_idx", "status"),
         Index("projects_category_idx", "category"),
         Index("projects_live_idx", "slug", postgresql_where=text("deleted_at IS NULL")),
+        Index("projects_deleted_idx", "id", postgresql_where=text("deleted_at IS NOT NULL")),
         Index("projects_sensitive_idx", "id", postgresql_where=text("sensitive")),
         # The self-referencing foreign key's index (0012): without it each deleted project scanned the table.
         Index("projects_merged_into_idx", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL")),

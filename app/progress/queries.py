@@ -178,10 +178,12 @@ YEAR_STANDING = text(
         LIMIT CAST(:limit AS integer)"""
 )
 
-# How many items a year's standing holds (its numberMatched): the items alone, no report read.
+# How many items a year's standing holds (its numberMatched): the items less those of deleted projects
+# (projects_deleted_idx), no report read.
 STANDING_COUNT = text(
     """SELECT count(*) FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
-       JOIN projects p ON p.id = i.project_id WHERE g.year = :year AND p.deleted_at IS NULL"""
+       WHERE g.year = :year
+         AND NOT EXISTS (SELECT FROM projects p WHERE p.id = i.project_id AND p.deleted_at IS NOT NULL)"""
 )
 
 # Every live project's latest month in force (approved by `:until`) with its progress, and its latest public photo

@@ -18,6 +18,9 @@ Only the current day can be read from it: what is in force *today* is the latest
 every month, every filing counting. A past day (`as_of`) still reads the reports, which carry when
 each version was filed and approved (app/progress/queries.py, YEAR_SUMMARY).
 
+`projects_deleted_idx` lets the paged cycle lists count a year's items (less those of deleted projects)
+without reading every live project (0.9 s at 1 M items before).
+
 Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-01
@@ -112,6 +115,9 @@ REFERENCING = {
 
 
 def upgrade() -> None:
+    # The paged cycle lists count a year's items less those of deleted projects (their numberMatched)
+    # without reading the live ones: a few deleted rows, found by this index.
+    op.create_index("projects_deleted_idx", "projects", ["id"], postgresql_where=sa.text("deleted_at IS NOT NULL"))
     op.create_table(
         "progress_years",
         sa.Column("project_id", sa.Integer, sa.ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
@@ -142,3 +148,4 @@ def downgrade() -> None:
     op.execute("DROP FUNCTION progress_years_follow()")
     op.execute("DROP FUNCTION progress_years_refresh(integer[], integer[])")
     op.drop_table("progress_years")
+    op.drop_index("projects_deleted_idx", table_name="projects")
