@@ -41,6 +41,27 @@ def decode_cursor(cursor: str, where: tuple[str, ...] = ("query", "cursor")) -> 
     return raw[len(CURSOR_PREFIX) :]
 
 
+def list_links(request: Request, limit: int, last_key: str | None, more: bool) -> list[dict[str, str]]:
+    """`self`, and `next` (carrying a cursor after `last_key`) when another page follows: the links of a
+    JSON list paged by keyset alone (the year's standing, a programme), every other parameter kept."""
+    links = [{"rel": "self", "type": "application/json", "href": str(request.url)}]
+    if more and last_key is not None:
+        href = request.url.include_query_params(limit=limit, cursor=encode_cursor(last_key))
+        links.append({"rel": "next", "type": "application/json", "href": str(href)})
+    return links
+
+
+def list_page(
+    request: Request, body: dict[str, Any], limit: int, last_key: str | None, key: str = "items"
+) -> dict[str, Any]:
+    """A service's page (`more`, `matched` and its list under `key`) as the API answers it: numberMatched
+    where it was counted, numberReturned and the links, then the list."""
+    more, matched, listed = body.pop("more"), body.pop("matched"), body.pop(key)
+    paged: dict[str, Any] = {} if matched is None else {"numberMatched": matched}
+    paged |= {"numberReturned": len(listed), "links": list_links(request, limit, last_key, more)}
+    return body | paged | {key: listed}
+
+
 def page_links(
     request: Request,
     page: FeaturePage,

@@ -3,15 +3,17 @@
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, HTTPException, Path, Query, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import run_read
+from app.api.paging import decode_cursor, list_page
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, require_planner
 from app.auth.principal import Principal
 from app.core.dependencies import get_engine
+from app.core.errors import Invalid
 from app.programmes import service
 from app.programmes.service import MAX_TARGET, ItemIn
 from app.programmes.vocab import ItemClass
@@ -25,6 +27,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Each problem named (with its row for a spreadsheet)"},
 }  # fmt: skip
 MAX_SHEET_BYTES = 1 << 20
+PAGE, MAX_PAGE = 1000, 10_000  # items per page: by default, and at most (as /api/projects)
 
 
 class ItemBody(BaseModel):
@@ -44,11 +47,37 @@ async def list_programmes(engine: Annotated[AsyncEngine, Depends(get_engine)]) -
     return await run_read(engine, service.list_programmes)
 
 
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    """The (class, slug) a programme page's cursor continues after."""
+    if cursor is None:
+        return None
+    item_class, _, slug = decode_cursor(cursor).partition("/")
+    if not slug:
+        raise Invalid(
+            ("query", "cursor"), "cursor is not one this server wrote: use the `next` link of a previous page"
+        )
+    return item_class, slug
+
+
 @router.get(
     "/api/programmes/{year}", responses=ERRORS, summary="A year's programme: projects, class, investment, target"
 )
-async def get_programme(year: Year, engine: Annotated[AsyncEngine, Depends(get_engine)]) -> dict[str, Any]:
-    return await run_read(engine, service.programme, year)
+async def get_programme(
+    year: Year,
+    request: Request,
+    engine: Annotated[AsyncEngine, Depends(get_engine)],
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page (at most {MAX_PAGE}).")] = PAGE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=400, description="Continue after the page whose `next` link gave this cursor."),
+    ] = None,
+) -> dict[str, Any]:
+    """The items in class then slug order, a page at a time: `numberMatched` (the programme's size, on the
+    first page), `numberReturned`, and a `next` link while more follow (a page reached by cursor omits
+    numberMatched: the client has it from the first page)."""
+    body = await run_read(engine, service.programme, year, limit, _after(cursor))
+    last = body["items"][-1] if body["items"] else None
+    return list_page(request, body, limit, None if last is None else f"{last['item_class']}/{last['slug']}")
 
 
 @router.put("/api/programmes/{year}/items/{slug}", responses=ERRORS, summary="Put a project in a year's programme")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import check_as_of, run_read, settings_of
 from app.api.dates import IsoDate
+from app.api.paging import decode_cursor, list_page
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
@@ -28,7 +29,7 @@ from app.photos.service import may_see_all
 from app.programmes.service import project_programmes
 from app.programmes.vocab import LABELS as CLASS_LABELS
 from app.progress import service
-from app.progress.glance import glance, summarise
+from app.progress.glance import glance, year_summary
 from app.progress.service import ReportIn
 from app.units.service import list_units
 
@@ -40,6 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }  # fmt: skip
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TEXT = 4000
+PAGE, MAX_PAGE = 1000, 10_000  # standing items per page: by default, and at most (as /api/projects)
 
 
 class ReportBody(BaseModel):
@@ -134,12 +136,6 @@ async def reject_report(
 Flag = Literal["missing", "late", "behind"]
 
 
-async def _standing(request: Request, engine: AsyncEngine, year: int, as_of: date | None) -> dict[str, Any]:
-    today = check_as_of(as_of, lianzhou_today())
-    deadline = settings_of(request).report_deadline_day
-    return await run_read(engine, service.year_standing, year, today, deadline)
-
-
 @router.get("/api/progress/standing", summary="The year's standing of every programme project (maps, dashboard)")
 async def standing(
     request: Request,
@@ -147,17 +143,24 @@ async def standing(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year in Lianzhou.")] = None,
     as_of: Annotated[IsoDate | None, Query(description="Judge deadlines as on this day (Lianzhou).")] = None,
     flag: Annotated[Flag | None, Query(description="Only projects missing a report, filed late, or behind.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page (at most {MAX_PAGE}).")] = PAGE,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=400, description="Continue after the page whose `next` link gave this cursor."),
+    ] = None,
 ) -> dict[str, Any]:
-    body = await _standing(request, engine, year or lianzhou_today().year, as_of)
+    """The items in slug order, a page at a time (`limit`, and the `next` link's `cursor`): a page reads
+    only its own items' reports. `numberMatched` (the year's items) is on a first page without `flag`.
+    With `flag` a page holds `limit` flagged items: for the current day they are found from what the
+    database keeps per project and year; for a past day (`as_of`) the year is read up to the page's
+    last item, which takes seconds at 100 k items."""
+    today = check_as_of(as_of, lianzhou_today())
+    page = service.StandingPage(limit, None if cursor is None else decode_cursor(cursor), flag)
+    deadline = settings_of(request).report_deadline_day
+    body = await run_read(engine, service.standing_page, year or lianzhou_today().year, today, deadline, page)
     for item in body["items"]:
         item.pop("id", None)
-    if flag == "missing":
-        body["items"] = [i for i in body["items"] if i["missing_months"]]
-    elif flag == "late":
-        body["items"] = [i for i in body["items"] if i["late_months"]]
-    elif flag == "behind":
-        body["items"] = [i for i in body["items"] if i["behind_target"]]
-    return body
+    return list_page(request, body, limit, body["items"][-1]["slug"] if body["items"] else None)
 
 
 def _labels(conn: Connection, by: str) -> dict[str, dict[str, str]]:
@@ -183,7 +186,9 @@ async def summary(
 ) -> dict[str, Any]:
     """Planned and completed investment and report counts per group, with the county's total; each
     group carries its names (`label_zh`, `label_en`) so a page or a spreadsheet needs no other lookup."""
-    body = summarise(await _standing(request, engine, year or lianzhou_today().year, as_of), by)
+    today = check_as_of(as_of, lianzhou_today())
+    deadline = settings_of(request).report_deadline_day
+    body = await run_read(engine, year_summary, year or lianzhou_today().year, today, deadline, by)
     labels = await run_read(engine, _labels, by)
     for group in body["groups"]:
         names = labels.get(group["key"], {})

@@ -140,6 +140,7 @@ class Project(Base):
         Index("projects_status_idx", "status"),
         Index("projects_category_idx", "category"),
         Index("projects_live_idx", "slug", postgresql_where=text("deleted_at IS NULL")),
+        Index("projects_deleted_idx", "id", postgresql_where=text("deleted_at IS NOT NULL")),
         Index("projects_sensitive_idx", "id", postgresql_where=text("sensitive")),
         # The self-referencing foreign key's index (0012): without it each deleted project scanned the table.
         Index("projects_merged_into_idx", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL")),
@@ -613,6 +614,19 @@ class ProgressPhoto(Base):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
+
+# Kept by the database from progress_reports (migration 0020): per project and year, running counts of the
+# investment in force and the months filed (index m: months 1..m), and the months first filed after day d
+# of the next month (index d, 1-28): the current day's /api/progress/summary sums these rows.
+progress_years = Table(
+    "progress_years",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("year", SmallInteger, primary_key=True),
+    Column("invested_cum", ARRAY(Numeric(16, 2)), nullable=False),
+    Column("filed_cum", ARRAY(SmallInteger), nullable=False),
+    Column("late_after", ARRAY(SmallInteger), nullable=False),
+)
 
 report_photos = Table(
     "report_photos",

@@ -24,6 +24,9 @@ INSERT_PROGRAMME = text(
     "INSERT INTO annual_programmes (plan_id, year, created_by) VALUES (:plan_id, :year, :user) RETURNING id"
 )
 # Staff see sensitive projects by name as everywhere else; the public list is read through projects_public.
+# A page of one class: `:limit` items in slug order after `:after_slug` (or from the first). A programme
+# pages class by class (service.programme), so the page walks the slug index instead of sorting the
+# year's items by (class, slug): 1.9 s at 1 M items, bench/NOTES.md "Fifth round".
 ITEMS = text(
     """SELECT p.slug, p.name_zh, p.name_en, p.category, p.status, i.class AS item_class,
               i.planned_investment_cny_10k, i.target, i.updated_at,
@@ -32,8 +35,16 @@ ITEMS = text(
               (SELECT n.slug FROM project_units pu JOIN units n ON n.id = pu.unit_id
                WHERE pu.project_id = p.id AND pu.is_lead) AS lead_unit
        FROM programme_items i JOIN projects p ON p.id = i.project_id
-       WHERE i.programme_id = :programme AND p.deleted_at IS NULL
-       ORDER BY i.class, p.slug"""
+       WHERE i.programme_id = :programme AND i.class = :item_class AND p.deleted_at IS NULL
+         AND (CAST(:after_slug AS text) IS NULL OR p.slug > :after_slug)
+       ORDER BY p.slug
+       LIMIT :limit"""
+)
+# A programme's number of items (its numberMatched): the items, less those of deleted projects (found by
+# projects_deleted_idx, so the count never reads the live projects: 0.9 s → ms at 1 M).
+ITEM_COUNT = text(
+    """SELECT count(*) FROM programme_items i WHERE i.programme_id = :programme
+       AND NOT EXISTS (SELECT FROM projects p WHERE p.id = i.project_id AND p.deleted_at IS NOT NULL)"""
 )
 PLAN_MEMBER = text(
     """SELECT p.id FROM projects p JOIN plan_projects pp ON pp.project_id = p.id

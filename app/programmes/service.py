@@ -18,6 +18,7 @@ from app.programmes import queries as q
 from app.programmes.vocab import ItemClass
 
 MAX_TARGET = 2000
+CLASS_ORDER = sorted(c.value for c in ItemClass)  # the order pages list classes in (as ORDER BY class did)
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,25 @@ def list_programmes(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in conn.execute(q.ALL_PROGRAMMES)]
 
 
-def programme(conn: Connection, year: int) -> dict[str, Any]:
+def programme(conn: Connection, year: int, limit: int, after: tuple[str, str] | None = None) -> dict[str, Any]:
+    """A page of a year's programme in (class, slug) order: `limit` items after the item `after` (class,
+    slug), with `more` when another page follows and `matched`, the programme's size, on the first page
+    (a count of the items alone, cheap; a page reached by cursor leaves it out). Read class by class
+    (`queries.ITEMS`), each in slug order, so a page costs its own items."""
     row = conn.execute(q.PROGRAMME, {"year": year}).one_or_none()
     if row is None:
         raise NotFound(f"no annual programme for {year}")
-    items = [dict(r._mapping) for r in conn.execute(q.ITEMS, {"programme": row.id})]
-    return {"year": year, "plan": row.plan, "created_at": row.created_at, "items": items}
+    after_class, after_slug = after or ("", None)
+    items: list[dict[str, Any]] = []
+    for item_class in CLASS_ORDER:
+        if item_class < after_class or len(items) > limit:
+            continue
+        params = {"programme": row.id, "item_class": item_class, "limit": limit + 1 - len(items),
+                  "after_slug": after_slug if item_class == after_class else None}  # fmt: skip
+        items += [dict(r._mapping) for r in conn.execute(q.ITEMS, params)]
+    matched = None if after else int(conn.execute(q.ITEM_COUNT, {"programme": row.id}).scalar_one())
+    return {"year": year, "plan": row.plan, "created_at": row.created_at, "items": items[:limit],
+            "more": len(items) > limit, "matched": matched}  # fmt: skip
 
 
 def project_programmes(conn: Connection, slug: str) -> list[dict[str, Any]]:

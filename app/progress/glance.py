@@ -15,17 +15,16 @@ A past day is judged as it stood (`year_standing`, `queries.IN_FORCE_BY`): repor
 after it do not count, and the report month is that day's.
 """
 
-from collections import defaultdict
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection
 
+from app.core import clock
 from app.core.errors import NotFound
 from app.progress import deadlines
 from app.progress import queries as q
-from app.progress.service import year_standing
+from app.progress.service import judged, year_standing
 
 NO_TOWN = "(no town)"
 NO_LEAD = "(no lead unit)"
@@ -112,55 +111,44 @@ def flagged_slugs(conn: Connection, today: date, deadline_day: int, *, no_report
     return found
 
 
-def _keys(item: dict[str, Any], by: str) -> list[str]:
-    if by == "town":
-        return list(item["towns"]) or [NO_TOWN]
-    if by == "unit":
-        return [item["lead_unit"] or NO_LEAD]
-    return [item["category" if by == "category" else "item_class"]]
-
-
-def _group() -> dict[str, Any]:
-    return {
-        "projects": 0, "planned_investment_cny_10k": Decimal(0), "invested_through_cny_10k": Decimal(0),
-        "year_to_date_cny_10k": Decimal(0), "reports_due": 0, "reports_filed": 0, "missing_reports": 0,
-        "late_reports": 0, "behind_target": 0, "not_planned": 0,
-    }  # fmt: skip
-
-
-def _add(group: dict[str, Any], item: dict[str, Any], due_months: int) -> None:
-    missing = len(item["missing_months"])
-    group["projects"] += 1
-    if item["planned_investment_cny_10k"] is None:
-        group["not_planned"] += 1  # a preparatory item may have no investment planned: not summed as 0
-    else:
-        group["planned_investment_cny_10k"] += item["planned_investment_cny_10k"]
-    group["invested_through_cny_10k"] += item["invested_through_cny_10k"]
-    group["year_to_date_cny_10k"] += item["year_to_date_cny_10k"]
-    group["reports_due"] += due_months
-    group["reports_filed"] += due_months - missing
-    group["missing_reports"] += missing
-    group["late_reports"] += len(item["late_months"])
-    group["behind_target"] += item["behind_target"] is True
-
-
-def summarise(standing: dict[str, Any], by: str) -> dict[str, Any]:
-    """The year's standing summed by town, lead unit, category or class, with the county's total.
+def year_summary(conn: Connection, year: int, today: date, deadline_day: int, by: str) -> dict[str, Any]:
+    """The year's standing summed by town, lead unit, category or class, with the county's total, as it
+    stood on `today` (only what was filed and approved by its end: `queries.YEAR_SUMMARY`).
 
     A project in several towns counts in each town (the groups then add up to more than the total,
     which is counted once per project). Reports: the months due so far (through `through_month`),
-    those filed (on time or late), still missing, and filed after their deadline.
+    those filed (on time or late), still missing, and filed after their deadline. The database sums
+    (one pass, GROUPING SETS), from the rows it keeps per project and year for the current day and from
+    the reports for a past one; the figures are those of summing `year_standing`'s items.
     """
-    through = standing["through_month"]
-    due_months = int(through[5:7]) if through else 0
-    groups: dict[str, dict[str, Any]] = defaultdict(_group)
-    total = _group()
-    for item in standing["items"]:
-        for key in _keys(item, by):
-            _add(groups[key], item, due_months)
-        _add(total, item, due_months)
+    header, params = judged(year, today, deadline_day)
+    due_months = params["due_months"]
+    groups: list[dict[str, Any]] = []
+    total: dict[str, Any] = {}
+    kept = today >= clock.today()  # the current day: the rows the database keeps (a past day reads the reports)
+    summary = q.YEAR_SUMMARY_KEPT if kept else q.YEAR_SUMMARY
+    for r in conn.execute(summary, params | {"no_town": NO_TOWN, "no_lead": NO_LEAD}):
+        if r.grouping not in (by, "total"):
+            continue
+        group = _group(r, due_months)
+        if r.grouping == "total":
+            total = group
+        else:
+            groups.append({"key": r.key, **group})
     note = "a project in several towns counts in each town" if by == "town" else None
-    return {k: v for k, v in standing.items() if k != "items"} | {
+    return header | {
         "by": by, "note": note, "reports_due_per_project": due_months,
-        "groups": [{"key": k, **v} for k, v in sorted(groups.items())], "total": total,
+        "groups": sorted(groups, key=lambda g: str(g["key"])), "total": total,
+    }  # fmt: skip
+
+
+def _group(r: Any, due_months: int) -> dict[str, Any]:
+    """A summary row as the API gives it: the sums, and the reports due and filed from the months due."""
+    projects, missing = int(r.projects), int(r.missing_reports)
+    return {
+        "projects": projects, "planned_investment_cny_10k": r.planned_investment_cny_10k,
+        "invested_through_cny_10k": r.invested_through_cny_10k, "year_to_date_cny_10k": r.year_to_date_cny_10k,
+        "reports_due": projects * due_months, "reports_filed": projects * due_months - missing,
+        "missing_reports": missing, "late_reports": int(r.late_reports), "behind_target": int(r.behind_target),
+        "not_planned": int(r.not_planned),
     }  # fmt: skip

@@ -84,12 +84,22 @@ IN_FORCE = text(
 IN_FORCE_BY = """r.state = 'approved' AND r.submitted_at < :until
                  AND (r.reviewed_at IS NULL OR r.reviewed_at < :until)"""
 
+# Behind the year's target: investment through the last month due × the year's days < planned × the days
+# that month closes (the exact fraction deadlines.year_share_through rounds); never without a plan.
+_BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer)
+                                                < {planned} * CAST(:share_days AS integer), FALSE)"""
+
 # The year's standing of every programme item: investment through the last due month against the
 # year's plan, the latest progress, the months not reported by their deadline and those filed late.
 # `:through` is the last month of the year already due (NULL before any is).
 # The year's reports are read once and aggregated per project (`sums`, `filed`, `photo`), then joined to
 # the items: a correlated subquery per item over the whole year's reports made this items × reports
 # (24 s at 1 k projects with a year of reports, bench/NOTES.md "Cycle reads at scale").
+# A page (`:limit` items after the slug `:after`, both NULL for all) is cut in `items`, so a page costs its
+# own items' reports, not the year's; with `:flag` (missing, late or behind) the cut comes after the
+# flag, since a page must hold `:limit` flagged items (such a page reads the year up to its last item) —
+# except on the current day (`:kept`), when the flag is read from the rows the database keeps per
+# project and year (`progress_years`, see YEAR_SUMMARY_KEPT) and the page is cut in `items` again.
 YEAR_STANDING = text(
     f"""WITH items AS (
           SELECT p.id, p.slug, p.name_zh, p.name_en, p.category, p.sensitive, i.class AS item_class,
@@ -102,14 +112,25 @@ YEAR_STANDING = text(
                   WHERE pu.project_id = p.id AND pu.is_lead) AS lead_unit
           FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
           JOIN projects p ON p.id = i.project_id
-          WHERE g.year = :year AND p.deleted_at IS NULL AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)),
+          LEFT JOIN progress_years y ON CAST(:kept AS boolean) AND y.project_id = p.id AND y.year = :year
+          WHERE g.year = :year AND p.deleted_at IS NULL AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)
+            AND (CAST(:after AS text) IS NULL OR p.slug > :after)
+            AND (NOT CAST(:kept AS boolean) OR CAST(:flag AS text) IS NULL
+                 OR (:flag = 'missing' AND CAST(:due_months AS integer)
+                                           > coalesce(y.filed_cum[CAST(:due_months AS integer)], 0))
+                 OR (:flag = 'late' AND coalesce(y.late_after[CAST(:deadline_day AS integer)], 0) > 0)
+                 OR (:flag = 'behind' AND {
+        _BEHIND.format(planned="i.planned_investment_cny_10k", invested="coalesce(y.invested_cum[:due_months], 0)")
+    }))
+          ORDER BY p.slug
+          LIMIT CASE WHEN CAST(:flag AS text) IS NULL OR CAST(:kept AS boolean) THEN CAST(:limit AS integer) END),
         due AS (
           SELECT CAST(m AS date) AS month
           FROM generate_series(make_date(:year, 1, 1), CAST(:through AS date), interval '1 month') m),
         firsts AS (
-          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at FROM progress_reports r
-          WHERE r.project_id IN (SELECT id FROM items)
-            AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
             AND r.submitted_at < :until
           GROUP BY r.project_id, r.month),
         filed AS (
@@ -120,9 +141,8 @@ YEAR_STANDING = text(
           FROM firsts v GROUP BY v.project_id),
         f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k, r.progress_pct, r.id
-          FROM progress_reports r
-          WHERE r.project_id IN (SELECT id FROM items)
-            AND {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE {IN_FORCE_BY} AND r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
           ORDER BY r.project_id, r.month, r.version DESC),
         sums AS (
           SELECT f.project_id,
@@ -147,7 +167,23 @@ YEAR_STANDING = text(
                coalesce(fl.late_months, CAST('{{}}' AS text[])) AS late_months
         FROM items it LEFT JOIN sums s ON s.project_id = it.id LEFT JOIN filed fl ON fl.project_id = it.id
         LEFT JOIN photo ON photo.project_id = it.id
-        ORDER BY it.slug"""
+        WHERE CAST(:flag AS text) IS NULL
+           OR (:flag = 'late' AND fl.late_months IS NOT NULL)
+           OR (:flag = 'missing' AND EXISTS (SELECT FROM due d
+                                             WHERE d.month <> ALL(coalesce(fl.months, CAST('{{}}' AS date[])))))
+           OR (:flag = 'behind' AND it.planned_investment_cny_10k <> 0
+               AND coalesce(s.invested_through, 0) * CAST(:year_days AS integer)
+                   < it.planned_investment_cny_10k * CAST(:share_days AS integer))
+        ORDER BY it.slug
+        LIMIT CAST(:limit AS integer)"""
+)
+
+# How many items a year's standing holds (its numberMatched): the items less those of deleted projects
+# (projects_deleted_idx), no report read.
+STANDING_COUNT = text(
+    """SELECT count(*) FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+       WHERE g.year = :year
+         AND NOT EXISTS (SELECT FROM projects p WHERE p.id = i.project_id AND p.deleted_at IS NOT NULL)"""
 )
 
 # Every live project's latest month in force (approved by `:until`) with its progress, and its latest public photo
@@ -170,4 +206,80 @@ LATEST_BY_PROJECT = text(
         WHERE p.deleted_at IS NULL AND (f.project_id IS NOT NULL OR ph.project_id IS NOT NULL)
           AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)
         ORDER BY p.slug"""
+)
+
+# The year's standing summed in the database (`/api/progress/summary`): the same figures as summing
+# YEAR_STANDING's items (`glance.summarise` did that in Python, reading every item first: 8.6 s at 100 k
+# projects), the groups summed in one pass with GROUPING SETS, nothing per item leaving the database.
+# Two sources of each item's year, one grouping (`_SUMMARY_GROUPS`):
+# - YEAR_SUMMARY_KEPT, the current day: the rows the database keeps per project and year from its
+#   reports (`progress_years`, migration 0020), read at the month due and the deadline day;
+# - YEAR_SUMMARY, any day (`as_of`): from the reports, only what was filed and approved by `:until`.
+# Per item: its lead unit (`:no_lead` when none), investment in force through the last month due and in
+# the year, months due not filed (`:due_months` minus those filed, in any state: a filing rejected later
+# is not missing), months filed after their deadline, and whether behind: invested × year days < planned
+# × days through the month due (`:share_days` / `:year_days`, the exact fraction
+# `deadlines.year_share_through` rounds). Town keys are a project's towns (each counted, `:no_town`
+# when none); the total counts it once. One row per group: `grouping` names it ('total': the county).
+_SUMMARY_ITEMS = """items AS (
+          SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
+                 coalesce(n.slug, :no_lead) AS lead_unit
+          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+          JOIN projects p ON p.id = i.project_id
+          LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
+          WHERE g.year = :year AND p.deleted_at IS NULL)"""
+_SUMMED = """count(*) AS projects, coalesce(sum(planned), 0) AS planned_investment_cny_10k,
+               count(*) FILTER (WHERE planned IS NULL) AS not_planned,
+               coalesce(sum(invested_through), 0) AS invested_through_cny_10k,
+               coalesce(sum(year_to_date), 0) AS year_to_date_cny_10k,
+               coalesce(sum(missing), 0) AS missing_reports, coalesce(sum(late), 0) AS late_reports,
+               count(*) FILTER (WHERE behind) AS behind_target"""
+_SUMMARY_GROUPS = f"""
+        SELECT CASE WHEN GROUPING(lead_unit) = 0 THEN 'unit' WHEN GROUPING(category) = 0 THEN 'category'
+                    WHEN GROUPING(item_class) = 0 THEN 'class' ELSE 'total' END AS grouping,
+               coalesce(lead_unit, category, item_class) AS key, {_SUMMED}
+        FROM per GROUP BY GROUPING SETS ((), (lead_unit), (category), (item_class))
+        UNION ALL
+        SELECT 'town', town, {_SUMMED} FROM (
+          SELECT per.*, t.slug AS town FROM per JOIN project_towns pt ON pt.project_id = per.id
+          JOIN towns t ON t.id = pt.town_id
+          UNION ALL
+          SELECT per.*, CAST(:no_town AS text) FROM per
+          WHERE NOT EXISTS (SELECT FROM project_towns pt WHERE pt.project_id = per.id)) keyed
+        GROUP BY town"""
+YEAR_SUMMARY = text(
+    f"""WITH {_SUMMARY_ITEMS},
+        months AS (
+          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
+                 (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE {IN_FORCE_BY}))[1] AS invested
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+            AND r.submitted_at < :until
+          GROUP BY r.project_id, r.month),
+        sums AS (
+          SELECT m.project_id,
+                 count(*) FILTER (WHERE m.month <= CAST(:through AS date)) AS filed_due,
+                 count(*) FILTER (WHERE {LIANZHOU_DATE.format(col="m.first_at")}
+                                        > CAST(m.month + interval '1 month' AS date) + (:deadline_day - 1)) AS late,
+                 sum(m.invested) FILTER (WHERE m.month <= CAST(:through AS date)) AS invested_through,
+                 sum(m.invested) AS year_to_date
+          FROM months m GROUP BY m.project_id),
+        per AS (
+          SELECT it.*, coalesce(s.invested_through, 0) AS invested_through,
+                 coalesce(s.year_to_date, 0) AS year_to_date,
+                 CAST(:due_months AS integer) - coalesce(s.filed_due, 0) AS missing, coalesce(s.late, 0) AS late,
+                 {_BEHIND.format(planned="it.planned", invested="coalesce(s.invested_through, 0)")} AS behind
+          FROM items it LEFT JOIN sums s ON s.project_id = it.id)
+        {_SUMMARY_GROUPS}"""
+)
+YEAR_SUMMARY_KEPT = text(
+    f"""WITH {_SUMMARY_ITEMS},
+        per AS (
+          SELECT it.*, coalesce(y.invested_cum[CAST(:due_months AS integer)], 0) AS invested_through,
+                 coalesce(y.invested_cum[12], 0) AS year_to_date,
+                 CAST(:due_months AS integer) - coalesce(y.filed_cum[CAST(:due_months AS integer)], 0) AS missing,
+                 coalesce(y.late_after[CAST(:deadline_day AS integer)], 0) AS late,
+                 {_BEHIND.format(planned="it.planned", invested="coalesce(y.invested_cum[:due_months], 0)")} AS behind
+          FROM items it LEFT JOIN progress_years y ON y.project_id = it.id AND y.year = :year)
+        {_SUMMARY_GROUPS}"""
 )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from app.auth.principal import Principal
+from app.core import clock
 from app.core.errors import Conflict, Forbidden, Invalid, NotFound
 from app.editing.proposals import review_required
 from app.history import audit
@@ -138,6 +139,43 @@ def project_reports(conn: Connection, slug: str, staff: bool, deadline_day: int)
     return body
 
 
+def judged(year: int, today: date, deadline_day: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header every reading of the year carries (the day judged, the last month due, the share of
+    the year it closes) and the SQL parameters that say the same: `:through`, `:until` and the share
+    as whole days (`:share_days` of `:year_days`) for a comparison made exactly in the database."""
+    through = deadlines.through_month(year, today, deadline_day)
+    share = deadlines.year_share_through(through) if through else None
+    header = {
+        "year": year,
+        "as_of": today.isoformat(),
+        "deadline_day": deadline_day,
+        "through_month": through.strftime("%Y-%m") if through else None,
+        "year_share_through": None if share is None else round(share, 4),
+    }
+    params = {
+        "year": year, "through": through, "deadline_day": deadline_day,
+        "until": deadlines.end_of_day(today),  # a past day as it stood: nothing filed or approved after it
+        "due_months": through.month if through else 0,
+        "share_days": (deadlines.next_month(through) - date(year, 1, 1)).days if through else None,
+        "year_days": (date(year + 1, 1, 1) - date(year, 1, 1)).days,
+    }  # fmt: skip
+    return header, params
+
+
+def standing_items(conn: Connection, params: dict[str, Any], share: float | None) -> list[dict[str, Any]]:
+    """The items of YEAR_STANDING for `params` (with `slug`, `after` and `limit`), each with its rate and flag."""
+    items = []
+    for r in conn.execute(q.YEAR_STANDING, params):
+        item = dict(r._mapping)
+        planned = item["planned_investment_cny_10k"]
+        invested = item["invested_through_cny_10k"]
+        rate = float(invested / planned) if planned else None
+        item["rate_through"] = None if rate is None else round(rate, 4)
+        item["behind_target"] = None if rate is None or share is None else rate < share
+        items.append(item)
+    return items
+
+
 def year_standing(
     conn: Connection, year: int, today: date, deadline_day: int, slug: str | None = None
 ) -> dict[str, Any]:
@@ -150,24 +188,34 @@ def year_standing(
     of the year that month closes; it is null (unknown) when the year's planned investment is not
     given or no month is due yet, rather than a guess.
     """
-    through = deadlines.through_month(year, today, deadline_day)
+    header, params = judged(year, today, deadline_day)
+    through = params["through"]
     share = deadlines.year_share_through(through) if through else None
-    until = deadlines.end_of_day(today)  # a past day as it stood: nothing filed or approved after it
-    params = {"year": year, "through": through, "deadline_day": deadline_day, "slug": slug, "until": until}
-    items = []
-    for r in conn.execute(q.YEAR_STANDING, params):
-        item = dict(r._mapping)
-        planned = item["planned_investment_cny_10k"]
-        invested = item["invested_through_cny_10k"]
-        rate = float(invested / planned) if planned else None
-        item["rate_through"] = None if rate is None else round(rate, 4)
-        item["behind_target"] = None if rate is None or share is None else rate < share
-        items.append(item)
-    return {
-        "year": year,
-        "as_of": today.isoformat(),
-        "deadline_day": deadline_day,
-        "through_month": through.strftime("%Y-%m") if through else None,
-        "year_share_through": None if share is None else round(share, 4),
-        "items": items,
-    }
+    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False}
+    items = standing_items(conn, params | everything, share)
+    return header | {"items": items}
+
+
+@dataclass(frozen=True)
+class StandingPage:
+    """Which page of the standing: up to `limit` items after the slug `after`, only `flag`ged ones if given."""
+
+    limit: int
+    after: str | None = None
+    flag: str | None = None
+
+
+def standing_page(conn: Connection, year: int, today: date, deadline_day: int, page: StandingPage) -> dict[str, Any]:
+    """One page of the year's standing in slug order: `page.limit` items after the slug `page.after`,
+    only those with `page.flag` when given; `more` says whether another page follows, `matched` is
+    the year's number of items (counted on a first page without a flag only, where it is cheap)."""
+    header, params = judged(year, today, deadline_day)
+    through = params["through"]
+    share = deadlines.year_share_through(through) if through else None
+    kept = today >= clock.today()  # the current day: flags prefiltered from the rows the database keeps
+    asked = params | {"slug": None, "after": page.after, "limit": page.limit + 1, "flag": page.flag, "kept": kept}
+    items = standing_items(conn, asked, share)
+    matched = None
+    if page.after is None and page.flag is None:
+        matched = int(conn.execute(q.STANDING_COUNT, {"year": year}).scalar_one())
+    return header | {"items": items[: page.limit], "more": len(items) > page.limit, "matched": matched}

@@ -12,16 +12,17 @@ force), and a project with no planned investment for the year has no rate and no
 """
 
 import io
-from collections.abc import Callable, Iterable
-from copy import copy
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from itertools import groupby
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.worksheet.header_footer import _HeaderFooterPart as _Footer
@@ -31,7 +32,7 @@ from sqlalchemy import Connection
 
 from app.core import clock
 from app.core.errors import Invalid, NotFound
-from app.programmes.vocab import LABELS, ItemClass
+from app.programmes.vocab import LABELS
 from app.reports import queries as q
 
 MONEY = "#,##0.00"
@@ -41,6 +42,8 @@ SUBTOTAL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL = PatternFill("solid", fgColor="BDD7EE")
 THIN = Side(style="thin", color="999999")
 HEADER_ROW = 3  # rows 1-2: title and notes
+BATCH = 2000  # rows fetched from the database at a time
+ZERO = Decimal(0)
 COLUMNS = (
     ("序号", 6),
     ("项目名称", 36),
@@ -62,34 +65,6 @@ SHEETS: tuple[tuple[str, str], ...] = (("按镇汇总", "town"), ("按责任单�
                                        ("按建设类型汇总", "item_class"))  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Item:
-    slug: str
-    name_zh: str
-    unit: str
-    towns: list[str]
-    category: str
-    item_class: str  # the Chinese word: 新开工/续建/竣工/预备
-    total_cny_10k: Decimal | None
-    year_plan_cny_10k: Decimal | None
-    month_cny_10k: Decimal
-    year_cny_10k: Decimal
-
-
-@dataclass(frozen=True)
-class Sums:
-    """A group's money, with the rate computed from its sums (None without a year plan)."""
-
-    total_cny_10k: Decimal
-    year_plan_cny_10k: Decimal
-    month_cny_10k: Decimal
-    year_cny_10k: Decimal
-
-    @property
-    def rate(self) -> float | None:
-        return float(self.year_cny_10k / self.year_plan_cny_10k) if self.year_plan_cny_10k else None
-
-
 def parse_month(value: str) -> date:
     """'2026-11' → 2026-11-01; refused clearly otherwise, and a month not yet begun is refused too."""
     try:
@@ -107,42 +82,23 @@ def time_target(month: date) -> float:
     return month.month / 12
 
 
-def load_items(conn: Connection, month: date) -> list[Item]:
+NO_TOWN = "（未定位）"
+
+
+def rows(conn: Connection, month: date) -> Iterator[Any]:
+    """Every sheet's item rows in the order they are written (queries.INVESTMENT_ROWS), fetched in batches
+    from a server-side cursor: the workbook holds a batch at a time, never the whole programme."""
     if conn.execute(q.PROGRAMME_EXISTS, {"year": month.year}).scalar() is None:
         raise NotFound(
             f"no annual programme for {month.year}: import it first (POST /api/programmes/{month.year}/import)"
         )
-    rows = conn.execute(q.INVESTMENT_MONTH, {"year": month.year, "month": month}).mappings()
-    return [
-        Item(
-            r["slug"],
-            r["name_zh"],
-            r["unit"],
-            list(r["towns"]) or ["（未定位）"],
-            r["category"],
-            LABELS[ItemClass(r["item_class"])][0],
-            r["total_cny_10k"],
-            r["year_plan_cny_10k"],
-            r["month_cny_10k"],
-            r["year_cny_10k"],
-        )
-        for r in rows
-    ]
+    labels = json.dumps({cls.value: zh for cls, (zh, _) in LABELS.items()})
+    params = {"year": month.year, "month": month, "class_labels": labels, "no_town": NO_TOWN}
+    yield from conn.execution_options(yield_per=BATCH).execute(q.INVESTMENT_ROWS, params)
 
 
-def sums(items: Iterable[Item]) -> Sums:
-    listed = list(items)
-    zero = Decimal(0)
-    return Sums(
-        sum((i.total_cny_10k or zero for i in listed), zero),
-        sum((i.year_plan_cny_10k or zero for i in listed), zero),
-        sum((i.month_cny_10k for i in listed), zero),
-        sum((i.year_cny_10k for i in listed), zero),
-    )
-
-
-def item_rate(item: Item) -> float | None:
-    return float(item.year_cny_10k / item.year_plan_cny_10k) if item.year_plan_cny_10k else None
+def item_rate(row: Any) -> float | None:
+    return float(row.year_cny_10k / row.year_plan_cny_10k) if row.year_plan_cny_10k else None
 
 
 def is_behind(rate: float | None, target: float) -> bool:
@@ -150,59 +106,87 @@ def is_behind(rate: float | None, target: float) -> bool:
     return rate is not None and rate < target
 
 
-GROUP_KEYS: dict[str, Callable[[Item], list[str]]] = {
-    "town": lambda i: i.towns,  # a project crossing towns is listed under each (the total counts it once)
-    "unit": lambda i: [i.unit],
-    "category": lambda i: [i.category],
-    "item_class": lambda i: [i.item_class],
-}
+@dataclass
+class Sums:
+    """A group's money and size as its rows stream past, with the rate computed from its sums (None
+    without a year plan)."""
+
+    items: int = 0
+    total_cny_10k: Decimal = ZERO
+    year_plan_cny_10k: Decimal = ZERO
+    month_cny_10k: Decimal = ZERO
+    year_cny_10k: Decimal = ZERO
+
+    def add(self, row: Any) -> None:
+        self.items += 1
+        self.total_cny_10k += row.total_cny_10k or ZERO
+        self.year_plan_cny_10k += row.year_plan_cny_10k or ZERO
+        self.month_cny_10k += row.month_cny_10k
+        self.year_cny_10k += row.year_cny_10k
+
+    @property
+    def rate(self) -> float | None:
+        return float(self.year_cny_10k / self.year_plan_cny_10k) if self.year_plan_cny_10k else None
+
+    def cells(self, target: float) -> list[Any]:
+        rate = self.rate
+        return [self.total_cny_10k, self.year_plan_cny_10k, self.month_cny_10k, self.year_cny_10k, rate, target,
+                None if rate is None else rate - target]  # fmt: skip
 
 
-# A cell's look: (number format, fill, bold) → the style of the first cell given it, copied to the rest.
-StyleCache = dict[tuple[str | None, str | None, bool], StyleArray]
+class Looks:
+    """The workbook's cell styles, each made once, and one cell per look and sheet, reused row after row.
+
+    openpyxl registers a style object by hashing it deeply, so styling every cell anew cost 15 s for
+    1 k items; a look's style indices are built once. A write-only sheet writes an appended row before
+    `append` returns, so the same styled cell can carry the next row's value: making 5 M cells at
+    100 k items (and copying their styles) was a quarter of the workbook's time.
+    """
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[int, int, str | None, bool], Any] = {}
+
+    def _cell(self, ws: Any, col: int, fill: PatternFill | None, bold: bool) -> Any:
+        key = (id(ws), col, None if fill is None else str(fill.fgColor.rgb), bold)
+        if key not in self.cells:
+            cell: Any = WriteOnlyCell(ws)  # Any: the stubs do not declare `_style` (the style indices)
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+            if col in MONEY_COLUMNS or col in RATE_COLUMNS:
+                cell.number_format = MONEY if col in MONEY_COLUMNS else RATE
+            if fill is not None:
+                cell.fill = fill
+            if bold:
+                cell.font = Font(bold=True)
+            self.cells[key] = cell
+        return self.cells[key]
+
+    def row(self, ws: Any, values: list[Any], fill: PatternFill | None = None, bold: bool = False) -> list[Any]:
+        """The cells of a body row (borders, number formats, fill and weight), to append at once."""
+        out = []
+        for col, value in enumerate(values, start=1):
+            cell = self._cell(ws, col, fill, bold)
+            cell.value = value
+            out.append(cell)
+        return out
 
 
-def _row(
-    ws: Worksheet, values: list[Any], styles: StyleCache, fill: PatternFill | None = None, bold: bool = False
-) -> None:
-    """Append a row with borders, number formats, fill and weight. openpyxl interns every style object it
-    is given by hashing it deeply, so styling each cell anew cost 15 s for 1 k items; a look is built once
-    per workbook and its style indices copied to the other cells."""
-    sheet: Any = ws  # Any: the stubs do not declare openpyxl's `_current_row` (the row `append` just wrote)
-    ws.append(values)
-    row = sheet._current_row  # not ws.max_row: that scans every cell, which made the workbook quadratic
-    for col in range(1, len(COLUMNS) + 1):
-        cell: Any = ws.cell(row, col)  # Any: the stubs do not declare openpyxl's `_style` (its style indices)
-        fmt = MONEY if col in MONEY_COLUMNS else RATE if col in RATE_COLUMNS else None
-        key = (fmt, None if fill is None else str(fill.fgColor.rgb), bold)
-        if key in styles:
-            cell._style = copy(styles[key])
-            continue
-        cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-        if fmt is not None:
-            cell.number_format = fmt
-        if fill is not None:
-            cell.fill = fill
-        if bold:
-            cell.font = Font(bold=True)
-        styles[key] = copy(cell._style)
-
-
-def _money_cells(s: Sums, rate: float | None, target: float) -> list[Any]:
-    return [
-        s.total_cny_10k,
-        s.year_plan_cny_10k,
-        s.month_cny_10k,
-        s.year_cny_10k,
-        rate,
-        target,
-        None if rate is None else rate - target,
-    ]
-
-
-def _sheet(ws: Worksheet, title: str, grouping: str, items: list[Item], month: date, styles: StyleCache) -> None:
-    target = time_target(month)
-    ws.append([f"连州市重点项目投资完成情况表（{month.year}年{month.month}月，{title}）"])
+def _head(ws: Any, title: str, grouping: str, month: date) -> None:
+    """Title, notes and column headers; column widths, frozen panes and print setup (all set before the
+    first row: a write-only sheet writes its settings ahead of its rows)."""
+    for col, (_, width) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = f"C{HEADER_ROW + 1}"  # the headers and the project names stay in view
+    ws.print_title_rows = f"1:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A3
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter = HeaderFooterItem(center=_Footer(text="第 &P 页，共 &N 页"))
+    heading: Any = WriteOnlyCell(ws, f"连州市重点项目投资完成情况表（{month.year}年{month.month}月，{title}）")
+    heading.font = Font(bold=True, size=14)
+    ws.append([heading])
     ws.append(
         [
             f"单位：万元。序时进度目标 {month.month}/12；仅计已审核的月报；底色标出落后于序时进度的项目。"
@@ -210,65 +194,61 @@ def _sheet(ws: Worksheet, title: str, grouping: str, items: list[Item], month: d
             + ("跨镇项目在所涉各镇分别列出，合计只计一次。" if grouping == "town" else "")
         ]
     )
-    ws.append([name for name, _ in COLUMNS])
-    for col, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-        header = ws.cell(HEADER_ROW, col)
-        header.font = Font(bold=True)
-        header.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        header.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-    ws["A1"].font = Font(bold=True, size=14)
-    groups: dict[str, list[Item]] = {}
-    for item in items:
-        for key in GROUP_KEYS[grouping](item):
-            groups.setdefault(key, []).append(item)
-    for key in sorted(groups):
-        members = groups[key]
-        for n, item in enumerate(members, start=1):
-            rate = item_rate(item)
-            values = [n, item.name_zh, item.unit, "、".join(item.towns), item.category, item.item_class]
-            money = Sums(item.total_cny_10k or Decimal(0), item.year_plan_cny_10k or Decimal(0),
-                         item.month_cny_10k, item.year_cny_10k)  # fmt: skip
-            cells = _money_cells(money, rate, target)
-            cells[0] = item.total_cny_10k  # unknown stays empty, not 0
-            cells[1] = item.year_plan_cny_10k
-            _row(ws, values + cells, styles, BEHIND if is_behind(rate, target) else None)
-        subtotal = sums(members)
-        label = f"{key} 小计（{len(members)} 项）"
-        _row(
-            ws, ["", label, "", "", "", "", *_money_cells(subtotal, subtotal.rate, target)], styles, SUBTOTAL, bold=True
-        )
-    total = sums(items)
-    _row(
-        ws,
-        ["", f"合计（{len(items)} 项）", "", "", "", "", *_money_cells(total, total.rate, target)],
-        styles,
-        TOTAL,
-        True,
-    )
-
-    ws.freeze_panes = f"C{HEADER_ROW + 1}"  # the headers and the project names stay in view
-    ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A3
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter = HeaderFooterItem(center=_Footer(text="第 &P 页，共 &N 页"))
+    headers = []
+    for name, _ in COLUMNS:
+        cell: Any = WriteOnlyCell(ws, name)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+        headers.append(cell)
+    ws.append(headers)
 
 
-def investment_workbook(items: list[Item], month: date) -> bytes:
-    """The workbook: one sheet per grouping, each with every item, its group subtotals and the total."""
-    workbook = Workbook()
-    styles: StyleCache = {}  # style indices belong to this workbook
-    first = True
-    for title, grouping in SHEETS:
-        ws = workbook.active if first else workbook.create_sheet()
-        assert ws is not None
-        ws.title = title
-        _sheet(ws, title, grouping, items, month, styles)
-        first = False
+def _item_cells(row: Any, n: int, target: float) -> list[Any]:
+    rate = item_rate(row)
+    return [n, row.name_zh, row.unit, "、".join(row.towns or [NO_TOWN]), row.category, row.item_class,
+            row.total_cny_10k, row.year_plan_cny_10k, row.month_cny_10k, row.year_cny_10k,  # unknown stays empty
+            rate, target, None if rate is None else rate - target]  # fmt: skip
+
+
+def _sheet(ws: Any, looks: Looks, title: str, grouping: str, items: Iterable[Any], month: date) -> None:
+    """One grouping's sheet, written as its rows stream in (grouped and ordered by the query): each item,
+    its group's subtotal when the group ends, and the total (every item once) at the end."""
+    target = time_target(month)
+    _head(ws, title, grouping, month)
+    total = Sums()
+    for key, members in groupby(items, key=lambda r: r.key):
+        group = Sums()
+        for n, row in enumerate(members, start=1):
+            group.add(row)
+            if row.first:
+                total.add(row)
+            behind = is_behind(item_rate(row), target)
+            ws.append(looks.row(ws, _item_cells(row, n, target), BEHIND if behind else None))
+        label = f"{key} 小计（{group.items} 项）"
+        ws.append(looks.row(ws, ["", label, "", "", "", "", *group.cells(target)], SUBTOTAL, bold=True))
+    label = f"合计（{total.items} 项）"
+    ws.append(looks.row(ws, ["", label, "", "", "", "", *total.cells(target)], TOTAL, bold=True))
+
+
+def investment_workbook(stream: Iterable[Any], month: date) -> bytes:
+    """The workbook: one sheet per grouping, each with every item, its group subtotals and the total.
+
+    Write-only (openpyxl streams each row to a temporary file as it is appended), from rows streamed
+    from the database in sheet order: memory holds a batch of rows and the styles, not the workbook
+    (the whole workbook in memory took 2.3 GB and 222 s at 100 k items, bench/NOTES.md "Fifth round").
+    """
+    workbook = Workbook(write_only=True)
+    looks = Looks()
+    by_sheet = groupby(stream, key=lambda r: r.sheet)
+    pending = next(by_sheet, None)
+    for index, (title, grouping) in enumerate(SHEETS):
+        items: Iterable[Any] = ()
+        if pending is not None and pending[0] == index:
+            items = pending[1]
+        _sheet(workbook.create_sheet(title), looks, title, grouping, items, month)
+        if pending is not None and pending[0] == index:
+            pending = next(by_sheet, None)
     workbook.properties.creator = "planmap"
     workbook.properties.title = f"连州市重点项目投资完成情况表 {month:%Y-%m}"
     out = io.BytesIO()
@@ -277,4 +257,4 @@ def investment_workbook(items: list[Item], month: date) -> bytes:
 
 
 def month_workbook(conn: Connection, month: date) -> bytes:
-    return investment_workbook(load_items(conn, month), month)
+    return investment_workbook(rows(conn, month), month)

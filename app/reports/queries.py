@@ -57,7 +57,13 @@ FEEDBACK_TOP = text(
 # still waiting for review is not counted yet. Amounts in 万元 (the programme's and the reports' unit);
 # a project's total investment is stored in 亿元 and converted (× 10 000). The reports are summed once per
 # project (`s`) and joined: a subquery per item over all of them made this items × reports (bench/NOTES.md).
-INVESTMENT_MONTH = text(
+# The monthly investment workbook's rows, every sheet's, in the order they are written, so the workbook is
+# streamed from one statement (the year's reports are read once, in `s`): `sheet` 0 town, 1 unit,
+# 2 category, 3 class (app/reports/investment.SHEETS); within a sheet by group key in code-point order
+# (COLLATE "C": as Python sorts) then slug. A project in several towns is a row under each (`first`
+# marks one of them, so the total counts it once); one in none is under `:no_town`. `:class_labels`
+# maps each class to the Chinese word the sheet shows and groups by.
+INVESTMENT_ROWS = text(
     """WITH f AS (
           SELECT DISTINCT ON (r.project_id, r.month) r.project_id, r.month, r.invested_cny_10k
           FROM progress_reports r
@@ -66,21 +72,29 @@ INVESTMENT_MONTH = text(
        s AS (
           SELECT f.project_id, sum(f.invested_cny_10k) FILTER (WHERE f.month = :month) AS month_cny_10k,
                  sum(f.invested_cny_10k) AS year_cny_10k
-          FROM f GROUP BY f.project_id)
-       SELECT p.slug, p.name_zh, i.class AS item_class, c.label_zh AS category,
-              coalesce((SELECT u.name_zh FROM project_units pu JOIN units u ON u.id = pu.unit_id
-                        WHERE pu.project_id = p.id AND pu.is_lead), '（未指定）') AS unit,
-              ARRAY(SELECT t.name_zh FROM project_towns pt JOIN towns t ON t.id = pt.town_id
-                    WHERE pt.project_id = p.id ORDER BY t.slug) AS towns,
-              coalesce(p.planned_investment_cny_100m, (p.figures->>'investment_cny_100m')::numeric) * 10000
-                  AS total_cny_10k,
-              i.planned_investment_cny_10k AS year_plan_cny_10k,
-              coalesce(s.month_cny_10k, 0) AS month_cny_10k, coalesce(s.year_cny_10k, 0) AS year_cny_10k
-       FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
-       JOIN projects p ON p.id = i.project_id JOIN project_categories c ON c.code = p.category
-       LEFT JOIN s ON s.project_id = p.id
-       WHERE g.year = :year AND p.deleted_at IS NULL
-       ORDER BY p.slug"""
+          FROM f GROUP BY f.project_id),
+       items AS (
+          SELECT p.slug, p.name_zh, CAST(:class_labels AS jsonb) ->> i.class AS item_class, c.label_zh AS category,
+                 coalesce((SELECT u.name_zh FROM project_units pu JOIN units u ON u.id = pu.unit_id
+                           WHERE pu.project_id = p.id AND pu.is_lead), '（未指定）') AS unit,
+                 ARRAY(SELECT t.name_zh FROM project_towns pt JOIN towns t ON t.id = pt.town_id
+                       WHERE pt.project_id = p.id ORDER BY t.slug) AS towns,
+                 coalesce(p.planned_investment_cny_100m, (p.figures->>'investment_cny_100m')::numeric) * 10000
+                     AS total_cny_10k,
+                 i.planned_investment_cny_10k AS year_plan_cny_10k,
+                 coalesce(s.month_cny_10k, 0) AS month_cny_10k, coalesce(s.year_cny_10k, 0) AS year_cny_10k
+          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
+          JOIN projects p ON p.id = i.project_id JOIN project_categories c ON c.code = p.category
+          LEFT JOIN s ON s.project_id = p.id
+          WHERE g.year = :year AND p.deleted_at IS NULL),
+       keyed AS (
+          SELECT 0 AS sheet, town.name AS key, town.n = 1 AS first, items.* FROM items
+          CROSS JOIN LATERAL unnest(CASE WHEN cardinality(items.towns) > 0 THEN items.towns
+                                         ELSE ARRAY[CAST(:no_town AS text)] END) WITH ORDINALITY AS town(name, n)
+          UNION ALL SELECT 1, items.unit, TRUE, items.* FROM items
+          UNION ALL SELECT 2, items.category, TRUE, items.* FROM items
+          UNION ALL SELECT 3, items.item_class, TRUE, items.* FROM items)
+       SELECT * FROM keyed ORDER BY sheet, key COLLATE "C", slug"""
 )
 PROGRAMME_EXISTS = text("SELECT 1 FROM annual_programmes WHERE year = :year")
 

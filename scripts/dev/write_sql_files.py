@@ -91,6 +91,14 @@ cells are one contiguous range of it, so a low-zoom tile reads its counts with o
     "tiles_follow_towns": """
 Statement-level trigger on towns: a sensitive site is shown to the public at the seat of its first
 town by slug, so a new seat or slug refreshes its kept keys (its tile cell). (0019)""",
+    "progress_years_refresh": """
+Recomputes the kept year of the (project, year) pairs a statement on progress_reports touched
+(0020): locks the projects (two writers of one project take turns), then replaces their rows of
+progress_years (running investment in force, months filed, months first filed after each day). (0020)""",
+    "progress_years_follow": """
+Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
+kept years follow every report filed, corrected, reviewed or deleted. Stands aside in a cascade (a
+project's hard deletion): the kept rows go by their own cascade. (0020)""",
     "projects_public": """
 What the public may read of projects: every project, but a sensitive one only at its town's
 seat (the first of its towns by slug), with `town` precision and a note saying so, so that no

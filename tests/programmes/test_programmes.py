@@ -88,3 +88,28 @@ def test_an_item_with_reports_stays_in_its_programme(cycle: CycleWorld, tmp_path
     assert cycle.report("official_xingzi", slug, "2025-01", "1").status_code == 201
     refused = cycle.client.delete(f"/api/programmes/2025/items/{slug}", headers=cycle.auth("planner"))
     assert refused.status_code == 409
+
+
+def _pages(cycle: CycleWorld, url: str, **params: object) -> list[dict[str, object]]:
+    """Every page of a paged list, following `next` links to the end."""
+    pages = [cycle.client.get(url, params=params).json()]
+    while nxt := [link["href"] for link in pages[-1]["links"] if link["rel"] == "next"]:
+        pages.append(cycle.client.get(nxt[0]).json())
+    return pages
+
+
+def test_a_programme_is_read_a_page_at_a_time_by_its_next_links(cycle: CycleWorld) -> None:
+    whole = cycle.client.get("/api/programmes/2025").json()
+    size = len(whole["items"])
+    assert whole["numberMatched"] == whole["numberReturned"] == size >= 6
+    assert [link["rel"] for link in whole["links"]] == ["self"]
+    pages = _pages(cycle, "/api/programmes/2025", limit=4)
+    assert [p["numberReturned"] for p in pages] == [4, size - 4]
+    assert pages[0]["numberMatched"] == size and "numberMatched" not in pages[1]  # counted once, on the first page
+    assert [i for p in pages for i in p["items"]] == whole["items"]  # (class, slug) order, nothing twice or lost
+    assert [(i["item_class"], i["slug"]) for i in whole["items"]] == sorted(
+        (i["item_class"], i["slug"]) for i in whole["items"]
+    )
+    for bad in ({"limit": 0}, {"limit": 10_001}, {"cursor": "not-a-cursor"}):
+        refused = cycle.client.get("/api/programmes/2025", params=bad)
+        assert refused.status_code == 422 and next(iter(bad)) in refused.text, refused.text

@@ -192,3 +192,25 @@ def test_summary_sums_the_year_by_class_and_unit(cycle: CycleWorld) -> None:
     assert groups["preparatory"]["projects"] == 1 and Decimal(groups["preparatory"]["planned_investment_cny_10k"]) == 0
     by_unit = cycle.client.get("/api/progress/summary", params={"year": 2025, "by": "unit"}).json()
     assert {"jiaotong-ju", "zhujian-ju", "(no lead unit)"} == {g["key"] for g in by_unit["groups"]}
+
+
+def test_the_standing_is_read_a_page_at_a_time_with_and_without_a_flag(cycle: CycleWorld) -> None:
+    params = {"year": 2025, "as_of": "2025-06-06"}
+    whole = cycle.client.get("/api/progress/standing", params=params).json()
+    assert whole["numberMatched"] == whole["numberReturned"] == len(whole["items"]) == 6
+    slugs = [i["slug"] for i in whole["items"]]
+    assert slugs == sorted(slugs)
+    for flag in (None, "missing"):
+        first = {**params, "limit": 2} | ({} if flag is None else {"flag": flag})
+        pages = [cycle.client.get("/api/progress/standing", params=first).json()]
+        while nxt := [link["href"] for link in pages[-1]["links"] if link["rel"] == "next"]:
+            assert "as_of=2025-06-06" in nxt[0] and "limit=2" in nxt[0]
+            pages.append(cycle.client.get(nxt[0]).json())
+        paged = [i for p in pages for i in p["items"]]
+        expected = [i for i in whole["items"] if flag is None or i["missing_months"]]
+        assert paged == expected and all(len(p["items"]) == 2 for p in pages[:-1])
+        assert ("numberMatched" in pages[0]) == (flag is None)
+        assert all("numberMatched" not in p for p in pages[1:])
+    for bad in ({"limit": 0}, {"limit": 10_001}, {"cursor": "eA"}):
+        refused = cycle.client.get("/api/progress/standing", params={**params, **bad})
+        assert refused.status_code == 422 and next(iter(bad)) in refused.text, refused.text

@@ -1,4 +1,4 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0019), in one place to
+-- The SQL functions and triggers of planmap as they stand after the last migration (0020), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -97,6 +97,79 @@ AS $function$
           END IF;
           RETURN NEW;
         END $function$;
+
+-- Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
+-- kept years follow every report filed, corrected, reviewed or deleted. Stands aside in a cascade (a
+-- project's hard deletion): the kept rows go by their own cascade. (0020)
+CREATE OR REPLACE FUNCTION progress_years_follow()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+DECLARE
+  ids integer[];
+  years integer[];
+BEGIN
+  -- A project's hard deletion cascades to its reports one project at a time (a statement each): its
+  -- kept rows go by their own cascade, so there is nothing to recompute (and 100 k recomputations
+  -- would hold up `planmap dev synth --wipe`).
+  IF pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(project_id), array_agg(year) INTO ids, years FROM (
+      SELECT DISTINCT project_id, CAST(extract(year FROM month) AS integer) AS year FROM changed_new) t;
+  ELSIF TG_OP = 'UPDATE' THEN
+    SELECT array_agg(project_id), array_agg(year) INTO ids, years FROM (
+      SELECT project_id, CAST(extract(year FROM month) AS integer) AS year FROM changed_new
+      UNION SELECT project_id, CAST(extract(year FROM month) AS integer) FROM changed_old) t;
+  ELSE
+    SELECT array_agg(project_id), array_agg(year) INTO ids, years FROM (
+      SELECT DISTINCT project_id, CAST(extract(year FROM month) AS integer) AS year FROM changed_old) t;
+  END IF;
+  IF ids IS NOT NULL THEN
+    PERFORM progress_years_refresh(ids, years);
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Recomputes the kept year of the (project, year) pairs a statement on progress_reports touched
+-- (0020): locks the projects (two writers of one project take turns), then replaces their rows of
+-- progress_years (running investment in force, months filed, months first filed after each day). (0020)
+CREATE OR REPLACE FUNCTION progress_years_refresh(ids integer[], years integer[])
+ RETURNS void
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- Writers of the same projects take turns from here on: the next statements see the other's reports.
+  PERFORM 1 FROM projects WHERE id = ANY(ids) ORDER BY id FOR NO KEY UPDATE;
+  DELETE FROM progress_years y USING unnest(ids, years) AS t(project_id, year)
+  WHERE y.project_id = t.project_id AND y.year = t.year;
+  INSERT INTO progress_years (project_id, year, invested_cum, filed_cum, late_after)
+  WITH pairs AS (SELECT DISTINCT t.project_id, t.year FROM unnest(ids, years) AS t(project_id, year))
+  
+SELECT mo.project_id, mo.year,
+       ARRAY(SELECT coalesce(sum(u.invested), 0) FROM generate_series(1, 12) k
+             LEFT JOIN unnest(mo.ms, mo.invested) AS u(m, invested) ON u.m <= k GROUP BY k ORDER BY k),
+       ARRAY(SELECT CAST(count(u.m) AS smallint) FROM generate_series(1, 12) k
+             LEFT JOIN unnest(mo.ms) AS u(m) ON u.m <= k GROUP BY k ORDER BY k),
+       ARRAY(SELECT CAST(count(u.late) AS smallint) FROM generate_series(1, 28) d
+             LEFT JOIN unnest(mo.lateness) AS u(late) ON u.late >= d GROUP BY d ORDER BY d)
+FROM (
+  SELECT m.project_id, m.year, array_agg(m.m) AS ms, array_agg(m.invested) AS invested,
+         -- days after the first of the next month the month was first filed: late after day d if >= d
+         array_agg(m.first_on - CAST(make_date(m.year, m.m, 1) + interval '1 month' AS date)) AS lateness
+  FROM (
+    SELECT r.project_id, CAST(extract(year FROM r.month) AS integer) AS year,
+           CAST(extract(month FROM r.month) AS integer) AS m,
+           CAST(min(r.submitted_at) AT TIME ZONE INTERVAL '+08:00' AS date) AS first_on,
+           (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE r.state = 'approved'))[1] AS invested
+    FROM progress_reports r
+    JOIN pairs ON pairs.project_id = r.project_id
+     AND r.month >= make_date(pairs.year, 1, 1) AND r.month < make_date(pairs.year + 1, 1, 1)
+    GROUP BY r.project_id, r.month) m
+  GROUP BY m.project_id, m.year) mo
+;
+END $function$;
 
 -- The warnings of one project on a reference date: computed from dates, money and activity,
 -- never typed in. Created by 0004; made inlinable by 0007; the plan's period and the information
@@ -342,6 +415,12 @@ CREATE OR REPLACE TRIGGER plan_projects_stats_delete AFTER DELETE ON plan_projec
 CREATE OR REPLACE TRIGGER plan_projects_stats_insert AFTER INSERT ON plan_projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
 
 CREATE OR REPLACE TRIGGER plan_projects_stats_update AFTER UPDATE ON plan_projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER progress_reports_years_delete AFTER DELETE ON progress_reports REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_years_follow();
+
+CREATE OR REPLACE TRIGGER progress_reports_years_insert AFTER INSERT ON progress_reports REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_years_follow();
+
+CREATE OR REPLACE TRIGGER progress_reports_years_update AFTER UPDATE ON progress_reports REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_years_follow();
 
 CREATE OR REPLACE TRIGGER project_towns_stats_delete AFTER DELETE ON project_towns REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
 

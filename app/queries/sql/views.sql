@@ -1,4 +1,4 @@
--- The SQL views of planmap as they stand after the last migration (0019), in one place to
+-- The SQL views of planmap as they stand after the last migration (0020), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
