@@ -25,7 +25,17 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+# The cycle's years run from 2000 (the `year` parameters' floor); a day before it has no programme, and day
+# arithmetic on deadlines near year 1 would leave the calendar (a 500 schemathesis found).
+FIRST_DAY = date(2000, 1, 1)
+
+
 def check_as_of(as_of: date | None, today: date) -> date:
+    """The day deadlines are judged on: `as_of` when given (not after today, not before 2000), else today."""
     if as_of is not None and as_of > today:
-        raise Invalid(("query", "as_of"), f"as_of cannot be after today ({today} in Lianzhou)")
+        raise Invalid(("query", "as_of"), f"as_of cannot be after today ({today} in Lianzhou)").with_code(
+            "date_in_future", today=today.isoformat()
+        )
+    if as_of is not None and as_of < FIRST_DAY:
+        raise Invalid(("query", "as_of"), f"as_of cannot be before {FIRST_DAY}")
     return as_of or today

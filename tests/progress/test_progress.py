@@ -214,3 +214,18 @@ def test_the_standing_is_read_a_page_at_a_time_with_and_without_a_flag(cycle: Cy
     for bad in ({"limit": 0}, {"limit": 10_001}, {"cursor": "eA"}):
         refused = cycle.client.get("/api/progress/standing", params={**params, **bad})
         assert refused.status_code == 422 and next(iter(bad)) in refused.text, refused.text
+
+
+@pytest.mark.parametrize("path", ["/api/progress/standing", "/api/progress/summary"])
+@pytest.mark.parametrize(
+    ("as_of", "code"), [("0001-01-01", None), ("1999-12-31", None), ("2999-01-01", "date_in_future")]
+)
+def test_a_day_outside_the_cycles_calendar_is_refused_by_name(
+    cycle: CycleWorld, path: str, as_of: str, code: str | None
+) -> None:
+    """A day before 2000 or after today is a 422 naming `as_of` (day 1 of year 1 was a 500: the deadline arithmetic
+    stepped off the calendar); a day in the future says so by code, for pages in their reader's language."""
+    response = cycle.client.get(path, params={"year": 2025, "as_of": as_of})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["query", "as_of"]
+    assert response.headers.get("X-Planmap-Error") == code
