@@ -66,7 +66,7 @@ class PublicItemRoute(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if not is_plain_public_read(scope):
             return Match.NONE, {}
-        found = _PATH.match(_route_path(scope))
+        found = _PATH.match(route_path(scope))
         if found is None or len(found.group(1)) > MAX_SLUG:
             return Match.NONE, {}
         return Match.FULL, {"path_params": {"slug": found.group(1)}, "route": self}
@@ -79,7 +79,7 @@ class PublicItemRoute(BaseRoute):
         raise NoMatchFound(name, path_params)  # nothing links to it by name: get_project's name stays the one
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the app's root path, as Starlette's routes match it (starlette._utils.get_route_path)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")

@@ -23,7 +23,7 @@ request with `Cache-Control: no-cache` skips the cached copy and makes the tile 
 import hashlib
 import time
 from collections import OrderedDict
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -81,11 +81,38 @@ class TileCache:
         self.size -= len(self._entries.pop(key)[1])
 
 
-def _cache(request: Request) -> TileCache:
-    cache: TileCache | None = getattr(request.app.state, "tile_cache", None)
+def tile_cache(app: Any) -> TileCache:
+    """The worker's microcache, shared by this route and the lean one (app/api/public_tile.py)."""
+    cache: TileCache | None = getattr(app.state, "tile_cache", None)
     if cache is None:
-        cache = request.app.state.tile_cache = TileCache(request.app.state.settings.tile_cache_seconds)
+        cache = app.state.tile_cache = TileCache(app.state.settings.tile_cache_seconds)
     return cache
+
+
+def cache_key(z: int, x: int, y: int, staff: bool, query: str) -> tuple[int, int, int, str]:
+    """Staff and the public see different tiles (sensitive sites), so they never share a cached one."""
+    return (z, x, y, f"{'staff' if staff else 'public'}?{query}")
+
+
+def cached_tile(cache: TileCache, key: tuple[int, int, int, str], cache_control: str) -> tuple[bytes, str] | None:
+    """The cached tile, unless the request's Cache-Control says `no-cache` (make it afresh)."""
+    return None if "no-cache" in cache_control else cache.get(key)
+
+
+def keep_tile(cache: TileCache, key: tuple[int, int, int, str], body: bytes) -> str:
+    """Keep a tile just made; its ETag."""
+    tag = tile_etag(body)
+    cache.put(key, body, tag)
+    return tag
+
+
+def tile_response(body: bytes, tag: str, staff: bool, if_none_match: str | None) -> Response:
+    """The tile, or 304 when If-None-Match names its tag; a staff tile is never stored by anyone."""
+    cache_control = "private, no-store" if staff else CACHE_CONTROL
+    headers = {"ETag": tag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Authorization, Cookie"}
+    if _matches(if_none_match, tag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
 
 
 def tile_etag(body: bytes) -> str:
@@ -129,10 +156,9 @@ async def tile(
     for name, value in (("x", x), ("y", y)):
         if value >= size:
             raise Invalid(("path", name), f"{name} must be below 2^z = {size} at zoom {z}, got {value}")
-    cache = _cache(request)
-    # Staff and the public see different tiles (sensitive sites), so they never share a cached one.
-    key = (z, x, y, f"{'staff' if flt.staff else 'public'}?{request.url.query}")
-    cached = None if "no-cache" in request.headers.get("cache-control", "") else cache.get(key)
+    cache = tile_cache(request.app)
+    key = cache_key(z, x, y, flt.staff, request.url.query)
+    cached = cached_tile(cache, key, request.headers.get("cache-control", ""))
     if cached is not None:
         body, tag = cached
     else:
@@ -142,10 +168,5 @@ async def tile(
         # depend on the filters and zoom more, and stay per call.
         row = await fetch_one(conn, sql, {**params, "z": z, "x": x, "y": y}, generic_plan=z > GRID_MAX_ZOOM)
         body = bytes(row[0]) if row is not None else b""
-        tag = tile_etag(body)
-        cache.put(key, body, tag)
-    cache_control = "private, no-store" if flt.staff else CACHE_CONTROL
-    headers = {"ETag": tag, "Cache-Control": cache_control, "Vary": "Accept-Encoding, Authorization, Cookie"}
-    if _matches(request.headers.get("if-none-match"), tag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type=MVT_MEDIA_TYPE, headers=headers)
+        tag = keep_tile(cache, key, body)
+    return tile_response(body, tag, flt.staff, request.headers.get("if-none-match"))

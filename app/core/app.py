@@ -16,6 +16,7 @@ from app.api import (
     projects,
     proposals,
     public_item,
+    public_tile,
     stats,
     tiles,
     towns,
@@ -79,6 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # First: the plain public read of one project, without FastAPI's dependency solving (its pattern is no
     # other route's; app/api/public_item.py); every other request of that URL falls through to get_project.
     app.router.routes.insert(0, public_item.PublicItemRoute())
+    # And the plain public tile, the same way (app/api/public_tile.py); any other tile request takes tiles.router.
+    app.router.routes.insert(0, public_tile.PublicTileRoute())
     app.include_router(health.router)
     # Tiles first: a map asks for dozens at a time, and FastAPI tries the routes in order (with tiles after the
     # twenty API routers, matching was ~0.2 ms of an empty tile's 1.7 ms in-process). No other route starts /tiles.

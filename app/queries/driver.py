@@ -14,17 +14,19 @@ connections instead of each finding a dead one.
 """
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util.concurrency import await_only, greenlet_spawn
 
 # `:name` bind parameters as text() writes them; not `::type` casts, not inside `'…'` literals we never write.
+T = TypeVar("T")
+
 _BIND = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -93,7 +95,9 @@ async def _after_failure(conn: AsyncConnection, driver: psycopg.AsyncConnection[
         await conn.engine.dispose(close=False)
 
 
-async def fetch_one_pooled(engine: AsyncEngine, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+async def fetch_one_pooled(
+    engine: AsyncEngine, sql: str, params: dict[str, Any], *, generic_plan: bool = False
+) -> tuple[Any, ...] | None:
     """The first row of `sql` on a connection of the engine's own pool, lent for this one statement.
 
     For a read that needs nothing but one statement (app/api/public_item.py). `read_connection` and
@@ -101,32 +105,75 @@ async def fetch_one_pooled(engine: AsyncEngine, sql: str, params: dict[str, Any]
     return) plus AsyncConnection's bookkeeping: 0.37 ms of CPU per read of one project against 0.21 ms
     here, where check-out, the statement and the return run in one (in-process, 3,000 reads, bench/NOTES.md).
     It is the same pool, so the same connections, size, pre-ping and disposal as every other read.
+    `generic_plan` as in `fetch_one`.
     """
-    return await greenlet_spawn(_fetch_one_pooled, engine.sync_engine, sql, params)
+    return await run_pooled(engine, lambda read: read.one(sql, params, generic_plan=generic_plan))
 
 
-def _fetch_one_pooled(engine: Engine, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+class PooledReader:
+    """The statements of one `run_pooled` call, each in autocommit on the connection lent for them."""
+
+    def __init__(self, driver: psycopg.AsyncConnection[Any]) -> None:
+        self.driver = driver
+        self.sql: str | None = None  # the statement running, for the error SQLAlchemy would raise
+        self.params: dict[str, Any] | None = None
+
+    def one(self, sql: str, params: dict[str, Any], *, generic_plan: bool = False) -> tuple[Any, ...] | None:
+        """The first row of `sql` (`:name` parameters), or None; `generic_plan` as in `fetch_one` (one round
+        trip; no reset is needed on failure: a failed connection is never lent again)."""
+        self.sql, self.params = sql, params
+        found: tuple[Any, ...] | None = await_only(_first_row(self.driver, to_pyformat(sql), params, generic_plan))
+        return found
+
+
+async def _first_row(
+    driver: psycopg.AsyncConnection[Any], sql: str, params: dict[str, Any], generic_plan: bool
+) -> tuple[Any, ...] | None:
+    if not generic_plan:
+        cursor = await driver.execute(sql, params)
+    else:
+        async with driver.pipeline():
+            await driver.execute(_GENERIC_ON)
+            cursor = await driver.execute(sql, params)
+            await driver.execute(_GENERIC_OFF)
+    row: tuple[Any, ...] | None = await cursor.fetchone()
+    return row
+
+
+async def run_pooled(engine: AsyncEngine, work: Callable[[PooledReader], T]) -> T:
+    """`work`'s statements (`PooledReader.one`) on one connection of the engine's pool, lent for them alone:
+    check-out, the statements in autocommit and the return in one greenlet switch (`fetch_one_pooled`).
+
+    For a read of a few statements where each decides the next (app/api/public_tile.py: whether the kept
+    keys are current, then the tile). `work` runs in SQLAlchemy's greenlet: it must not await, only read.
+    """
+    return await greenlet_spawn(_run_pooled, engine.sync_engine, work)
+
+
+def _run_pooled(engine: Engine, work: Callable[[PooledReader], T]) -> T:
     """Runs inside SQLAlchemy's greenlet: `await_only` waits on psycopg as SQLAlchemy's own dialect does.
 
     A connection goes back to the pool only as it was lent (autocommit off, idle); after any failure or
-    a cancellation it is invalidated instead, so a write can never get a connection left in autocommit.
+    a cancellation it is invalidated instead, so a write can never get a connection left in autocommit
+    (or with a generic plan forced).
     """
     try:
         pooled = engine.pool.connect()  # pre-ping (DB_POOL_PRE_PING) and check-out as engine.connect() does
     except psycopg.Error as err:  # the database cannot be reached: wrapped as engine.connect() wraps it
         raise DBAPIError.instance(None, None, err, psycopg.Error, connection_invalidated=True) from err
     clean = False
+    reader = PooledReader(pooled.driver_connection)  # type: ignore[arg-type]
     try:
-        row = _autocommit_one(pooled, sql, params)
+        found = _in_autocommit(reader, work)
         clean = True
-        return row
+        return found
     except psycopg.Error as err:
         driver = pooled.driver_connection
         lost = not isinstance(driver, psycopg.AsyncConnection) or driver.broken or driver.closed
         lost = lost or isinstance(err, psycopg.OperationalError | psycopg.InterfaceError)
         if lost:  # the others may be as dead (a restart): SQLAlchemy's own reaction to a disconnect
             engine.dispose(close=False)
-        raise DBAPIError.instance(sql, params, err, psycopg.Error, connection_invalidated=lost) from err
+        raise DBAPIError.instance(reader.sql, reader.params, err, psycopg.Error, connection_invalidated=lost) from err
     finally:
         if clean:
             pooled.close()  # back to the pool (its reset is a no-op: no transaction was begun)
@@ -134,11 +181,9 @@ def _fetch_one_pooled(engine: Engine, sql: str, params: dict[str, Any]) -> tuple
             pooled.invalidate()  # closed, never lent again
 
 
-def _autocommit_one(pooled: PoolProxiedConnection, sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    """One statement in autocommit, then autocommit off again."""
-    driver: psycopg.AsyncConnection[Any] = pooled.driver_connection  # type: ignore[assignment]
-    await_only(driver.set_autocommit(True))
-    cursor = await_only(driver.execute(to_pyformat(sql), params))
-    row: tuple[Any, ...] | None = await_only(cursor.fetchone())
-    await_only(driver.set_autocommit(False))
-    return row
+def _in_autocommit(reader: PooledReader, work: Callable[[PooledReader], T]) -> T:
+    """`work` with autocommit on, then autocommit off again."""
+    await_only(reader.driver.set_autocommit(True))
+    found = work(reader)
+    await_only(reader.driver.set_autocommit(False))
+    return found

@@ -98,12 +98,19 @@ _CURRENT_SQL = f"""SELECT coalesce((SELECT max(pp.added_at) FROM plan_projects p
                                      WHERE pp.plan_id = {CHOSEN_PLAN_ID}) < CAST(:src_ref_end AS timestamptz), true)"""
 
 
+def current_sql(flt: ProjectFilter) -> tuple[str, dict[str, Any]]:
+    """The statement `summary_current` runs once the summary applies: one boolean, true when no membership of
+    `flt`'s plan postdates its day; public for the lean tile route (app/queries/tiles.py, `fetch_public_tile`)."""
+    _, params = flt.source()
+    return _CURRENT_SQL, params
+
+
 async def summary_current(conn: AsyncConnection, flt: ProjectFilter) -> bool:
     """True when the summary may answer `flt`: it applies, and no membership of the plan postdates the day."""
     if not summary_applies(flt):
         return False
-    _, params = flt.source()
-    return bool((await conn.execute(text(_CURRENT_SQL), params)).scalar())
+    sql, params = current_sql(flt)
+    return bool((await conn.execute(text(sql), params)).scalar())
 
 
 # The towns' counts of every live project whatever its plan (/api/towns, OGC towns): rows of plan 0.

@@ -37,11 +37,17 @@ Sensitive sites: the public reads `projects_public`, where such a site is alread
 seat, so a cell counts it there and nowhere else, as the public project list does.
 """
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.core import clock
+from app.queries.driver import PooledReader, run_pooled
 from app.queries.plan_scope import CHOSEN_PLAN_ID
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
-from app.queries.summary import SUMMARY_WARNINGS_SQL, summary_applies, summary_params
+from app.queries.summary import SUMMARY_WARNINGS_SQL, current_sql, summary_applies, summary_params
 
 EXTENT = 4096  # tile coordinate space, the MVT default
 BUFFER = 64  # tile units kept around the tile so lines and outlines join without seams
@@ -282,3 +288,50 @@ def tile_sql(flt: ProjectFilter, z: int, keys: bool = False) -> tuple[str, dict[
     if keys:
         return _grid_keys_sql(flt, matching, z), {**params, **summary_params(flt)}
     return _grid_sql(matching), params
+
+
+# The public's plain tile (app/api/public_tile.py): its statements built once per (stale_days, day, form of the
+# SQL) rather than per request, as `public_feature_sql` does for one project.
+_public: dict[tuple[int, date, str], tuple[str, dict[str, Any]]] = {}
+
+
+def _daily(stale_days: int, form: str, build: Callable[[], tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+    today = clock.today()
+    found = _public.get((stale_days, today, form))
+    if found is None:
+        found = build()
+        if found[1]["f_ref_date"] == today:  # not kept if midnight fell between the two readings of the clock
+            if any(day != today for _, day, _ in _public):
+                _public.clear()  # yesterday's are no longer asked for
+            _public[(stale_days, today, form)] = found
+    return found
+
+
+def public_tile_sql(stale_days: int, z: int, keys: bool) -> tuple[str, dict[str, Any]]:
+    """`tile_sql(ProjectFilter(stale_days=stale_days), z, keys)`: the public's tile without filters. Its SQL has
+    four forms (street level; the grid live; the grid from the keys, below or above HUGE_MAX_ZOOM), z is bound."""
+    form = "features" if z > GRID_MAX_ZOOM else "grid" if not keys else "huge" if z <= HUGE_MAX_ZOOM else "keys"
+    return _daily(stale_days, form, lambda: tile_sql(ProjectFilter(stale_days=stale_days), z, keys=keys))
+
+
+def public_current_sql(stale_days: int) -> tuple[str, dict[str, Any]]:
+    """`current_sql(ProjectFilter(stale_days=stale_days))`: whether the public's grid tiles may count from the keys."""
+    return _daily(stale_days, "current", lambda: current_sql(ProjectFilter(stale_days=stale_days)))
+
+
+async def fetch_public_tile(engine: AsyncEngine, stale_days: int, z: int, x: int, y: int) -> bytes:
+    """The tile the public sees without any filter (`projects_public`: sensitive sites at their town seat), made
+    as the tile route makes it for `ProjectFilter(stale_days=…)`, on one connection of the engine's pool lent
+    for its statements (`run_pooled`): up to GRID_MAX_ZOOM whether the kept keys are current (`keys_apply` holds
+    for this filter), then the tile, street-level tiles with their generic plan."""
+    return await run_pooled(engine, lambda read: _public_tile(read, stale_days, z, x, y))
+
+
+def _public_tile(read: PooledReader, stale_days: int, z: int, x: int, y: int) -> bytes:
+    keys = False
+    if z <= GRID_MAX_ZOOM:
+        current = read.one(*public_current_sql(stale_days))
+        keys = current is not None and bool(current[0])
+    sql, params = public_tile_sql(stale_days, z, keys)
+    row = read.one(sql, {**params, "z": z, "x": x, "y": y}, generic_plan=z > GRID_MAX_ZOOM)
+    return bytes(row[0]) if row is not None else b""

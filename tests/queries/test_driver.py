@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from app.catalog.seed import SeedResult
 from app.core.db import warm_pool
 from app.core.dependencies import read_connection
-from app.queries.driver import fetch_one, fetch_one_pooled, to_pyformat
+from app.queries.driver import PooledReader, fetch_one, fetch_one_pooled, run_pooled, to_pyformat
 
 SLUG = "tanling-pumped-storage"
 
@@ -176,3 +176,29 @@ def test_a_generic_plan_is_for_its_statement_only(database_url: str, first_seed:
     counts, after, after_error = _run(database_url, work)
     assert counts == [(1,)] * 7
     assert after == ("auto",) and after_error == ("auto",)
+
+
+def test_several_pooled_statements_share_one_lent_connection_and_no_generic_plan_outlives_them(
+    database_url: str, first_seed: SeedResult
+) -> None:
+    """`run_pooled` (the lean tile route: the kept-keys check, then the tile) lends one connection for every
+    statement of its work and takes it back as it was: autocommit off, the plan cache mode as usual."""
+    pid, mode = "SELECT pg_backend_pid()", "SELECT current_setting('plan_cache_mode')"
+
+    def work(read: PooledReader) -> list[Any]:
+        first = read.one(pid, {})
+        forced = read.one(mode, {}, generic_plan=True)
+        counted = [read.one("SELECT count(*) FROM projects WHERE slug = :s", {"s": SLUG}, generic_plan=True)]
+        return [first, forced, *counted, read.one(pid, {}), read.one(mode, {})]
+
+    async def main(engine: AsyncEngine) -> Any:
+        found = await run_pooled(engine, work)
+        again = await fetch_one_pooled(engine, mode, {})
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            return found, again, driver.autocommit
+
+    (first, forced, counted, last, mode_after), again, autocommit = _run(database_url, main)
+    assert first == last  # one connection for the whole work
+    assert forced == ("force_generic_plan",) and counted == (1,)
+    assert mode_after == ("auto",) and again == ("auto",) and autocommit is False
