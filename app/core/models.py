@@ -144,6 +144,20 @@ class Project(Base):
         Index("projects_sensitive_idx", "id", postgresql_where=text("sensitive")),
         # The self-referencing foreign key's index (0012): without it each deleted project scanned the table.
         Index("projects_merged_into_idx", "merged_into_id", postgresql_where=text("merged_into_id IS NOT NULL")),
+        # The geometries a low-zoom tile draws whole rather than counts (0019, app.queries.tiles): at least a z=10
+        # grid cell wide, and at least a z=7 cell wide.
+        Index(
+            "projects_tile_large_idx",
+            "geom",
+            postgresql_using="gist",
+            postgresql_where=text("tile_extent(geom) >= (40075016.685578488 / 8192)"),
+        ),
+        Index(
+            "projects_tile_huge_idx",
+            "geom",
+            postgresql_using="gist",
+            postgresql_where=text("tile_extent(geom) >= (40075016.685578488 / 1024)"),
+        ),
         CheckConstraint("info_precision IN ('day', 'month', 'year')", name="projects_info_precision_check"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -806,6 +820,16 @@ stats_project_keys = Table(
     Column("tile_gx", Integer),
     Column("tile_gy", Integer),
     Column("tile_extent", Float),
+    # A low-zoom tile reads its cells' keys by one index-only range scan (0019).
+    Index(
+        "stats_project_keys_tile_idx",
+        "tile_cell",
+        postgresql_include=[
+            "project_id", "tile_gx", "tile_gy", "tile_extent", "plans", "towns", "status", "category", "start_due",
+            "end_due", "open_undated", "no_recorded_start", "over_budget", "info_until",
+        ],  # fmt: skip
+        postgresql_where=text("tile_cell IS NOT NULL"),
+    ),
 )
 
 STATS_SUMMARY_KEY = (

@@ -50,11 +50,17 @@ def _merc_y(lat: str) -> str:
     return f"(ln(tan(pi() / 4 + radians({lat}) / 2)) * 6378137.0)"
 
 
+# tile_extent's PostGIS calls name their schema: the function is in two index predicates and a statistics
+# object, which pg_restore builds with an empty search_path (unqualified, `box2d` was not found and a
+# backup could not be restored).
 FUNCTIONS = f"""
 CREATE FUNCTION tile_extent(g geometry) RETURNS double precision
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $function$
-  SELECT greatest((ST_XMax(b) - ST_XMin(b)) * {M_PER_DEGREE}, {_merc_y("ST_YMax(b)")} - {_merc_y("ST_YMin(b)")})
-  FROM (SELECT box2d(g) AS b) s
+  SELECT greatest(
+    (public.ST_XMax(b) - public.ST_XMin(b)) * {M_PER_DEGREE},
+    {_merc_y("public.ST_YMax(b)")} - {_merc_y("public.ST_YMin(b)")}
+  )
+  FROM (SELECT public.box2d(g) AS b) s
 $function$;
 
 -- Every other bit of a 16-bit number spread out (abcd -> 0a0b0c0d), the half of a Morton code.

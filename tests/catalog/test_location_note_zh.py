@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from app.catalog.seed import seed
+from app.core import clock
 from tests.conftest import GEODATA
 from tests.support.editing import EditWorld, etag_of, new_feature, open_world
 
@@ -91,7 +92,7 @@ def test_api_stores_it_versions_keep_it_and_sensitive_sites_generalise_it(world:
     public = world.client.get(f"/api/projects/{slug}").json()["properties"]
     assert public["location_note_zh"] == GENERALISED_ZH
     assert public["location_note"] == "Sensitive site: shown to the public at its town seat only."
-    past = world.client.get(f"/api/projects/{slug}", params={"as_of": "2026-11-30"}).json()["properties"]
+    past = world.client.get(f"/api/projects/{slug}", params={"as_of": clock.today().isoformat()}).json()["properties"]
     assert past["location_note_zh"] == GENERALISED_ZH
     listed = world.client.get("/api/projects", params={"town": "xingzi", "limit": "10000"}).text
     assert "已核对" not in listed

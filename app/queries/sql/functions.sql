@@ -354,8 +354,11 @@ CREATE OR REPLACE FUNCTION tile_extent(g geometry)
  LANGUAGE sql
  IMMUTABLE PARALLEL SAFE
 AS $function$
-  SELECT greatest((ST_XMax(b) - ST_XMin(b)) * 111319.49079327357, (ln(tan(pi() / 4 + radians(ST_YMax(b)) / 2)) * 6378137.0) - (ln(tan(pi() / 4 + radians(ST_YMin(b)) / 2)) * 6378137.0))
-  FROM (SELECT box2d(g) AS b) s
+  SELECT greatest(
+    (public.ST_XMax(b) - public.ST_XMin(b)) * 111319.49079327357,
+    (ln(tan(pi() / 4 + radians(public.ST_YMax(b)) / 2)) * 6378137.0) - (ln(tan(pi() / 4 + radians(public.ST_YMin(b)) / 2)) * 6378137.0)
+  )
+  FROM (SELECT public.box2d(g) AS b) s
 $function$;
 
 -- The Morton code of a cell of the finest tile grid (2^13 cells around the world): every quadtree tile's
