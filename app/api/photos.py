@@ -34,6 +34,7 @@ NO_PHOTO: dict[int | str, dict[str, Any]] = {
     "/api/projects/{slug}/photos",
     status_code=201,
     responses={**UNAUTHORIZED, **FORBIDDEN, 404: {"description": "No such project"},
+               400: {"description": "The body is not readable multipart form data"},
                413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
                422: {"description": "Not a JPEG/PNG/WebP photo, too many pixels, or a bad place"}},
     summary="Upload a progress photo (re-encoded on the server: no EXIF survives)",

@@ -106,7 +106,11 @@ async def delete_item(
 
 @router.post(
     "/api/programmes/{year}/import",
-    responses=ERRORS,
+    responses={
+        **ERRORS,
+        400: {"description": "The body is not readable multipart form data"},
+        413: {"description": "The workbook is larger than 1 MiB"},
+    },
     summary="Import a year's programme from .xlsx (all rows or none)",
     description="First sheet, first row = column names: 项目编号/slug or 项目名称, 类别/class, "
     "年度计划投资(万元)/planned_investment_cny_10k, 形象进度目标/target. Rows already in the programme are updated.",

@@ -155,6 +155,7 @@ class RatingIn(BaseModel):
     responses={
         404: {"description": "No such project"},
         409: {"description": "The project is not completed"},
+        413: {"description": "The body is too large"},
         422: {"description": "A rating outside 1-5, or a comment too long"},
         429: {"description": "Too many ratings from this client in the last hour (see Retry-After)"},
     },

@@ -174,7 +174,8 @@ async def answer_ticket(
     status_code=201,
     summary="Upload a photo for an answer (the unit's officials; re-encoded on the server, no EXIF survives)",
     description="Send each photo first, then the answer with their ids in `photo_ids`.",
-    responses={**ERRORS, 413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
+    responses={**ERRORS, 400: {"description": "The body is not readable multipart form data"},
+               413: {"description": "Larger than PLANMAP_PHOTO_MAX_BYTES"},
                422: {"description": "Not a JPEG/PNG/WebP photo, or too many pixels"}},
 )  # fmt: skip
 async def ticket_photo(

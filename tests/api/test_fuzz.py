@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import (
     allow_header_conformance,
     missing_required_header,
+    negative_data_rejection,
     positive_data_acceptance,
     unsupported_method,
 )
@@ -45,13 +46,18 @@ EXCLUDED_CHECKS = [positive_data_acceptance]
 # - the OGC items template `/ogc/collections/{collection_id}/items`: `projects` is one of its values and takes
 #   POST (declared on its own path, `/ogc/collections/projects/items`); schemathesis expects 405 for a method
 #   the template does not list, so the 415 (no body) of a real POST would be reported; for the same reason
-#   the template's OPTIONS answers, for `projects`, an `Allow` that names the writes of the concrete paths.
+#   the template's OPTIONS answers, for `projects`, an `Allow` that names the writes of the concrete paths;
+# - the public's rating and feedback: a body over PLANMAP_FEEDBACK_MAX_BYTES is refused with 413 (Content Too
+#   Large, RFC 9110 §15.5.14) while it is read, before its fields are; schemathesis counts only 400/401/403/404/
+#   406/415/422 as a rejection of schema-violating data, so a too-long comment refused that way was reported.
 PER_OPERATION: dict[tuple[str, str], list[object]] = {
     ("PATCH", "/ogc/collections/projects/items/{feature_id}"): [missing_required_header],
     ("DELETE", "/ogc/collections/projects/items/{feature_id}"): [missing_required_header],
     ("GET", "/ogc/collections/{collection_id}/items"): [unsupported_method],
     ("OPTIONS", "/ogc/collections/{collection_id}/items"): [allow_header_conformance],
     ("OPTIONS", "/ogc/collections/{collection_id}/items/{feature_id}"): [allow_header_conformance],
+    ("POST", "/api/projects/{slug}/rating"): [negative_data_rejection],
+    ("POST", "/api/projects/{slug}/feedback"): [negative_data_rejection],
 }
 MAX_EXAMPLES = int(os.environ.get("PLANMAP_FUZZ_EXAMPLES", "25"))
 FUZZ_URL = throwaway_url("planmap_fuzz")
