@@ -13,15 +13,23 @@ cursor saves. A client that needs it has it from the first page.
 
 import base64
 import binascii
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import Query, Request
 
 from app.core.errors import Invalid
 from app.queries.project_pages import FeaturePage
 
 CURSOR_PREFIX = "s:"
+
+
+# The cycle's lists (the standing, a year's programme): items per page by default and at most, as /api/projects.
+LIST_PAGE, LIST_MAX_PAGE = 1000, 10_000
+ListLimit = Annotated[int, Query(ge=1, le=LIST_MAX_PAGE, description=f"Items per page (at most {LIST_MAX_PAGE}).")]
+ListCursor = Annotated[
+    str | None, Query(max_length=400, description="Continue after the page whose `next` link gave this cursor.")
+]
 
 
 def encode_cursor(last_slug: str) -> str:

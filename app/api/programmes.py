@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import run_read
-from app.api.paging import decode_cursor, list_page
+from app.api.paging import LIST_PAGE, ListCursor, ListLimit, decode_cursor, list_page
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, require_planner
 from app.auth.principal import Principal
@@ -27,7 +27,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Each problem named (with its row for a spreadsheet)"},
 }  # fmt: skip
 MAX_SHEET_BYTES = 1 << 20
-PAGE, MAX_PAGE = 1000, 10_000  # items per page: by default, and at most (as /api/projects)
 
 
 class ItemBody(BaseModel):
@@ -66,11 +65,8 @@ async def get_programme(
     year: Year,
     request: Request,
     engine: Annotated[AsyncEngine, Depends(get_engine)],
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page (at most {MAX_PAGE}).")] = PAGE,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=400, description="Continue after the page whose `next` link gave this cursor."),
-    ] = None,
+    limit: ListLimit = LIST_PAGE,
+    cursor: ListCursor = None,
 ) -> dict[str, Any]:
     """The items in class then slug order, a page at a time: `numberMatched` (the programme's size, on the
     first page), `numberReturned`, and a `next` link while more follow (a page reached by cursor omits

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api.cycle import check_as_of, run_read, settings_of
 from app.api.dates import IsoDate
-from app.api.paging import decode_cursor, list_page
+from app.api.paging import LIST_PAGE, ListCursor, ListLimit, decode_cursor, list_page
 from app.api.project_writes import SlugPath, run_edit
 from app.auth.dependencies import FORBIDDEN, UNAUTHORIZED, optional_principal, require_planner, require_principal
 from app.auth.principal import Principal
@@ -41,7 +41,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }  # fmt: skip
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 TEXT = 4000
-PAGE, MAX_PAGE = 1000, 10_000  # standing items per page: by default, and at most (as /api/projects)
 
 
 class ReportBody(BaseModel):
@@ -143,11 +142,8 @@ async def standing(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Default: this year in Lianzhou.")] = None,
     as_of: Annotated[IsoDate | None, Query(description="Judge deadlines as on this day (Lianzhou).")] = None,
     flag: Annotated[Flag | None, Query(description="Only projects missing a report, filed late, or behind.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page (at most {MAX_PAGE}).")] = PAGE,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=400, description="Continue after the page whose `next` link gave this cursor."),
-    ] = None,
+    limit: ListLimit = LIST_PAGE,
+    cursor: ListCursor = None,
 ) -> dict[str, Any]:
     """The items in slug order, a page at a time (`limit`, and the `next` link's `cursor`): a page reads
     only its own items' reports. `numberMatched` (the year's items) is on a first page without `flag`.
