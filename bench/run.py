@@ -281,6 +281,30 @@ def wrk(binary: str, url: str, seconds: int, connections: int, headers: tuple[tu
     }
 
 
+SETTLE_GRACE_S = 30.0  # how long a previous run's leftover statements may finish before they are cancelled
+
+
+def settle(url: str) -> float:
+    """Wait until no statement of any server runs on the benchmark database; the seconds waited.
+
+    wrk stops its clock after `-d` seconds, but the requests it had in flight go on in the servers and in
+    PostgreSQL: at 1 M a deep page or a pygeoapi item takes seconds, so eight of them went on loading the
+    machine through the *next* server's run (the first 1 M run of the seventh session: planmap's one item
+    0.22x tipg, p99 ten times its quiet figure). Every run now starts on a database with nothing running;
+    statements still running after SETTLE_GRACE_S are cancelled (their client has gone).
+    """
+    started = time.monotonic()
+    busy = """SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND state = 'active'
+              AND pid <> pg_backend_pid() AND backend_type = 'client backend'"""
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        while pids := [row[0] for row in conn.execute(busy).fetchall()]:
+            if time.monotonic() - started > SETTLE_GRACE_S:
+                for pid in pids:
+                    conn.execute("SELECT pg_cancel_backend(%s)", (pid,))
+            time.sleep(0.1)
+    return time.monotonic() - started
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -430,6 +454,21 @@ def prepare_database(url: str) -> None:
         raise SystemExit(f"bench: jit is {shown} in a fresh session of the benchmark database, not {JIT}")
 
 
+def reusable(url: str) -> bool:
+    """True when the benchmark database exists (a kept one, `--keep-db`)."""
+    admin = make_url(url).set(database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(libpq_url(admin), autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (make_url(url).database,)).fetchone()
+    return found is not None
+
+
+def synthetic_count(url: str) -> int:
+    """How many synthetic projects (`synth-N` slugs) a kept benchmark database holds."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        found = conn.execute("SELECT count(*) FROM projects WHERE slug LIKE 'synth-%'").fetchone()
+    return int(found[0]) if found else 0
+
+
 def add_synthetic(url: str, count: int, seed_value: int) -> float:
     """The real CLI (`planmap dev synth`, with a year of reports), then VACUUM ANALYZE and a CHECKPOINT."""
     started = time.monotonic()
@@ -571,8 +610,10 @@ def measure(args: argparse.Namespace, url: str, available: dict[str, Path], wrk_
         targets = [(q, name) for q in plan for name in SERVERS if name in rows[q.key].servers
                    and not rows[q.key].servers[name].error]  # fmt: skip
         print(f"bench: warming every pool alike ({args.warmup} s per URL and server)", flush=True)
+        size["settle_s"] = [round(settle(url), 1)]  # the servers' start-up (tipg's catalog) done first
         for q, name in targets:
             if args.warmup:
+                settle(url)
                 wrk(wrk_bin, rows[q.key].servers[name].url, args.warmup, args.connections, q.headers)
         for r, order in enumerate(rotations([s for s in SERVERS if s in bases], args.rounds)):
             print(f"bench: {size['synthetic']:,} synthetic, round {r + 1}/{args.rounds}: {' '.join(order)}", flush=True)
@@ -581,7 +622,9 @@ def measure(args: argparse.Namespace, url: str, available: dict[str, Path], wrk_
                     side = rows[q.key].servers.get(name)
                     if side is None or side.error:
                         continue
+                    size["settle_s"].append(round(settle(url), 1))
                     side.loaded.append(wrk(wrk_bin, side.url, args.duration, args.connections, q.headers))
+                    size["settle_s"].append(round(settle(url), 1))
                     side.single.append(wrk(wrk_bin, side.url, args.single_duration, 1, q.headers))
     for q in plan:
         if q.sql is not None:
@@ -621,6 +664,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-rounds", type=int, default=3, help="rounds of the in-process reads (0: skip)")
     parser.add_argument("--db-name", default="planmap_bench")
     parser.add_argument("--keep-db", action="store_true", help="leave the benchmark database for inspection")
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="measure a kept benchmark database again (migrated to head first)"
+    )
     parser.add_argument("--servers", nargs="+", default=list(SERVERS[1:]), help="besides planmap: tipg pygeoapi")
     parser.add_argument("--only", nargs="+", default=[], metavar="KEY", help="measure only these rows (a b c …)")
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
@@ -653,15 +699,21 @@ def main(argv: list[str] | None = None) -> int:
         "versions": versions, "unavailable": unavailable, "sizes": [],
     }  # fmt: skip
     print(f"bench: database {url.render_as_string(hide_password=True)}", flush=True)
-    prepare_database(url_text)
+    reused = args.reuse_db and reusable(url_text)
+    if reused:
+        migrate.upgrade(url_text, "head")  # a kept database gains this checkout's migrations (and backfills)
+    else:
+        prepare_database(url_text)
     with psycopg.connect(libpq_url(url_text)) as conn:
         found = conn.execute("SELECT version(), postgis_lib_version()").fetchone()
     if found:
         run["machine"]["postgresql"], run["machine"]["postgis"] = str(found[0]).split(" on ")[0], str(found[1])
     try:
-        current = 0
+        current = synthetic_count(url_text) if reused else 0
         for n in sizes:
-            seconds = add_synthetic(url_text, n - current, seed_value=n)
+            if n < current:
+                continue  # a reused database already holds more: only its own size can be measured
+            seconds = add_synthetic(url_text, n - current, seed_value=n) if n > current else 0.0
             current = n
             counts = count_rows(url_text)
             size: dict[str, Any] = {

@@ -69,16 +69,23 @@ def summary_params(flt: ProjectFilter) -> dict[str, Any]:
     return params
 
 
-def summary_rows(flt: ProjectFilter) -> str:
-    """The FROM item (alias it) of the chosen plan's summary rows matching `flt`, each with its warnings
-    on the reference day: status, category, plan_chapter, warnings, towns and n, already grouped."""
-    clauses = ["s.n > 0"]
+def key_clauses(flt: ProjectFilter) -> list[str]:
+    """`flt`'s town, status and category conditions on a kept row `s` (stats_summary or stats_project_keys):
+    both tables name these columns alike, so the statistics and the low-zoom tiles filter them with one text."""
+    clauses: list[str] = []
     if flt.towns:
         clauses.append("s.towns && ARRAY(SELECT t.id FROM towns t WHERE t.slug = ANY(:f_towns))")
     if flt.statuses:
         clauses.append("s.status = ANY(:f_statuses)")
     if flt.categories:
         clauses.append("s.category = ANY(:f_categories)")
+    return clauses
+
+
+def summary_rows(flt: ProjectFilter) -> str:
+    """The FROM item (alias it) of the chosen plan's summary rows matching `flt`, each with its warnings
+    on the reference day: status, category, plan_chapter, warnings, towns and n, already grouped."""
+    clauses = ["s.n > 0", *key_clauses(flt)]
     if flt.warnings:
         clauses.append(f"{SUMMARY_WARNINGS_SQL} && CAST(:f_warnings AS text[])")
     return f"""(SELECT s.status, s.category, s.chapter AS plan_chapter, {SUMMARY_WARNINGS_SQL} AS warnings,

@@ -47,7 +47,7 @@ from app.core import clock
 from app.queries.driver import PooledReader, run_pooled
 from app.queries.plan_scope import CHOSEN_PLAN_ID
 from app.queries.project_filter import WARNINGS_SQL, ProjectFilter, rag_sql
-from app.queries.summary import SUMMARY_WARNINGS_SQL, current_sql, summary_applies, summary_params
+from app.queries.summary import SUMMARY_WARNINGS_SQL, current_sql, key_clauses, summary_applies, summary_params
 
 EXTENT = 4096  # tile coordinate space, the MVT default
 BUFFER = 64  # tile units kept around the tile so lines and outlines join without seams
@@ -202,14 +202,7 @@ def _warning_filter(flt: ProjectFilter) -> str:
 
 def _key_filters(flt: ProjectFilter) -> str:
     """`flt`'s plan, town, status and category conditions on a row `s` of stats_project_keys."""
-    clauses = [f"{CHOSEN_PLAN_ID} = ANY(s.plans)"]
-    if flt.towns:
-        clauses.append("s.towns && ARRAY(SELECT t.id FROM towns t WHERE t.slug = ANY(:f_towns))")
-    if flt.statuses:
-        clauses.append("s.status = ANY(:f_statuses)")
-    if flt.categories:
-        clauses.append("s.category = ANY(:f_categories)")
-    return " AND ".join(clauses)
+    return " AND ".join([f"{CHOSEN_PLAN_ID} = ANY(s.plans)", *key_clauses(flt)])
 
 
 def _grid_keys_sql(flt: ProjectFilter, matching: str, z: int) -> str:

@@ -15,13 +15,13 @@ from app.main import create_app
 from app.middleware.security_headers import API_POLICY
 from app.queries.project_filter import ProjectFilter
 from app.queries.project_pages import feature_sql, public_feature_sql
-from tests.support.editing import EditWorld, etag_of, new_feature, open_world
+from tests.support.editing import SENSITIVE_PRECISE, EditWorld, create_sensitive_site, etag_of, open_world
 
 SLUG = "tanling-pumped-storage"
 URL = f"/api/projects/{SLUG}"
 # `unused` is a parameter get_project ignores: the same read, but through FastAPI's route.
 FULL = f"{URL}?unused=1"
-PRECISE = [112.5321, 25.0187]  # inside Xingzi, away from its seat: where the sensitive site really is
+PRECISE = SENSITIVE_PRECISE
 TEAPOT = 418
 
 
@@ -105,12 +105,7 @@ def test_a_sensitive_site_stays_generalised_on_the_lean_route(world: EditWorld) 
     client = world.client
     planner = world.auth("planner")
     slug = "item-sensitive-clinic"
-    created = client.post("/api/projects", json=new_feature(slug, PRECISE, location_precision="approximate"),
-                          headers=planner)  # fmt: skip
-    assert created.status_code == 201, created.text
-    marked = client.patch(f"/api/projects/{slug}", json={"properties": {"sensitive": True}},
-                          headers={**planner, "If-Match": etag_of(client, slug)})  # fmt: skip
-    assert marked.status_code == 200, marked.text
+    create_sensitive_site(world, slug)
 
     def reveals(text: str) -> bool:
         return str(PRECISE[0]) in text or str(PRECISE[1]) in text

@@ -22,10 +22,17 @@ from app.middleware.security_headers import API_POLICY
 from app.queries.project_filter import ProjectFilter
 from app.queries.summary import current_sql
 from app.queries.tiles import keys_apply, public_current_sql, public_tile_sql, tile_sql
-from tests.support.editing import XINGZI_SEAT, EditWorld, etag_of, new_feature, open_world
+from tests.support.editing import (
+    SENSITIVE_PRECISE,
+    XINGZI_SEAT,
+    EditWorld,
+    create_sensitive_site,
+    new_feature,
+    open_world,
+)
 
 CENTER = (112.3712, 24.7819)  # the seat of Lianzhou town
-PRECISE = [112.5321, 25.0187]  # inside Xingzi, away from its seat: where the sensitive site really is
+PRECISE = SENSITIVE_PRECISE
 TEAPOT = 418
 UNCACHED = {"Cache-Control": "no-cache", "Accept-Encoding": "identity"}  # what the benchmark sends
 GZIP = {"Cache-Control": "no-cache", "Accept-Encoding": "gzip"}
@@ -194,12 +201,7 @@ def test_a_sensitive_site_stays_at_its_town_seat_on_the_lean_route(world: EditWo
     client = world.client
     planner = world.auth("planner")
     slug = "tile-sensitive-clinic"
-    created = client.post("/api/projects", json=new_feature(slug, PRECISE, location_precision="approximate"),
-                          headers=planner)  # fmt: skip
-    assert created.status_code == 201, created.text
-    marked = client.patch(f"/api/projects/{slug}", json={"properties": {"sensitive": True}},
-                          headers={**planner, "If-Match": etag_of(client, slug)})  # fmt: skip
-    assert marked.status_code == 200, marked.text
+    create_sensitive_site(world, slug)
 
     where, seat = url(tile_of(*PRECISE, 14)), url(tile_of(*XINGZI_SEAT, 14))
     assert where != seat

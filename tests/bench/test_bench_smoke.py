@@ -53,6 +53,10 @@ def test_bench_harness_runs_and_reports_every_server(tmp_path: Path) -> None:
         assert single["p50_ms"] > 0
         assert len(row["floor_ms"]) == 2 and min(row["floor_ms"]) > 0
     assert by_key["a"]["servers"]["planmap"]["features"] <= 100
+    # every run began on a database with no statement running (the servers' start-up, then before each wrk)
+    measured = sum(side["error"] is None for row in size["rows"] for side in row["servers"].values())
+    assert len(size["settle_s"]) == 1 + 2 * run["settings"]["rounds"] * measured
+    assert all(seconds >= 0 for seconds in size["settle_s"])
     assert by_key["b"]["servers"]["planmap"]["features"] >= 167  # every catalog project lies in the county's bbox
 
     report = out.read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ from app.queries.project_filter import ProjectFilter
 from app.queries.stats import STARTED, _live_rows, _stats_sql
 from app.queries.summary import summary_applies, summary_params, summary_rows
 from tests.conftest import GEODATA, write_collection
-from tests.support.editing import EditWorld, etag_of, new_feature, open_world
+from tests.support.editing import EditWorld, new_feature, open_world, planner_write
 from tests.support.plans import FIXTURE_PLAN, add_fixture_plan
 
 # Reference days around the catalog's dates (its years start 1 January and end 31 December; the 14th
@@ -137,16 +137,6 @@ def assert_summary_is_live(world: EditWorld) -> set[str]:
     return seen
 
 
-def _headers(world: EditWorld, slug: str) -> dict[str, str]:
-    return {**world.auth("planner"), "If-Match": etag_of(world.client, slug)}
-
-
-def _write(world: EditWorld, method: str, url: str, slug: str, body: dict[str, Any] | None = None) -> str:
-    response = world.client.request(method, url, json=body, headers=_headers(world, slug))
-    assert response.status_code in (200, 201), response.text
-    return str(response.headers.get("etag"))
-
-
 def test_summary_equals_the_live_figures_after_every_kind_of_write(world: EditWorld, tmp_path: Path) -> None:
     seen = assert_summary_is_live(world)
     assert {"late_completion", "plan_period_ended", "stale"} <= seen
@@ -158,22 +148,22 @@ def test_summary_equals_the_live_figures_after_every_kind_of_write(world: EditWo
     created = f"summary-{next(_ids)}"
     inserted = world.client.post("/api/projects", json=new_feature(created), headers=world.auth("planner"))
     assert inserted.status_code == 201, inserted.text
-    _write(world, "PATCH", f"/api/projects/{created}", created,
+    planner_write(world, "PATCH", f"/api/projects/{created}", created,
            {"properties": {"category": "education", "planned_start": "2023-01-01", "planned_end": "2027-06-30",
                            "planned_investment_cny_100m": 1, "actual_spend_cny_100m": 2}})  # fmt: skip
     assert "late_start" in assert_summary_is_live(world)
-    _write(world, "POST", f"/api/projects/{created}/status", created,
+    planner_write(world, "POST", f"/api/projects/{created}/status", created,
            {"status": "under_construction", "date": "2026-10-01"})  # fmt: skip
     seen = assert_summary_is_live(world)
     assert {"over_budget", "no_recorded_start"} <= seen
 
     merged = f"summary-{next(_ids)}"
     assert world.client.post("/api/projects", json=new_feature(merged), headers=world.auth("planner")).is_success
-    _write(world, "POST", f"/api/projects/{merged}/status", merged,
+    planner_write(world, "POST", f"/api/projects/{merged}/status", merged,
            {"status": "merged", "date": "2026-11-01", "reason": "one project now", "merged_into": created})  # fmt: skip
     assert_summary_is_live(world)
 
-    deleted = _write(world, "DELETE", f"/api/projects/{created}", created)
+    deleted = planner_write(world, "DELETE", f"/api/projects/{created}", created)
     assert_summary_is_live(world)
     restored = world.client.post(
         f"/api/projects/{created}/restore", headers={**world.auth("planner"), "If-Match": deleted}

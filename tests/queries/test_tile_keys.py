@@ -24,7 +24,7 @@ from app.catalog.vocab import Category, Status, WarningKind
 from app.queries.project_filter import ProjectFilter
 from app.queries.tiles import keys_apply, tile_sql
 from tests.conftest import GEODATA
-from tests.support.editing import EditWorld, etag_of, new_feature, open_world
+from tests.support.editing import EditWorld, new_feature, open_world, planner_write
 
 # The county at z=8 (two tiles), and the tiles holding Lianzhou's and Xingzi's seats below it.
 TILES = [(8, 207, 109), (8, 208, 109), (10, 831, 439), (9, 415, 219), (6, 51, 27), (10, 830, 438)]
@@ -68,16 +68,6 @@ def assert_tiles_are_live(world: EditWorld) -> int:
     return counted
 
 
-def _headers(world: EditWorld, slug: str) -> dict[str, str]:
-    return {**world.auth("planner"), "If-Match": etag_of(world.client, slug)}
-
-
-def _write(world: EditWorld, method: str, url: str, slug: str, body: dict[str, Any] | None = None) -> str:
-    response = world.client.request(method, url, json=body, headers=_headers(world, slug))
-    assert response.status_code in (200, 201), response.text
-    return str(response.headers.get("etag"))
-
-
 def _tile_counts(world: EditWorld, z: int, x: int, y: int) -> dict[str, Any]:
     response = world.client.get(f"/tiles/{z}/{x}/{y}.pbf", headers={"Cache-Control": "no-cache"})
     assert response.status_code == 200
@@ -102,17 +92,17 @@ def test_tiles_from_the_keys_equal_the_live_tiles_after_every_kind_of_write(worl
     assert_tiles_are_live(world)
 
     moved, status, deleted_one, sensitive = slugs[:4]
-    _write(
+    planner_write(
         world, "PATCH", f"/api/projects/{moved}", moved, {"geometry": {"type": "Point", "coordinates": [112.35, 24.90]}}
     )
-    _write(
+    planner_write(
         world, "POST", f"/api/projects/{status}/status", status, {"status": "under_construction", "date": "2026-10-01"}
     )
-    _write(world, "PATCH", f"/api/projects/{status}", status,
+    planner_write(world, "PATCH", f"/api/projects/{status}", status,
            {"properties": {"planned_investment_cny_100m": 1, "actual_spend_cny_100m": 2}})  # fmt: skip
     assert_tiles_are_live(world)
 
-    deleted = _write(world, "DELETE", f"/api/projects/{deleted_one}", deleted_one)
+    deleted = planner_write(world, "DELETE", f"/api/projects/{deleted_one}", deleted_one)
     assert_tiles_are_live(world)
     restored = world.client.post(
         f"/api/projects/{deleted_one}/restore", headers={**world.auth("planner"), "If-Match": deleted}

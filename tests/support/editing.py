@@ -78,6 +78,33 @@ def new_feature(slug: str, coordinates: list[float] | None = None, **props: Any)
     }
 
 
+def planner_headers(world: EditWorld, slug: str) -> dict[str, str]:
+    """A planner's credentials with the project's current ETag, as an edit of `slug` must send them."""
+    return {**world.auth("planner"), "If-Match": etag_of(world.client, slug)}
+
+
+def planner_write(world: EditWorld, method: str, url: str, slug: str, body: dict[str, Any] | None = None) -> str:
+    """A planner's write to `url` about `slug` that must succeed; the new ETag."""
+    response = world.client.request(method, url, json=body, headers=planner_headers(world, slug))
+    assert response.status_code in (200, 201), response.text
+    return str(response.headers.get("etag"))
+
+
+# Inside Xingzi, away from its seat: where a sensitive site really is, which the public must never see.
+SENSITIVE_PRECISE = [112.5321, 25.0187]
+
+
+def create_sensitive_site(world: EditWorld, slug: str) -> None:
+    """A planner creates a project at SENSITIVE_PRECISE and marks it sensitive, as the API lets them."""
+    client, planner = world.client, world.auth("planner")
+    created = client.post("/api/projects", json=new_feature(slug, SENSITIVE_PRECISE, location_precision="approximate"),
+                          headers=planner)  # fmt: skip
+    assert created.status_code == 201, created.text
+    marked = client.patch(f"/api/projects/{slug}", json={"properties": {"sensitive": True}},
+                          headers={**planner, "If-Match": etag_of(client, slug)})  # fmt: skip
+    assert marked.status_code == 200, marked.text
+
+
 @contextmanager
 def open_world(prefix: str = "planmap_edit", **settings: Any) -> Iterator[EditWorld]:
     """A migrated, seeded database of its own with a user of every role, and an app on it.
