@@ -148,8 +148,9 @@ async def standing(
     """The items in slug order, a page at a time (`limit`, and the `next` link's `cursor`): a page reads
     only its own items' reports. `numberMatched` (the year's items) is on a first page without `flag`.
     With `flag` a page holds `limit` flagged items: for the current day they are found from what the
-    database keeps per project and year; for a past day (`as_of`) the year is read up to the page's
-    last item, which takes seconds at 100 k items."""
+    database keeps per project and year; for a past day (`as_of`) from the items' reports as they stood
+    then, walking the items in slug order while the flag is common (milliseconds) and reading the rest
+    of the year's reports in one pass when it is rare (seconds at a million items)."""
     today = check_as_of(as_of, lianzhou_today())
     page = service.StandingPage(limit, None if cursor is None else decode_cursor(cursor), flag)
     deadline = settings_of(request).report_deadline_day

@@ -191,7 +191,7 @@ def year_standing(
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
-    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False}
+    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False, "ids": None}
     items = standing_items(conn, params | everything, share)
     return header | {"items": items}
 
@@ -205,16 +205,42 @@ class StandingPage:
     flag: str | None = None
 
 
-def standing_page(conn: Connection, year: int, today: date, deadline_day: int, page: StandingPage) -> dict[str, Any]:
+# How many items a past day's flagged page walks (each with its own reports) before it reads the rest of the
+# year's reports in one pass instead: ~N × 20 µs against a pass of seconds at 1 M items (bench/NOTES.md).
+FLAG_WALK = 5_000
+
+
+def flagged_ids(conn: Connection, asked: dict[str, Any], walk: int = FLAG_WALK) -> list[int]:
+    """The ids of the first `asked["limit"]` items after `asked["after"]` with `asked["flag"]` on a past
+    day: walked (queries.FLAGGED_WALK, `walk` items at most) while the flag is common enough to fill the
+    page soon, and found by one pass over the year's reports after the walk's last item (FLAGGED_SCAN)
+    when it is not. Either way the same items; the walk keeps a common flag's page from reading the year."""
+    wanted, window = asked["limit"], max(walk, asked["limit"])
+    found = list(conn.execute(q.FLAGGED_WALK, asked | {"window": window}).scalars())
+    end = None if len(found) == wanted else conn.execute(q.WINDOW_END, asked | {"window": window}).scalar()
+    if end is None:  # the page is full, or the walk saw every item left
+        return found
+    rest = conn.execute(q.FLAGGED_SCAN, asked | {"after": end, "limit": wanted - len(found)}).scalars()
+    return found + list(rest)
+
+
+def standing_page(
+    conn: Connection, year: int, today: date, deadline_day: int, page: StandingPage, walk: int = FLAG_WALK
+) -> dict[str, Any]:
     """One page of the year's standing in slug order: `page.limit` items after the slug `page.after`,
     only those with `page.flag` when given; `more` says whether another page follows, `matched` is
-    the year's number of items (counted on a first page without a flag only, where it is cheap)."""
+    the year's number of items (counted on a first page without a flag only, where it is cheap).
+
+    A flagged page of a past day is read in two steps: which items (`flagged_ids`), then their standing
+    (YEAR_STANDING for those ids), so it costs the items it had to look at, not every item's standing."""
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
     kept = today >= clock.today()  # the current day: flags prefiltered from the rows the database keeps
     asked = params | {"slug": None, "after": page.after, "limit": page.limit + 1, "flag": page.flag, "kept": kept}
-    items = standing_items(conn, asked, share)
+    if page.flag is not None and not kept:
+        asked["ids"], asked["after"] = flagged_ids(conn, asked, walk), None
+    items = standing_items(conn, {"ids": None} | asked, share)
     matched = None
     if page.after is None and page.flag is None:
         matched = int(conn.execute(q.STANDING_COUNT, {"year": year}).scalar_one())
