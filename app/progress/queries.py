@@ -99,7 +99,7 @@ _BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer
 # own items' reports, not the year's. With `:flag` (missing, late or behind) a page must hold `:limit`
 # flagged items: on the current day (`:kept`) the flag is read from the rows the database keeps per project
 # and year (`progress_years`, see YEAR_SUMMARY_KEPT) and the page is cut in `items` again; on a past day
-# FLAGGED_WALK or FLAGGED_SCAN first find the page's items (`:ids`, the cut again in `items`; the flag is checked once
+# FLAGGED_WALK first finds the page's items (`:ids`, the cut again in `items`; the flag is checked once
 # more below). Without `:ids` a flagged past-day read computes the whole year before cutting (52 s at 1 M).
 YEAR_STANDING = text(
     f"""WITH items AS (
@@ -180,10 +180,9 @@ YEAR_STANDING = text(
         LIMIT CAST(:limit AS integer)"""
 )
 
-# A year's months per project as they stood at `:until` (`{project}`: AND a project, or all), one row per month
-# filed by then: when it was first filed, and the investment of the version then in force — the highest
-# version in force, `max` of (version, investment) pairs: an aggregate PostgreSQL can combine across
-# parallel workers and compute in one pass, which `array_agg(… ORDER BY version)` is not.
+# A year's months per project as they stood at `:until` (`{project}`: AND a project), one row per month
+# filed by then: when it was first filed, and the investment of the version then in force (the highest
+# version in force: `max` of (version, investment) pairs, one pass without sorting the versions).
 _MONTHS_AS_OF = f"""SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
                  (max(ARRAY[CAST(r.version AS numeric), r.invested_cny_10k]) FILTER (WHERE {IN_FORCE_BY}))[2]
                    AS invested
@@ -191,49 +190,43 @@ _MONTHS_AS_OF = f"""SELECT r.project_id, r.month, min(r.submitted_at) AS first_a
           WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
             AND r.submitted_at < :until {{project}}
           GROUP BY r.project_id, r.month"""
-# Those months summed per project: months due (through `:through`) filed, months first filed after their
-# deadline, investment in force through the month due and in the year. The figures of YEAR_STANDING's items
-# (its `filed`, `sums`), so a flag read from them is the standing's flag.
-_SUMS_AS_OF = f"""SELECT m.project_id,
-                 count(*) FILTER (WHERE m.month <= CAST(:through AS date)) AS filed_due,
-                 count(*) FILTER (WHERE {LIANZHOU_DATE.format(col="m.first_at")}
+# Those months summed for one project (`m`; no month: counts 0, sums NULL): months due (through `:through`)
+# filed, months first filed after their deadline, investment in force through the month due and in the year.
+# The figures of YEAR_STANDING's items (its `filed`, `sums`), so a flag read from them is the standing's flag.
+_SUMS_AS_OF = f"""count(m.month) FILTER (WHERE m.month <= CAST(:through AS date)) AS filed_due,
+                 count(m.month) FILTER (WHERE {LIANZHOU_DATE.format(col="m.first_at")}
                                         > CAST(m.month + interval '1 month' AS date) + (:deadline_day - 1)) AS late,
                  sum(m.invested) FILTER (WHERE m.month <= CAST(:through AS date)) AS invested_through,
-                 sum(m.invested) AS year_to_date
-          FROM ({{months}}) m GROUP BY m.project_id"""
+                 sum(m.invested) AS year_to_date"""
 
 # A past day's flagged standing page is found before it is read (YEAR_STANDING's `:ids`): the year's items
 # after the slug `:after` in slug order, the first `:limit` with `:flag` (missing, late or behind), each
-# item's flag from its own reports as they stood at `:until` (`_SUMS_AS_OF`). Two ways, the same items:
-# - FLAGGED_WALK walks at most `:window` items, each with its dozen reports (the (project, month, version)
-#   index), and stops at the page's last flagged item: milliseconds when the flag is common;
-# - FLAGGED_SCAN reads the year's reports in one pass (parallel), for a flag too rare for a walk to find
-#   `:limit` items in its window: seconds at 1 M items, never the standing of every item (52 s at 1 M).
+# item's flag from its own reports as they stood at `:until` (`_SUMS_AS_OF`). The walk reads at most
+# `:window` items, each with its dozen reports (the (project, month, version) index, ~50 µs an item at
+# 1 M with the reports stored month by month), and stops at the page's last flagged item: milliseconds
+# when the flag is common. A rare flag's page ends at the window (service.flagged_ids): the year's
+# reports read in one pass instead took 49 s at 1 M items (bench/NOTES.md, seventh session).
 _FLAG_ITEMS = """SELECT p.id, p.slug, i.planned_investment_cny_10k AS planned
               FROM projects p JOIN programme_items i ON i.project_id = p.id
               WHERE i.programme_id = (SELECT g.id FROM annual_programmes g WHERE g.year = :year)
                 AND p.deleted_at IS NULL AND (CAST(:after AS text) IS NULL OR p.slug > :after)"""
-_FLAGGED = f"""(:flag = 'missing' AND CAST(:due_months AS integer) > coalesce(s.filed_due, 0))
-           OR (:flag = 'late' AND coalesce(s.late, 0) > 0)
-           OR (:flag = 'behind' AND {_BEHIND.format(planned="it.planned", invested="coalesce(s.invested_through, 0)")}
-              )"""
+_FLAGGED = """(:flag = 'missing' AND CAST(:due_months AS integer) > s.filed_due)
+           OR (:flag = 'late' AND s.late > 0)
+           OR (:flag = 'behind' AND {behind})"""
+_INVESTED = "coalesce(s.invested_through, 0)"
 FLAGGED_WALK = text(
     f"""SELECT it.id, it.slug
         FROM ({_FLAG_ITEMS} ORDER BY p.slug LIMIT CAST(:window AS integer)) it
-        LEFT JOIN LATERAL ({_SUMS_AS_OF.format(months=_MONTHS_AS_OF.format(project="AND r.project_id = it.id"))}
-                          ) s ON TRUE
-        WHERE {_FLAGGED}
+        CROSS JOIN LATERAL (SELECT {_SUMS_AS_OF}
+                            FROM ({_MONTHS_AS_OF.format(project="AND r.project_id = it.id")}) m) s
+        WHERE {_FLAGGED.format(behind=_BEHIND.format(planned="it.planned", invested=_INVESTED))}
         ORDER BY it.slug LIMIT CAST(:limit AS integer)"""
 )
-FLAGGED_SCAN = text(
-    f"""WITH sums AS ({_SUMS_AS_OF.format(months=_MONTHS_AS_OF.format(project=""))})
-        SELECT it.id, it.slug FROM ({_FLAG_ITEMS}) it LEFT JOIN sums s ON s.project_id = it.id
-        WHERE {_FLAGGED}
-        ORDER BY it.slug LIMIT CAST(:limit AS integer)"""
-)
-# The slug of the `:window`th item after `:after` (where a walk's window ends; none when fewer remain).
+# Where a walk's window ends: the slug of the `:window`th item after `:after`, with the next one's (when the
+# window is not the end of the year's items, the next page continues after it).
 WINDOW_END = text(
-    f"SELECT it.slug FROM ({_FLAG_ITEMS}) it ORDER BY it.slug OFFSET CAST(:window AS integer) - 1 LIMIT 1"
+    f"""SELECT array_agg(w.slug ORDER BY w.slug)
+        FROM ({_FLAG_ITEMS} ORDER BY p.slug OFFSET CAST(:window AS integer) - 1 LIMIT 2) w"""
 )
 
 # How many items a year's standing holds (its numberMatched): the items less those of deleted projects
@@ -307,7 +300,21 @@ _SUMMARY_GROUPS = f"""
         GROUP BY town"""
 YEAR_SUMMARY = text(
     f"""WITH {_SUMMARY_ITEMS},
-        sums AS ({_SUMS_AS_OF.format(months=_MONTHS_AS_OF.format(project=""))}),
+        months AS (
+          SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
+                 (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE {IN_FORCE_BY}))[1] AS invested
+          FROM progress_reports r JOIN items it ON it.id = r.project_id
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+            AND r.submitted_at < :until
+          GROUP BY r.project_id, r.month),
+        sums AS (
+          SELECT m.project_id,
+                 count(*) FILTER (WHERE m.month <= CAST(:through AS date)) AS filed_due,
+                 count(*) FILTER (WHERE {LIANZHOU_DATE.format(col="m.first_at")}
+                                        > CAST(m.month + interval '1 month' AS date) + (:deadline_day - 1)) AS late,
+                 sum(m.invested) FILTER (WHERE m.month <= CAST(:through AS date)) AS invested_through,
+                 sum(m.invested) AS year_to_date
+          FROM months m GROUP BY m.project_id),
         per AS (
           SELECT it.*, coalesce(s.invested_through, 0) AS invested_through,
                  coalesce(s.year_to_date, 0) AS year_to_date,
