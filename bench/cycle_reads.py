@@ -27,6 +27,8 @@ READS = {
     "standing": "/api/progress/standing?year={year}",
     "standing-all": "/api/progress/standing?year={year}&limit=10000",
     "standing-behind": "/api/progress/standing?year={year}&flag=behind&limit=100",
+    "standing-behind-as-of": "/api/progress/standing?year={year}&as_of={year}-07-20&flag=behind&limit=100",
+    "standing-missing-as-of": "/api/progress/standing?year={year}&as_of={year}-07-20&flag=missing&limit=100",
     "summary-town": "/api/progress/summary?year={year}&by=town",
     "summary-class": "/api/progress/summary?year={year}&by=class",
     "summary-as-of": "/api/progress/summary?year={year}&by=unit&as_of={year}-07-20",

@@ -96,10 +96,11 @@ _BEHIND = """coalesce({planned} <> 0 AND {invested} * CAST(:year_days AS integer
 # the items: a correlated subquery per item over the whole year's reports made this items × reports
 # (24 s at 1 k projects with a year of reports, bench/NOTES.md "Cycle reads at scale").
 # A page (`:limit` items after the slug `:after`, both NULL for all) is cut in `items`, so a page costs its
-# own items' reports, not the year's; with `:flag` (missing, late or behind) the cut comes after the
-# flag, since a page must hold `:limit` flagged items (such a page reads the year up to its last item) —
-# except on the current day (`:kept`), when the flag is read from the rows the database keeps per
-# project and year (`progress_years`, see YEAR_SUMMARY_KEPT) and the page is cut in `items` again.
+# own items' reports, not the year's. With `:flag` (missing, late or behind) a page must hold `:limit`
+# flagged items: on the current day (`:kept`) the flag is read from the rows the database keeps per project
+# and year (`progress_years`, see YEAR_SUMMARY_KEPT) and the page is cut in `items` again; on a past day
+# FLAGGED_WALK first finds the page's items (`:ids`, the cut again in `items`; the flag is checked once
+# more below). Without `:ids` a flagged past-day read computes the whole year before cutting (52 s at 1 M).
 YEAR_STANDING = text(
     f"""WITH items AS (
           SELECT p.id, p.slug, p.name_zh, p.name_en, p.category, p.sensitive, i.class AS item_class,
@@ -115,6 +116,7 @@ YEAR_STANDING = text(
           LEFT JOIN progress_years y ON CAST(:kept AS boolean) AND y.project_id = p.id AND y.year = :year
           WHERE g.year = :year AND p.deleted_at IS NULL AND (CAST(:slug AS text) IS NULL OR p.slug = :slug)
             AND (CAST(:after AS text) IS NULL OR p.slug > :after)
+            AND (CAST(:ids AS integer[]) IS NULL OR p.id = ANY(CAST(:ids AS integer[])))
             AND (NOT CAST(:kept AS boolean) OR CAST(:flag AS text) IS NULL
                  OR (:flag = 'missing' AND CAST(:due_months AS integer)
                                            > coalesce(y.filed_cum[CAST(:due_months AS integer)], 0))
@@ -176,6 +178,55 @@ YEAR_STANDING = text(
                    < it.planned_investment_cny_10k * CAST(:share_days AS integer))
         ORDER BY it.slug
         LIMIT CAST(:limit AS integer)"""
+)
+
+# A year's months per project as they stood at `:until` (`{project}`: AND a project), one row per month
+# filed by then: when it was first filed, and the investment of the version then in force (the highest
+# version in force: `max` of (version, investment) pairs, one pass without sorting the versions).
+_MONTHS_AS_OF = f"""SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
+                 (max(ARRAY[CAST(r.version AS numeric), r.invested_cny_10k]) FILTER (WHERE {IN_FORCE_BY}))[2]
+                   AS invested
+          FROM progress_reports r
+          WHERE r.month >= make_date(:year, 1, 1) AND r.month < make_date(:year + 1, 1, 1)
+            AND r.submitted_at < :until {{project}}
+          GROUP BY r.project_id, r.month"""
+# Those months summed for one project (`m`; no month: counts 0, sums NULL): months due (through `:through`)
+# filed, months first filed after their deadline, investment in force through the month due and in the year.
+# The figures of YEAR_STANDING's items (its `filed`, `sums`), so a flag read from them is the standing's flag.
+_SUMS_AS_OF = f"""count(m.month) FILTER (WHERE m.month <= CAST(:through AS date)) AS filed_due,
+                 count(m.month) FILTER (WHERE {LIANZHOU_DATE.format(col="m.first_at")}
+                                        > CAST(m.month + interval '1 month' AS date) + (:deadline_day - 1)) AS late,
+                 sum(m.invested) FILTER (WHERE m.month <= CAST(:through AS date)) AS invested_through,
+                 sum(m.invested) AS year_to_date"""
+
+# A past day's flagged standing page is found before it is read (YEAR_STANDING's `:ids`): the year's items
+# after the slug `:after` in slug order, the first `:limit` with `:flag` (missing, late or behind), each
+# item's flag from its own reports as they stood at `:until` (`_SUMS_AS_OF`). The walk reads at most
+# `:window` items, each with its dozen reports (the (project, month, version) index, ~50 µs an item at
+# 1 M with the reports stored month by month), and stops at the page's last flagged item: milliseconds
+# when the flag is common. A rare flag's page ends at the window (service.flagged_ids): the year's
+# reports read in one pass instead took 49 s at 1 M items (bench/NOTES.md, seventh session).
+_FLAG_ITEMS = """SELECT p.id, p.slug, i.planned_investment_cny_10k AS planned
+              FROM projects p JOIN programme_items i ON i.project_id = p.id
+              WHERE i.programme_id = (SELECT g.id FROM annual_programmes g WHERE g.year = :year)
+                AND p.deleted_at IS NULL AND (CAST(:after AS text) IS NULL OR p.slug > :after)"""
+_FLAGGED = """(:flag = 'missing' AND CAST(:due_months AS integer) > s.filed_due)
+           OR (:flag = 'late' AND s.late > 0)
+           OR (:flag = 'behind' AND {behind})"""
+_INVESTED = "coalesce(s.invested_through, 0)"
+FLAGGED_WALK = text(
+    f"""SELECT it.id, it.slug
+        FROM ({_FLAG_ITEMS} ORDER BY p.slug LIMIT CAST(:window AS integer)) it
+        CROSS JOIN LATERAL (SELECT {_SUMS_AS_OF}
+                            FROM ({_MONTHS_AS_OF.format(project="AND r.project_id = it.id")}) m) s
+        WHERE {_FLAGGED.format(behind=_BEHIND.format(planned="it.planned", invested=_INVESTED))}
+        ORDER BY it.slug LIMIT CAST(:limit AS integer)"""
+)
+# Where a walk's window ends: the slug of the `:window`th item after `:after`, with the next one's (when the
+# window is not the end of the year's items, the next page continues after it).
+WINDOW_END = text(
+    f"""SELECT array_agg(w.slug ORDER BY w.slug)
+        FROM ({_FLAG_ITEMS} ORDER BY p.slug OFFSET CAST(:window AS integer) - 1 LIMIT 2) w"""
 )
 
 # How many items a year's standing holds (its numberMatched): the items less those of deleted projects
@@ -247,8 +298,18 @@ _SUMMARY_GROUPS = f"""
           SELECT per.*, CAST(:no_town AS text) FROM per
           WHERE NOT EXISTS (SELECT FROM project_towns pt WHERE pt.project_id = per.id)) keyed
         GROUP BY town"""
+# A past day's items as _SUMMARY_ITEMS, found by the programme's id rather than a join on its year: joined,
+# PostgreSQL estimated 62 items of 100 k (255 of 1 M), read the items' reports by a nested loop and sorted them
+# on disk; by id it knows the programme's size (100 k: 4.0 → 2.9 s; 1 M: 52 → 39 s, bench/NOTES.md).
+_PAST_ITEMS = """items AS (
+          SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
+                 coalesce(n.slug, :no_lead) AS lead_unit
+          FROM programme_items i JOIN projects p ON p.id = i.project_id
+          LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
+          WHERE i.programme_id = (SELECT g.id FROM annual_programmes g WHERE g.year = :year)
+            AND p.deleted_at IS NULL)"""
 YEAR_SUMMARY = text(
-    f"""WITH {_SUMMARY_ITEMS},
+    f"""WITH {_PAST_ITEMS},
         months AS (
           SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
                  (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE {IN_FORCE_BY}))[1] AS invested

@@ -191,7 +191,7 @@ def year_standing(
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
-    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False}
+    everything = {"slug": slug, "after": None, "limit": None, "flag": None, "kept": False, "ids": None}
     items = standing_items(conn, params | everything, share)
     return header | {"items": items}
 
@@ -205,17 +205,49 @@ class StandingPage:
     flag: str | None = None
 
 
-def standing_page(conn: Connection, year: int, today: date, deadline_day: int, page: StandingPage) -> dict[str, Any]:
+# How many items a past day's flagged page looks at, at most (each with its own reports: ~50 µs an item at
+# 1 M items, so ~0.3 s for a page of a rare flag). Reading every item's reports to fill a page of a rare
+# flag took 49–53 s at 1 M items (bench/NOTES.md, seventh session): a bound, said in the page, instead.
+FLAG_WALK = 5_000
+
+
+def flagged_ids(conn: Connection, asked: dict[str, Any], walk: int = FLAG_WALK) -> tuple[list[int], str | None]:
+    """The ids of the first `asked["limit"]` items after `asked["after"]` with `asked["flag"]` on a past
+    day among the next `walk` items (queries.FLAGGED_WALK), and, when that window ended before the page
+    was full and more items follow, the slug of its last item (the next page continues after it)."""
+    wanted, window = asked["limit"], max(walk, asked["limit"])
+    found = list(conn.execute(q.FLAGGED_WALK, asked | {"window": window}).scalars())
+    if len(found) == wanted:
+        return found, None
+    edge = conn.execute(q.WINDOW_END, asked | {"window": window}).scalar()
+    return found, edge[0] if edge is not None and len(edge) == 2 else None
+
+
+def standing_page(
+    conn: Connection, year: int, today: date, deadline_day: int, page: StandingPage, walk: int = FLAG_WALK
+) -> dict[str, Any]:
     """One page of the year's standing in slug order: `page.limit` items after the slug `page.after`,
     only those with `page.flag` when given; `more` says whether another page follows, `matched` is
-    the year's number of items (counted on a first page without a flag only, where it is cheap)."""
+    the year's number of items (counted on a first page without a flag only, where it is cheap).
+
+    A flagged page of a past day is read in two steps: which items (`flagged_ids`, among the next `walk`
+    items at most), then their standing (YEAR_STANDING for those ids). When the walk stops at that bound
+    (before it found the item after the page's last), the page says how far it looked (`searched_through`,
+    a slug: the next page continues after it), so a rare flag's page may hold fewer than `limit` items, or
+    none, and still have a next page."""
     header, params = judged(year, today, deadline_day)
     through = params["through"]
     share = deadlines.year_share_through(through) if through else None
     kept = today >= clock.today()  # the current day: flags prefiltered from the rows the database keeps
     asked = params | {"slug": None, "after": page.after, "limit": page.limit + 1, "flag": page.flag, "kept": kept}
-    items = standing_items(conn, asked, share)
+    searched = None
+    if page.flag is not None and not kept:
+        asked["ids"], searched = flagged_ids(conn, asked, walk)
+        asked["after"] = None
+    items = standing_items(conn, {"ids": None} | asked, share)
     matched = None
     if page.after is None and page.flag is None:
         matched = int(conn.execute(q.STANDING_COUNT, {"year": year}).scalar_one())
-    return header | {"items": items[: page.limit], "more": len(items) > page.limit, "matched": matched}
+    more = len(items) > page.limit or searched is not None
+    body = header | {"items": items[: page.limit], "more": more, "matched": matched}
+    return body if searched is None else body | {"searched_through": searched}

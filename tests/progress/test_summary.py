@@ -4,6 +4,7 @@ world with late and missing reports, corrections, pending and rejected versions,
 approved after the day judged, a project in several towns, one in none, a zero plan and a deleted project.
 """
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -14,7 +15,7 @@ import pytest
 
 from app.core import clock
 from app.progress.glance import NO_LEAD, NO_TOWN, year_summary
-from app.progress.service import StandingPage, standing_page, year_standing
+from app.progress.service import FLAG_WALK, StandingPage, standing_page, year_standing
 from tests.support.cycle import (
     CENTRE_DONGBEI,
     EXIT_XINGZI,
@@ -164,7 +165,58 @@ def _same(world: CycleWorld, today: date, deadline_days: tuple[int, ...] = (5,))
 
 @pytest.mark.parametrize("day", DAYS)
 def test_a_past_day_sums_to_what_its_standing_says(busy: CycleWorld, day: str) -> None:
-    _same(busy, date.fromisoformat(day))
+    _same(busy, date.fromisoformat(day), (1, 5, 28))
+
+
+FLAGGED = {"missing": "missing_months", "late": "late_months", "behind": "behind_target"}
+
+
+def _walk(conn: Any, today: date, deadline: int, flag: str, limit: int, walk: int) -> list[dict[str, Any]]:
+    """Every page of a flagged standing, each continuing after the last slug of the one before."""
+    items: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = standing_page(conn, 2025, today, deadline, StandingPage(limit, after, flag), walk)
+        searched = page.get("searched_through")
+        assert len(page["items"]) == limit or not page["more"] or searched, "a page is full unless it says why"
+        assert searched is None or page["more"], "a page that stopped looking has a next page"
+        items += page["items"]
+        if not page["more"]:
+            return items
+        after = searched or page["items"][-1]["slug"]
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_past_days_flagged_pages_hold_what_its_standing_flags(busy: CycleWorld, day: str) -> None:
+    """A past day's flagged page finds its items first (walking at most `walk` items with their own reports),
+    then reads their standing: joined page after page (after the last item, or after the last item looked at
+    when the walk ended first), the pages are the day's whole standing filtered by the flag, item for item,
+    for every flag, page size, deadline day and window (one or three items, or the default: all at once)."""
+    today = date.fromisoformat(day)
+    with busy.engine.connect() as conn:
+        for deadline in (1, 5, 28):
+            whole = year_standing(conn, 2025, today, deadline)["items"]
+            for flag, field in FLAGGED.items():
+                expected = [item for item in whole if item[field]]
+                for limit, walk in itertools.product((1, 2, 100), (1, 3, FLAG_WALK)):
+                    found = _walk(conn, today, deadline, flag, limit, walk)
+                    assert found == expected, (deadline, flag, limit, walk)
+
+
+def test_a_past_days_flagged_pages_follow_their_next_links(busy: CycleWorld) -> None:
+    """The same through the API: `next` links (a cursor after the page's last slug) until there are none."""
+    seen: set[str] = set()
+    for day in ("2025-04-05", "2025-08-10"):
+        params = {"year": 2025, "as_of": day}
+        whole = busy.client.get("/api/progress/standing", params=params).json()["items"]
+        for flag, field in FLAGGED.items():
+            pages = [busy.client.get("/api/progress/standing", params={**params, "flag": flag, "limit": 1}).json()]
+            while nxt := [link["href"] for link in pages[-1]["links"] if link["rel"] == "next"]:
+                pages.append(busy.client.get(nxt[0]).json())
+            expected = [item for item in whole if item[field]]
+            assert [item for page in pages for item in page["items"]] == expected, (day, flag)
+            seen |= {flag} if expected else set()
+    assert seen == set(FLAGGED), "the world has items of every flag to page through"
 
 
 def test_the_summary_counts_what_the_world_holds(busy: CycleWorld) -> None:
