@@ -51,11 +51,11 @@ def old_module() -> Any:
 
 
 def where(filename: str) -> str:
+    if "app/reports" in filename or "investment_openpyxl" in filename:  # before "openpyxl": the old module's name
+        return "app (cells, sums)"
     for part in ("openpyxl", "xlsxwriter", "zipfile", "zlib", "sqlalchemy", "psycopg", "decimal", "et_xmlfile"):
         if part in filename:
             return part
-    if "app/reports" in filename or "investment_openpyxl" in filename:
-        return "app (cells, sums)"
     return "other" if filename not in ("~",) else "builtins"
 
 
