@@ -96,7 +96,7 @@ async def evaluation_report(
 
 def _workbook(url: str, first: date) -> bytes:
     """The workbook, built in a worker thread on a connection of its own: writing it is seconds of Python
-    per 10 k items (81 s at 100 k), which on the event loop would stall every other request of this
+    per 10 k items (80-95 s at 100 k), which on the event loop would stall every other request of this
     worker. A transaction, not the autocommit read: its rows come from a server-side cursor."""
     engine = make_sync_engine(url)
     try:

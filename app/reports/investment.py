@@ -20,27 +20,20 @@ from decimal import Decimal
 from itertools import groupby
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.header_footer import HeaderFooterItem
-from openpyxl.worksheet.header_footer import _HeaderFooterPart as _Footer
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 from sqlalchemy import Connection
 
 from app.core import clock
-from app.core.errors import Invalid, NotFound
+from app.core.errors import Conflict, Invalid, NotFound
 from app.programmes.vocab import LABELS
 from app.reports import queries as q
 
 MONEY = "#,##0.00"
 RATE = "0.0%"
-BEHIND = PatternFill("solid", fgColor="FFF2CC")  # pale amber: behind the time-elapsed target
-SUBTOTAL = PatternFill("solid", fgColor="DDEBF7")
-TOTAL = PatternFill("solid", fgColor="BDD7EE")
-THIN = Side(style="thin", color="999999")
+BEHIND = "#FFF2CC"  # pale amber: behind the time-elapsed target
+SUBTOTAL = "#DDEBF7"
+TOTAL = "#BDD7EE"
+RULE = "#999999"  # the thin borders' colour
 HEADER_ROW = 3  # rows 1-2: title and notes
 BATCH = 2000  # rows fetched from the database at a time
 ZERO = Decimal(0)
@@ -59,8 +52,7 @@ COLUMNS = (
     ("序时进度目标", 10),
     ("与序时进度差距", 10),
 )
-MONEY_COLUMNS = (7, 8, 9, 10)
-RATE_COLUMNS = (11, 12, 13)
+FIRST_MONEY, FIRST_RATE = 6, 10  # columns G-J are money (万元), K-M rates (0-based indices)
 SHEETS: tuple[tuple[str, str], ...] = (("按镇汇总", "town"), ("按责任单位汇总", "unit"), ("按行业汇总", "category"),
                                        ("按建设类型汇总", "item_class"))  # fmt: skip
 
@@ -87,14 +79,15 @@ NO_TOWN = "（未定位）"
 
 def rows(conn: Connection, month: date) -> Iterator[Any]:
     """Every sheet's item rows in the order they are written (queries.INVESTMENT_ROWS), fetched in batches
-    from a server-side cursor: the workbook holds a batch at a time, never the whole programme."""
+    from a server-side cursor: the workbook holds a batch at a time, never the whole programme. A year
+    without a programme is refused here, before any workbook is begun."""
     if conn.execute(q.PROGRAMME_EXISTS, {"year": month.year}).scalar() is None:
         raise NotFound(
             f"no annual programme for {month.year}: import it first (POST /api/programmes/{month.year}/import)"
         )
     labels = json.dumps({cls.value: zh for cls, (zh, _) in LABELS.items()})
     params = {"year": month.year, "month": month, "class_labels": labels, "no_town": NO_TOWN}
-    yield from conn.execution_options(yield_per=BATCH).execute(q.INVESTMENT_ROWS, params)
+    return iter(conn.execution_options(yield_per=BATCH).execute(q.INVESTMENT_ROWS, params))
 
 
 def item_rate(row: Any) -> float | None:
@@ -134,74 +127,72 @@ class Sums:
                 None if rate is None else rate - target]  # fmt: skip
 
 
-class Looks:
-    """The workbook's cell styles, each made once, and one cell per look and sheet, reused row after row.
+A3 = 8  # the paper size code (ECMA-376 §18.3.1.63) for A3
+SHEET_ROWS = 1_048_576  # Excel's rows per sheet
+FOOTER = "&C第 &P 页，共 &N 页"
 
-    openpyxl registers a style object by hashing it deeply, so styling every cell anew cost 15 s for
-    1 k items; a look's style indices are built once. A write-only sheet writes an appended row before
-    `append` returns, so the same styled cell can carry the next row's value: making 5 M cells at
-    100 k items (and copying their styles) was a quarter of the workbook's time.
+
+class Looks:
+    """The workbook's cell formats, each made once: per look (plain, behind, subtotal, total) one for the
+    text columns, one for the money and one for the rates, each with the borders, fill and weight.
+
+    A cell is then its value and a format made beforehand: XlsxWriter writes the format's index into the
+    cell, so a row costs its values, not its styles.
     """
 
-    def __init__(self) -> None:
-        self.cells: dict[tuple[int, int, str | None, bool], Any] = {}
+    def __init__(self, book: Any) -> None:
+        self.plain = self._look(book, None, bold=False)
+        self.behind = self._look(book, BEHIND, bold=False)
+        self.subtotal = self._look(book, SUBTOTAL, bold=True)
+        self.total = self._look(book, TOTAL, bold=True)
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.header = book.add_format({"bold": True, "text_wrap": True, "valign": "vcenter", "align": "center",
+                                       "border": 1, "border_color": RULE})  # fmt: skip
 
-    def _cell(self, ws: Any, col: int, fill: PatternFill | None, bold: bool) -> Any:
-        key = (id(ws), col, None if fill is None else str(fill.fgColor.rgb), bold)
-        if key not in self.cells:
-            cell: Any = WriteOnlyCell(ws)  # Any: the stubs do not declare `_style` (the style indices)
-            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-            if col in MONEY_COLUMNS or col in RATE_COLUMNS:
-                cell.number_format = MONEY if col in MONEY_COLUMNS else RATE
-            if fill is not None:
-                cell.fill = fill
-            if bold:
-                cell.font = Font(bold=True)
-            self.cells[key] = cell
-        return self.cells[key]
-
-    def row(self, ws: Any, values: list[Any], fill: PatternFill | None = None, bold: bool = False) -> list[Any]:
-        """The cells of a body row (borders, number formats, fill and weight), to append at once."""
-        out = []
-        for col, value in enumerate(values, start=1):
-            cell = self._cell(ws, col, fill, bold)
-            cell.value = value
-            out.append(cell)
-        return out
+    @staticmethod
+    def _look(book: Any, fill: str | None, *, bold: bool) -> tuple[Any, Any, Any]:
+        base: dict[str, Any] = {"border": 1, "border_color": RULE, "bold": bold}
+        if fill is not None:
+            base |= {"pattern": 1, "bg_color": fill}
+        return book.add_format(base), book.add_format(base | {"num_format": MONEY}), \
+            book.add_format(base | {"num_format": RATE})  # fmt: skip
 
 
-def _head(ws: Any, title: str, grouping: str, month: date) -> None:
-    """Title, notes and column headers; column widths, frozen panes and print setup (all set before the
-    first row: a write-only sheet writes its settings ahead of its rows)."""
-    for col, (_, width) in enumerate(COLUMNS, start=1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = f"C{HEADER_ROW + 1}"  # the headers and the project names stay in view
-    ws.print_title_rows = f"1:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A3
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter = HeaderFooterItem(center=_Footer(text="第 &P 页，共 &N 页"))
-    heading: Any = WriteOnlyCell(ws, f"连州市重点项目投资完成情况表（{month.year}年{month.month}月，{title}）")
-    heading.font = Font(bold=True, size=14)
-    ws.append([heading])
-    ws.append(
-        [
-            f"单位：万元。序时进度目标 {month.month}/12；仅计已审核的月报；底色标出落后于序时进度的项目。"
-            f"制表：planmap，{clock.today().isoformat()}。"
-            + ("跨镇项目在所涉各镇分别列出，合计只计一次。" if grouping == "town" else "")
-        ]
+def _write(ws: Any, r: int, values: list[Any], look: tuple[Any, Any, Any]) -> None:
+    """One body row: the text columns, the money and the rates, each run of cells with its format, in
+    one `write_row` each (the per-cell calls were a fifth of the writing). Text stays text (the workbook
+    is opened with strings_to_formulas and strings_to_urls off: a name starting with "=" or "http://" is
+    a name), numbers are numbers, and no value (None, "") is a blank cell that keeps its borders and fill."""
+    if r >= SHEET_ROWS:
+        raise Conflict(f"the programme has more items than one sheet can hold ({SHEET_ROWS:,} rows)")
+    text, money, rate = look
+    ws.write_row(r, 0, values[:FIRST_MONEY], text)
+    ws.write_row(r, FIRST_MONEY, values[FIRST_MONEY:FIRST_RATE], money)
+    ws.write_row(r, FIRST_RATE, values[FIRST_RATE:], rate)
+
+
+def _head(ws: Any, looks: Looks, title: str, grouping: str, month: date) -> None:
+    """Title, notes and column headers; column widths, frozen panes and print setup (A3 landscape, one
+    page wide, the header rows on every page, centred, page numbers in the footer)."""
+    for col, (_, width) in enumerate(COLUMNS):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(HEADER_ROW, 2)  # the headers and the project names stay in view
+    ws.repeat_rows(0, HEADER_ROW - 1)
+    ws.set_landscape()
+    ws.set_paper(A3)
+    ws.fit_to_pages(1, 0)
+    ws.center_horizontally()
+    ws.set_footer(FOOTER)
+    ws.write_string(0, 0, f"连州市重点项目投资完成情况表（{month.year}年{month.month}月，{title}）", looks.title)
+    ws.write_string(
+        1,
+        0,
+        f"单位：万元。序时进度目标 {month.month}/12；仅计已审核的月报；底色标出落后于序时进度的项目。"
+        f"制表：planmap，{clock.today().isoformat()}。"
+        + ("跨镇项目在所涉各镇分别列出，合计只计一次。" if grouping == "town" else ""),
     )
-    headers = []
-    for name, _ in COLUMNS:
-        cell: Any = WriteOnlyCell(ws, name)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-        headers.append(cell)
-    ws.append(headers)
+    for col, (name, _) in enumerate(COLUMNS):
+        ws.write_string(HEADER_ROW - 1, col, name, looks.header)
 
 
 def _item_cells(row: Any, n: int, target: float) -> list[Any]:
@@ -215,44 +206,46 @@ def _sheet(ws: Any, looks: Looks, title: str, grouping: str, items: Iterable[Any
     """One grouping's sheet, written as its rows stream in (grouped and ordered by the query): each item,
     its group's subtotal when the group ends, and the total (every item once) at the end."""
     target = time_target(month)
-    _head(ws, title, grouping, month)
+    _head(ws, looks, title, grouping, month)
+    r = HEADER_ROW
     total = Sums()
-    for key, members in groupby(items, key=lambda r: r.key):
+    for key, members in groupby(items, key=lambda row: row.key):
         group = Sums()
         for n, row in enumerate(members, start=1):
             group.add(row)
             if row.first:
                 total.add(row)
-            behind = is_behind(item_rate(row), target)
-            ws.append(looks.row(ws, _item_cells(row, n, target), BEHIND if behind else None))
-        label = f"{key} 小计（{group.items} 项）"
-        ws.append(looks.row(ws, ["", label, "", "", "", "", *group.cells(target)], SUBTOTAL, bold=True))
-    label = f"合计（{total.items} 项）"
-    ws.append(looks.row(ws, ["", label, "", "", "", "", *total.cells(target)], TOTAL, bold=True))
+            cells = _item_cells(row, n, target)
+            _write(ws, r, cells, looks.behind if is_behind(cells[10], target) else looks.plain)
+            r += 1
+        _write(ws, r, ["", f"{key} 小计（{group.items} 项）", "", "", "", "", *group.cells(target)], looks.subtotal)
+        r += 1
+    _write(ws, r, ["", f"合计（{total.items} 项）", "", "", "", "", *total.cells(target)], looks.total)
 
 
 def investment_workbook(stream: Iterable[Any], month: date) -> bytes:
     """The workbook: one sheet per grouping, each with every item, its group subtotals and the total.
 
-    Write-only (openpyxl streams each row to a temporary file as it is appended), from rows streamed
-    from the database in sheet order: memory holds a batch of rows and the styles, not the workbook
-    (the whole workbook in memory took 2.3 GB and 222 s at 100 k items, bench/NOTES.md "Fifth round").
+    XlsxWriter in constant-memory mode: each row goes to the sheet's temporary file when the next one
+    begins, from rows streamed from the database in sheet order, so memory holds a batch of rows and the
+    formats, not the workbook (the whole workbook in memory took 2.3 GB and 222 s at 100 k items;
+    openpyxl's write-only mode 379 MB and 81 s, bench/NOTES.md "Fifth round" and "Seventh session").
+    Text is written inline (no shared-string table: it would hold every name).
     """
-    workbook = Workbook(write_only=True)
-    looks = Looks()
-    by_sheet = groupby(stream, key=lambda r: r.sheet)
-    pending = next(by_sheet, None)
-    for index, (title, grouping) in enumerate(SHEETS):
-        items: Iterable[Any] = ()
-        if pending is not None and pending[0] == index:
-            items = pending[1]
-        _sheet(workbook.create_sheet(title), looks, title, grouping, items, month)
-        if pending is not None and pending[0] == index:
-            pending = next(by_sheet, None)
-    workbook.properties.creator = "planmap"
-    workbook.properties.title = f"连州市重点项目投资完成情况表 {month:%Y-%m}"
     out = io.BytesIO()
-    workbook.save(out)
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(out, options) as workbook:
+        looks = Looks(workbook)
+        by_sheet = groupby(stream, key=lambda r: r.sheet)
+        pending = next(by_sheet, None)
+        for index, (title, grouping) in enumerate(SHEETS):
+            items: Iterable[Any] = ()
+            if pending is not None and pending[0] == index:
+                items = pending[1]
+            _sheet(workbook.add_worksheet(title), looks, title, grouping, items, month)
+            if pending is not None and pending[0] == index:
+                pending = next(by_sheet, None)
+        workbook.set_properties({"author": "planmap", "title": f"连州市重点项目投资完成情况表 {month:%Y-%m}"})
     return out.getvalue()
 
 

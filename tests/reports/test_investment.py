@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from app.reports.investment import BEHIND, SHEETS
+from app.reports.investment import BEHIND, SHEETS, SUBTOTAL, TOTAL
 from tests.support.cycle import (
     CENTRE_DONGBEI,
     EXIT_XINGZI,
@@ -64,6 +64,11 @@ def expected(cycle: CycleWorld) -> dict[str, Any]:
     return {r.name_zh: r for r in cycle.sql(EXPECTED)}
 
 
+def rgb(cell: Any) -> str:
+    """A cell's fill colour as "#RRGGBB" (openpyxl reads ARGB)."""
+    return f"#{str(cell.fill.fgColor.rgb)[-6:]}"
+
+
 def body(ws: Worksheet) -> list[tuple[Any, ...]]:
     return [row for row in ws.iter_rows(min_row=4, values_only=True)]
 
@@ -109,7 +114,8 @@ def test_formats_frozen_panes_and_print_setup(workbook: Any) -> None:
         assert ws.print_title_rows == "$1:$3"
         assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 8  # A3
         assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0
+        # fitToWidth may be left out: its default is 1 (ECMA-376 §18.3.1.63), and XlsxWriter leaves it out
+        assert int(ws.page_setup.fitToWidth or 1) == 1 and int(ws.page_setup.fitToHeight) == 0
         for row in ws.iter_rows(min_row=4):
             assert row[8].number_format == "#,##0.00" and row[9].number_format == "#,##0.00"
             assert row[10].number_format == "0.0%" and row[12].number_format == "0.0%"
@@ -121,8 +127,52 @@ def test_rows_behind_the_time_target_are_shaded(workbook: Any) -> None:
         if not isinstance(row[0].value, int):
             continue
         rate = row[10].value
-        shaded = row[1].fill.fgColor.rgb == BEHIND.fgColor.rgb
+        shaded = rgb(row[1]) == BEHIND
         assert shaded == (rate is not None and rate < 11 / 12), row[1].value
+
+
+def test_sheets_subtotals_and_totals_look_as_sent_up(workbook: Any) -> None:
+    """The four sheets in order; each titled, with page numbers in the footer and centred on the page;
+    every subtotal row bold on pale blue, the total bold on a deeper blue, across all thirteen columns."""
+    assert workbook.sheetnames == [title for title, _ in SHEETS]
+    for ws in workbook.worksheets:
+        assert (
+            ws["A1"].font.b
+            and ws["A1"].font.sz == 14
+            and str(ws["A1"].value).startswith("连州市重点项目投资完成情况表")
+        )
+        assert ws.oddFooter.center.text == "第 &P 页，共 &N 页" and ws.print_options.horizontalCentered
+        assert all(cell.font.b and cell.alignment.wrap_text for cell in ws[3])
+        rows = list(ws.iter_rows(min_row=4))
+        for row in rows:
+            label = str(row[1].value)
+            if "小计" in label or label.startswith("合计"):
+                colour = SUBTOTAL if "小计" in label else TOTAL
+                assert all(rgb(cell) == colour and cell.font.b and cell.border.left.style for cell in row), label
+        assert str(rows[-1][1].value).startswith("合计")
+
+
+def test_names_are_written_as_text(cycle: CycleWorld) -> None:
+    """A project named like a formula or a link is shown as its name, never evaluated or linked."""
+    name = "=1+1 http://example.org 项目"
+    before = cycle.sql("SELECT name_zh FROM projects WHERE slug = :slug", slug=ROAD_XINGZI)[0].name_zh
+    cycle.sql(
+        "UPDATE projects SET name_zh = :name, version = version + 1 WHERE slug = :slug", name=name, slug=ROAD_XINGZI
+    )
+    try:
+        response = cycle.client.get(
+            "/api/reports/investment.xlsx", params={"month": MONTH}, headers=cycle.auth("planner")
+        )
+        assert response.status_code == 200, response.text
+        ws = load_workbook(io.BytesIO(response.content))["按建设类型汇总"]
+        cell = next(row[1] for row in ws.iter_rows(min_row=4) if row[1].value == name)
+        assert cell.data_type == "s" and cell.hyperlink is None
+    finally:
+        cycle.sql(
+            "UPDATE projects SET name_zh = :name, version = version + 1 WHERE slug = :slug",
+            name=before,
+            slug=ROAD_XINGZI,
+        )
 
 
 def test_refusals(cycle: CycleWorld) -> None:
