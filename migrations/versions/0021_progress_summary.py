@@ -145,9 +145,13 @@ DECLARE
   part integer[];
   fresh progress_summary_keys[];
 BEGIN
+  -- Most edits of a project change nothing here (the trigger on projects passes no id): no work at all.
+  IF coalesce(cardinality(ids), 0) = 0 THEN
+    RETURN;
+  END IF;
   -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
   -- than one of ten thousand.
-  FOR i IN 0 .. (coalesce(cardinality(ids), 0) - 1) / 10000 LOOP
+  FOR i IN 0 .. (cardinality(ids) - 1) / 10000 LOOP
     part := ids[i * 10000 + 1 : (i + 1) * 10000];
     -- Writers of the same projects take turns from here on: the next statements see the other's rows.
     PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
