@@ -154,6 +154,7 @@ BEGIN
   FOR i IN 0 .. (cardinality(ids) - 1) / 10000 LOOP
     part := ids[i * 10000 + 1 : (i + 1) * 10000];
     -- Writers of the same projects take turns from here on: the next statements see the other's rows.
+    -- (The callers pass ids in order, so two statements lock their common projects in one order.)
     PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
     SELECT array_agg(ROW(k.*)::progress_summary_keys) INTO fresh
       FROM progress_summary_keys_live k WHERE k.project_id = ANY(part);
@@ -203,12 +204,12 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP = 'INSERT' THEN
-    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT {id_column} FROM changed_new));
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT {id_column} FROM changed_new ORDER BY 1));
   ELSIF TG_OP = 'UPDATE' THEN
     PERFORM progress_summary_refresh(ARRAY(SELECT {id_column} FROM changed_new
-                                           UNION SELECT {id_column} FROM changed_old));
+                                           UNION SELECT {id_column} FROM changed_old ORDER BY 1));
   ELSE
-    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT {id_column} FROM changed_old));
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT {id_column} FROM changed_old ORDER BY 1));
   END IF;
   RETURN NULL;
 END $function$
@@ -224,10 +225,10 @@ BEGIN
   IF TG_OP = 'UPDATE' THEN
     PERFORM progress_summary_refresh(ARRAY(
       SELECT n.id FROM changed_new n JOIN changed_old o ON o.id = n.id
-      WHERE n.category IS DISTINCT FROM o.category OR n.deleted_at IS DISTINCT FROM o.deleted_at));
+      WHERE n.category IS DISTINCT FROM o.category OR n.deleted_at IS DISTINCT FROM o.deleted_at ORDER BY 1));
   ELSE
-    PERFORM progress_summary_refresh(ARRAY(SELECT k.project_id FROM progress_summary_keys k
-                                           WHERE k.project_id IN (SELECT id FROM changed_old)));
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT k.project_id FROM progress_summary_keys k
+                                           WHERE k.project_id IN (SELECT id FROM changed_old) ORDER BY 1));
   END IF;
   RETURN NULL;
 END $function$
@@ -241,7 +242,8 @@ BEGIN
   PERFORM progress_summary_refresh(ARRAY(
     SELECT DISTINCT k.project_id FROM progress_summary_keys k
     WHERE k.year IN (SELECT year FROM changed_old)
-    UNION SELECT i.project_id FROM programme_items i WHERE i.programme_id IN (SELECT id FROM changed_old)));
+    UNION SELECT i.project_id FROM programme_items i WHERE i.programme_id IN (SELECT id FROM changed_old)
+    ORDER BY 1));
   RETURN NULL;
 END $function$
 """
@@ -268,7 +270,7 @@ def _years_refresh(summary: bool) -> str:
     if summary:
         sql = sql.replace(
             "END $function$",
-            "  PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT unnest(ids)));\nEND $function$",
+            "  PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT unnest(ids) ORDER BY 1));\nEND $function$",
         )
     return sql
 
