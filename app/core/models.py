@@ -642,6 +642,41 @@ progress_years = Table(
     Column("late_after", ARRAY(SmallInteger), nullable=False),
 )
 
+# The year's summary kept per group (0021): what each live programme item contributes now, and the sums
+# per (year, grouping, key or ref) with one element per last month due / deadline day.
+progress_summary_keys = Table(
+    "progress_summary_keys",
+    Base.metadata,
+    Column("project_id", Integer, primary_key=True, autoincrement=False),
+    Column("year", SmallInteger, primary_key=True, autoincrement=False),
+    Column("towns", ARRAY(Integer), nullable=False),
+    Column("lead_unit", Integer),
+    Column("category", Text, nullable=False),
+    Column("item_class", Text, nullable=False),
+    Column("planned", Numeric(14, 2)),
+    Column("invested_cum", ARRAY(Numeric(16, 2)), nullable=False),
+    Column("filed_cum", ARRAY(SmallInteger), nullable=False),
+    Column("late_after", ARRAY(SmallInteger), nullable=False),
+    Column("behind", ARRAY(SmallInteger), nullable=False),
+)
+
+progress_summary = Table(
+    "progress_summary",
+    Base.metadata,
+    Column("year", SmallInteger, nullable=False),
+    Column("grouping", Text, nullable=False),
+    Column("key", Text),
+    Column("ref", Integer),
+    Column("projects", BigInteger, nullable=False),
+    Column("planned", Numeric, nullable=False),
+    Column("not_planned", BigInteger, nullable=False),
+    Column("invested_cum", ARRAY(Numeric), nullable=False),
+    Column("filed_cum", ARRAY(BigInteger), nullable=False),
+    Column("late_after", ARRAY(BigInteger), nullable=False),
+    Column("behind", ARRAY(BigInteger), nullable=False),
+    Index("progress_summary_key", "year", "grouping", "key", "ref", unique=True, postgresql_nulls_not_distinct=True),
+)
+
 report_photos = Table(
     "report_photos",
     Base.metadata,

@@ -111,7 +111,9 @@ def flagged_slugs(conn: Connection, today: date, deadline_day: int, *, no_report
     return found
 
 
-def year_summary(conn: Connection, year: int, today: date, deadline_day: int, by: str) -> dict[str, Any]:
+def year_summary(
+    conn: Connection, year: int, today: date, deadline_day: int, by: str, *, per_item: bool = False
+) -> dict[str, Any]:
     """The year's standing summed by town, lead unit, category or class, with the county's total, as it
     stood on `today` (only what was filed and approved by its end: `queries.YEAR_SUMMARY`).
 
@@ -120,13 +122,18 @@ def year_summary(conn: Connection, year: int, today: date, deadline_day: int, by
     those filed (on time or late), still missing, and filed after their deadline. The database sums
     (one pass, GROUPING SETS), from the rows it keeps per project and year for the current day and from
     the reports for a past one; the figures are those of summing `year_standing`'s items.
+
+    The current day reads the sums the database keeps per group (`queries.YEAR_SUMMARY_SUMS`, a few
+    rows whatever the number of items); a past day reads the reports (`queries.YEAR_SUMMARY`).
+    `per_item` sums the current day item by item instead (`queries.YEAR_SUMMARY_KEPT`, over the rows kept
+    per project and year): the reference the kept sums are checked against, and a way round them.
     """
     header, params = judged(year, today, deadline_day)
     due_months = params["due_months"]
     groups: list[dict[str, Any]] = []
     total: dict[str, Any] = {}
-    kept = today >= clock.today()  # the current day: the rows the database keeps (a past day reads the reports)
-    summary = q.YEAR_SUMMARY_KEPT if kept else q.YEAR_SUMMARY
+    kept = today >= clock.today()  # the current day: the sums the database keeps (a past day reads the reports)
+    summary = (q.YEAR_SUMMARY_KEPT if per_item else q.YEAR_SUMMARY_SUMS) if kept else q.YEAR_SUMMARY
     for r in conn.execute(summary, params | {"no_town": NO_TOWN, "no_lead": NO_LEAD}):
         if r.grouping not in (by, "total"):
             continue

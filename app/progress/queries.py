@@ -344,3 +344,33 @@ YEAR_SUMMARY_KEPT = text(
           FROM items it LEFT JOIN progress_years y ON y.project_id = it.id AND y.year = :year)
         {_SUMMARY_GROUPS}"""
 )
+
+# The current day's summary from the sums the database keeps per group (`progress_summary`, migration
+# 0021): a few rows per year whatever the number of items, each group's figures picked at the last month
+# due (`:due_months`, 0 before any: nothing invested, missing or behind yet) and the deadline day. The
+# same figures as YEAR_SUMMARY_KEPT (tests/progress/test_summary_kept.py checks it after every kind of
+# write); town and unit keys are ids, named here (`:no_town` / `:no_lead` for none). A year without
+# items still has its county total, zero, as the GROUPING SETS of the live queries give it. Sums of money
+# always carry their two decimals (万元): "0.00" where the per-item sums wrote "0" (nothing planned or
+# approved in the group), the same number.
+YEAR_SUMMARY_SUMS = text(
+    """WITH kept AS (
+          SELECT s.grouping,
+                 CASE s.grouping WHEN 'town' THEN coalesce(t.slug, :no_town) WHEN 'unit' THEN coalesce(n.slug, :no_lead)
+                                 ELSE s.key END AS key,
+                 s.projects, round(s.planned, 2) AS planned_investment_cny_10k, s.not_planned,
+                 round(coalesce(s.invested_cum[CAST(:due_months AS integer)], 0), 2) AS invested_through_cny_10k,
+                 round(s.invested_cum[12], 2) AS year_to_date_cny_10k,
+                 s.projects * CAST(:due_months AS integer)
+                   - coalesce(s.filed_cum[CAST(:due_months AS integer)], 0) AS missing_reports,
+                 s.late_after[CAST(:deadline_day AS integer)] AS late_reports,
+                 coalesce(s.behind[CAST(:due_months AS integer)], 0) AS behind_target
+          FROM progress_summary s
+          LEFT JOIN towns t ON s.grouping = 'town' AND t.id = s.ref
+          LEFT JOIN units n ON s.grouping = 'unit' AND n.id = s.ref
+          WHERE s.year = :year)
+        SELECT * FROM kept
+        UNION ALL
+        SELECT 'total', NULL, 0, 0.00, 0, 0.00, 0.00, 0, 0, 0
+        WHERE NOT EXISTS (SELECT FROM kept WHERE grouping = 'total')"""
+)

@@ -94,7 +94,30 @@ town by slug, so a new seat or slug refreshes its kept keys (its tile cell). (00
     "progress_years_refresh": """
 Recomputes the kept year of the (project, year) pairs a statement on progress_reports touched
 (0020): locks the projects (two writers of one project take turns), then replaces their rows of
-progress_years (running investment in force, months filed, months first filed after each day). (0020)""",
+progress_years (running investment in force, months filed, months first filed after each day).
+Since 0021 it then brings the year's summary per group up to date for those projects. (0020; 0021)""",
+    "progress_summary_keys_live": """
+What each programme item of a live project contributes to the year's summary kept per group (0021):
+its towns, lead unit, category, class and planned investment, its kept year (progress_years; zeros
+when nothing was filed) and, per month m, whether it is behind when m is the last month due (the
+comparison of app/progress/queries.py's _BEHIND with that month's fixed day counts).""",
+    "progress_summary_refresh": """
+Brings the year's summary per group (progress_summary) up to date for the projects a statement
+touched (0021): locks their rows (two writers of one project take turns), recomputes their items'
+keys, adds new minus stored to the sums (in group order, so concurrent writers wait on a shared row
+rather than deadlock) and stores the new keys.""",
+    "progress_summary_follow_items": """
+Statement-level trigger on programme_items: the year's summary follows items added, removed,
+reclassed or replanned. Stands aside in a cascade (a project's or programme's deletion). (0021)""",
+    "progress_summary_follow_links": """
+Statement-level trigger on project_towns and project_units: the year's summary follows a project's
+towns and lead unit. Stands aside in a cascade (a project's hard deletion). (0021)""",
+    "progress_summary_follow_projects": """
+Statement-level trigger on projects (update, delete): the year's summary follows a change of category,
+a soft deletion or restore, and a hard deletion; other edits cost one comparison. (0021)""",
+    "progress_summary_follow_programmes": """
+Statement-level trigger on annual_programmes (update, delete): a programme deleted or moved to another
+year takes its items' sums with it. (0021)""",
     "progress_years_follow": """
 Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
 kept years follow every report filed, corrected, reviewed or deleted. Stands aside in a cascade (a

@@ -1,4 +1,4 @@
--- The SQL functions and triggers of planmap as they stand after the last migration (0020), in one place to
+-- The SQL functions and triggers of planmap as they stand after the last migration (0021), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
@@ -98,6 +98,159 @@ AS $function$
           RETURN NEW;
         END $function$;
 
+-- Statement-level trigger on programme_items: the year's summary follows items added, removed,
+-- reclassed or replanned. Stands aside in a cascade (a project's or programme's deletion). (0021)
+CREATE OR REPLACE FUNCTION progress_summary_follow_items()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- Written by a cascade (a project's or programme's deletion): the trigger on the deleted rows'
+  -- table recomputes them.
+  IF pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_new ORDER BY 1));
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM progress_summary_refresh(ARRAY(SELECT project_id FROM changed_new
+                                           UNION SELECT project_id FROM changed_old ORDER BY 1));
+  ELSE
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_old ORDER BY 1));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Statement-level trigger on project_towns and project_units: the year's summary follows a project's
+-- towns and lead unit. Stands aside in a cascade (a project's hard deletion). (0021)
+CREATE OR REPLACE FUNCTION progress_summary_follow_links()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  -- Written by a cascade (a project's or programme's deletion): the trigger on the deleted rows'
+  -- table recomputes them.
+  IF pg_trigger_depth() > 1 THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_new ORDER BY 1));
+  ELSIF TG_OP = 'UPDATE' THEN
+    PERFORM progress_summary_refresh(ARRAY(SELECT project_id FROM changed_new
+                                           UNION SELECT project_id FROM changed_old ORDER BY 1));
+  ELSE
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT project_id FROM changed_old ORDER BY 1));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Statement-level trigger on annual_programmes (update, delete): a programme deleted or moved to another
+-- year takes its items' sums with it. (0021)
+CREATE OR REPLACE FUNCTION progress_summary_follow_programmes()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  PERFORM progress_summary_refresh(ARRAY(
+    SELECT DISTINCT k.project_id FROM progress_summary_keys k
+    WHERE k.year IN (SELECT year FROM changed_old)
+    UNION SELECT i.project_id FROM programme_items i WHERE i.programme_id IN (SELECT id FROM changed_old)
+    ORDER BY 1));
+  RETURN NULL;
+END $function$;
+
+-- Statement-level trigger on projects (update, delete): the year's summary follows a change of category,
+-- a soft deletion or restore, and a hard deletion; other edits cost one comparison. (0021)
+CREATE OR REPLACE FUNCTION progress_summary_follow_projects()
+ RETURNS trigger
+ LANGUAGE plpgsql
+AS $function$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    PERFORM progress_summary_refresh(ARRAY(
+      SELECT n.id FROM changed_new n JOIN changed_old o ON o.id = n.id
+      WHERE n.category IS DISTINCT FROM o.category OR n.deleted_at IS DISTINCT FROM o.deleted_at ORDER BY 1));
+  ELSE
+    PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT k.project_id FROM progress_summary_keys k
+                                           WHERE k.project_id IN (SELECT id FROM changed_old) ORDER BY 1));
+  END IF;
+  RETURN NULL;
+END $function$;
+
+-- Brings the year's summary per group (progress_summary) up to date for the projects a statement
+-- touched (0021): locks their rows (two writers of one project take turns), recomputes their items'
+-- keys, adds new minus stored to the sums (in group order, so concurrent writers wait on a shared row
+-- rather than deadlock) and stores the new keys.
+CREATE OR REPLACE FUNCTION progress_summary_refresh(ids integer[])
+ RETURNS void
+ LANGUAGE plpgsql
+ SET work_mem TO '64MB'
+AS $function$
+DECLARE
+  part integer[];
+  fresh progress_summary_keys[];
+BEGIN
+  -- Most edits of a project change nothing here (the trigger on projects passes no id): no work at all.
+  IF coalesce(cardinality(ids), 0) = 0 THEN
+    RETURN;
+  END IF;
+  -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
+  -- than one of ten thousand.
+  FOR i IN 0 .. (cardinality(ids) - 1) / 10000 LOOP
+    part := ids[i * 10000 + 1 : (i + 1) * 10000];
+    -- Writers of the same projects take turns from here on: the next statements see the other's rows.
+    -- (The callers pass ids in order, so two statements lock their common projects in one order.)
+    PERFORM 1 FROM projects WHERE id = ANY(part) ORDER BY id FOR NO KEY UPDATE;
+    SELECT array_agg(ROW(k.*)::progress_summary_keys) INTO fresh
+      FROM progress_summary_keys_live k WHERE k.project_id = ANY(part);
+    -- Stored keys that changed or whose item is gone are taken out and subtracted; new keys are
+    -- added. A statement that changed nothing the summary reads (most edits) writes nothing here.
+    WITH new AS (
+      SELECT f.* FROM unnest(fresh) f
+      WHERE NOT EXISTS (SELECT 1 FROM progress_summary_keys k
+                        WHERE k.project_id = f.project_id AND k.year = f.year
+                          AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+    ), old AS (
+      DELETE FROM progress_summary_keys k
+      WHERE k.project_id = ANY(part)
+        AND NOT EXISTS (SELECT 1 FROM unnest(fresh) f
+                        WHERE f.project_id = k.project_id AND f.year = k.year
+                          AND ROW(k.*) IS NOT DISTINCT FROM ROW(f.*))
+      RETURNING k.*
+    ), delta AS (
+      SELECT c.year, g.grouping, g.key, g.ref, sum(c.sign) AS projects,
+               sum(c.sign * coalesce(c.planned, 0)) AS planned,
+               sum(CASE WHEN c.planned IS NULL THEN c.sign ELSE 0 END) AS not_planned,
+               ARRAY[sum(c.sign * c.invested_cum[1]), sum(c.sign * c.invested_cum[2]), sum(c.sign * c.invested_cum[3]), sum(c.sign * c.invested_cum[4]), sum(c.sign * c.invested_cum[5]), sum(c.sign * c.invested_cum[6]), sum(c.sign * c.invested_cum[7]), sum(c.sign * c.invested_cum[8]), sum(c.sign * c.invested_cum[9]), sum(c.sign * c.invested_cum[10]), sum(c.sign * c.invested_cum[11]), sum(c.sign * c.invested_cum[12])] AS invested_cum,
+ARRAY[sum(c.sign * c.filed_cum[1]), sum(c.sign * c.filed_cum[2]), sum(c.sign * c.filed_cum[3]), sum(c.sign * c.filed_cum[4]), sum(c.sign * c.filed_cum[5]), sum(c.sign * c.filed_cum[6]), sum(c.sign * c.filed_cum[7]), sum(c.sign * c.filed_cum[8]), sum(c.sign * c.filed_cum[9]), sum(c.sign * c.filed_cum[10]), sum(c.sign * c.filed_cum[11]), sum(c.sign * c.filed_cum[12])] AS filed_cum,
+ARRAY[sum(c.sign * c.late_after[1]), sum(c.sign * c.late_after[2]), sum(c.sign * c.late_after[3]), sum(c.sign * c.late_after[4]), sum(c.sign * c.late_after[5]), sum(c.sign * c.late_after[6]), sum(c.sign * c.late_after[7]), sum(c.sign * c.late_after[8]), sum(c.sign * c.late_after[9]), sum(c.sign * c.late_after[10]), sum(c.sign * c.late_after[11]), sum(c.sign * c.late_after[12]), sum(c.sign * c.late_after[13]), sum(c.sign * c.late_after[14]), sum(c.sign * c.late_after[15]), sum(c.sign * c.late_after[16]), sum(c.sign * c.late_after[17]), sum(c.sign * c.late_after[18]), sum(c.sign * c.late_after[19]), sum(c.sign * c.late_after[20]), sum(c.sign * c.late_after[21]), sum(c.sign * c.late_after[22]), sum(c.sign * c.late_after[23]), sum(c.sign * c.late_after[24]), sum(c.sign * c.late_after[25]), sum(c.sign * c.late_after[26]), sum(c.sign * c.late_after[27]), sum(c.sign * c.late_after[28])] AS late_after,
+ARRAY[sum(c.sign * c.behind[1]), sum(c.sign * c.behind[2]), sum(c.sign * c.behind[3]), sum(c.sign * c.behind[4]), sum(c.sign * c.behind[5]), sum(c.sign * c.behind[6]), sum(c.sign * c.behind[7]), sum(c.sign * c.behind[8]), sum(c.sign * c.behind[9]), sum(c.sign * c.behind[10]), sum(c.sign * c.behind[11]), sum(c.sign * c.behind[12])] AS behind
+        FROM (SELECT new.*, 1 AS sign FROM new UNION ALL SELECT old.*, -1 FROM old) c
+        CROSS JOIN LATERAL (
+          SELECT 'total', CAST(NULL AS text), CAST(NULL AS integer)
+          UNION ALL SELECT 'unit', NULL, c.lead_unit
+          UNION ALL SELECT 'category', c.category, NULL
+          UNION ALL SELECT 'class', c.item_class, NULL
+          UNION ALL SELECT 'town', NULL, t
+                    FROM unnest(CASE WHEN cardinality(c.towns) = 0 THEN ARRAY[CAST(NULL AS integer)]
+                                     ELSE c.towns END) t) g(grouping, key, ref)
+        GROUP BY c.year, g.grouping, g.key, g.ref
+    )
+    INSERT INTO progress_summary AS s (year, grouping, key, ref, projects, planned, not_planned, invested_cum, filed_cum, late_after, behind)
+    SELECT year, grouping, key, ref, projects, planned, not_planned, invested_cum, filed_cum, late_after, behind FROM delta d
+    WHERE d.projects <> 0 OR d.planned <> 0 OR d.not_planned <> 0 OR CAST(d.invested_cum AS numeric[]) <> CAST(array_fill(0, ARRAY[12]) AS numeric[]) OR CAST(d.filed_cum AS numeric[]) <> CAST(array_fill(0, ARRAY[12]) AS numeric[]) OR CAST(d.late_after AS numeric[]) <> CAST(array_fill(0, ARRAY[28]) AS numeric[]) OR CAST(d.behind AS numeric[]) <> CAST(array_fill(0, ARRAY[12]) AS numeric[])
+    ORDER BY year, grouping, key, ref
+    ON CONFLICT (year, grouping, key, ref) DO UPDATE
+      SET projects = s.projects + EXCLUDED.projects, planned = s.planned + EXCLUDED.planned,
+          not_planned = s.not_planned + EXCLUDED.not_planned,
+          invested_cum = ARRAY[s.invested_cum[1] + EXCLUDED.invested_cum[1], s.invested_cum[2] + EXCLUDED.invested_cum[2], s.invested_cum[3] + EXCLUDED.invested_cum[3], s.invested_cum[4] + EXCLUDED.invested_cum[4], s.invested_cum[5] + EXCLUDED.invested_cum[5], s.invested_cum[6] + EXCLUDED.invested_cum[6], s.invested_cum[7] + EXCLUDED.invested_cum[7], s.invested_cum[8] + EXCLUDED.invested_cum[8], s.invested_cum[9] + EXCLUDED.invested_cum[9], s.invested_cum[10] + EXCLUDED.invested_cum[10], s.invested_cum[11] + EXCLUDED.invested_cum[11], s.invested_cum[12] + EXCLUDED.invested_cum[12]], filed_cum = ARRAY[s.filed_cum[1] + EXCLUDED.filed_cum[1], s.filed_cum[2] + EXCLUDED.filed_cum[2], s.filed_cum[3] + EXCLUDED.filed_cum[3], s.filed_cum[4] + EXCLUDED.filed_cum[4], s.filed_cum[5] + EXCLUDED.filed_cum[5], s.filed_cum[6] + EXCLUDED.filed_cum[6], s.filed_cum[7] + EXCLUDED.filed_cum[7], s.filed_cum[8] + EXCLUDED.filed_cum[8], s.filed_cum[9] + EXCLUDED.filed_cum[9], s.filed_cum[10] + EXCLUDED.filed_cum[10], s.filed_cum[11] + EXCLUDED.filed_cum[11], s.filed_cum[12] + EXCLUDED.filed_cum[12]], late_after = ARRAY[s.late_after[1] + EXCLUDED.late_after[1], s.late_after[2] + EXCLUDED.late_after[2], s.late_after[3] + EXCLUDED.late_after[3], s.late_after[4] + EXCLUDED.late_after[4], s.late_after[5] + EXCLUDED.late_after[5], s.late_after[6] + EXCLUDED.late_after[6], s.late_after[7] + EXCLUDED.late_after[7], s.late_after[8] + EXCLUDED.late_after[8], s.late_after[9] + EXCLUDED.late_after[9], s.late_after[10] + EXCLUDED.late_after[10], s.late_after[11] + EXCLUDED.late_after[11], s.late_after[12] + EXCLUDED.late_after[12], s.late_after[13] + EXCLUDED.late_after[13], s.late_after[14] + EXCLUDED.late_after[14], s.late_after[15] + EXCLUDED.late_after[15], s.late_after[16] + EXCLUDED.late_after[16], s.late_after[17] + EXCLUDED.late_after[17], s.late_after[18] + EXCLUDED.late_after[18], s.late_after[19] + EXCLUDED.late_after[19], s.late_after[20] + EXCLUDED.late_after[20], s.late_after[21] + EXCLUDED.late_after[21], s.late_after[22] + EXCLUDED.late_after[22], s.late_after[23] + EXCLUDED.late_after[23], s.late_after[24] + EXCLUDED.late_after[24], s.late_after[25] + EXCLUDED.late_after[25], s.late_after[26] + EXCLUDED.late_after[26], s.late_after[27] + EXCLUDED.late_after[27], s.late_after[28] + EXCLUDED.late_after[28]], behind = ARRAY[s.behind[1] + EXCLUDED.behind[1], s.behind[2] + EXCLUDED.behind[2], s.behind[3] + EXCLUDED.behind[3], s.behind[4] + EXCLUDED.behind[4], s.behind[5] + EXCLUDED.behind[5], s.behind[6] + EXCLUDED.behind[6], s.behind[7] + EXCLUDED.behind[7], s.behind[8] + EXCLUDED.behind[8], s.behind[9] + EXCLUDED.behind[9], s.behind[10] + EXCLUDED.behind[10], s.behind[11] + EXCLUDED.behind[11], s.behind[12] + EXCLUDED.behind[12]];
+    INSERT INTO progress_summary_keys
+    SELECT f.* FROM unnest(fresh) f
+    WHERE NOT EXISTS (SELECT 1 FROM progress_summary_keys k WHERE k.project_id = f.project_id AND k.year = f.year);
+  END LOOP;
+  DELETE FROM progress_summary WHERE projects = 0;
+END $function$;
+
 -- Statement-level trigger on progress_reports (insert, update, delete; with transition tables): the
 -- kept years follow every report filed, corrected, reviewed or deleted. Stands aside in a cascade (a
 -- project's hard deletion): the kept rows go by their own cascade. (0020)
@@ -134,7 +287,8 @@ END $function$;
 
 -- Recomputes the kept year of the (project, year) pairs a statement on progress_reports touched
 -- (0020): locks the projects (two writers of one project take turns), then replaces their rows of
--- progress_years (running investment in force, months filed, months first filed after each day). (0020)
+-- progress_years (running investment in force, months filed, months first filed after each day).
+-- Since 0021 it then brings the year's summary per group up to date for those projects. (0020; 0021)
 CREATE OR REPLACE FUNCTION progress_years_refresh(ids integer[], years integer[])
  RETURNS void
  LANGUAGE plpgsql
@@ -169,6 +323,7 @@ FROM (
     GROUP BY r.project_id, r.month) m
   GROUP BY m.project_id, m.year) mo
 ;
+  PERFORM progress_summary_refresh(ARRAY(SELECT DISTINCT unnest(ids) ORDER BY 1));
 END $function$;
 
 -- The warnings of one project on a reference date: computed from dates, money and activity,
@@ -413,11 +568,21 @@ AS $function$
               RETURN NULL;
             END $function$;
 
+CREATE OR REPLACE TRIGGER annual_programmes_summary_delete AFTER DELETE ON annual_programmes REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_programmes();
+
+CREATE OR REPLACE TRIGGER annual_programmes_summary_update AFTER UPDATE ON annual_programmes REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_programmes();
+
 CREATE OR REPLACE TRIGGER plan_projects_stats_delete AFTER DELETE ON plan_projects REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
 
 CREATE OR REPLACE TRIGGER plan_projects_stats_insert AFTER INSERT ON plan_projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
 
 CREATE OR REPLACE TRIGGER plan_projects_stats_update AFTER UPDATE ON plan_projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
+
+CREATE OR REPLACE TRIGGER programme_items_summary_delete AFTER DELETE ON programme_items REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_items();
+
+CREATE OR REPLACE TRIGGER programme_items_summary_insert AFTER INSERT ON programme_items REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_items();
+
+CREATE OR REPLACE TRIGGER programme_items_summary_update AFTER UPDATE ON programme_items REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_items();
 
 CREATE OR REPLACE TRIGGER progress_reports_years_delete AFTER DELETE ON progress_reports REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_years_follow();
 
@@ -431,6 +596,18 @@ CREATE OR REPLACE TRIGGER project_towns_stats_insert AFTER INSERT ON project_tow
 
 CREATE OR REPLACE TRIGGER project_towns_stats_update AFTER UPDATE ON project_towns REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_links();
 
+CREATE OR REPLACE TRIGGER project_towns_summary_delete AFTER DELETE ON project_towns REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
+CREATE OR REPLACE TRIGGER project_towns_summary_insert AFTER INSERT ON project_towns REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
+CREATE OR REPLACE TRIGGER project_towns_summary_update AFTER UPDATE ON project_towns REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
+CREATE OR REPLACE TRIGGER project_units_summary_delete AFTER DELETE ON project_units REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
+CREATE OR REPLACE TRIGGER project_units_summary_insert AFTER INSERT ON project_units REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
+CREATE OR REPLACE TRIGGER project_units_summary_update AFTER UPDATE ON project_units REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_links();
+
 CREATE OR REPLACE TRIGGER projects_information_date BEFORE INSERT OR UPDATE ON projects FOR EACH ROW EXECUTE FUNCTION planmap_information_date();
 
 CREATE OR REPLACE TRIGGER projects_join_plan AFTER INSERT ON projects FOR EACH ROW EXECUTE FUNCTION planmap_join_plan();
@@ -442,6 +619,10 @@ CREATE OR REPLACE TRIGGER projects_stats_delete AFTER DELETE ON projects REFEREN
 CREATE OR REPLACE TRIGGER projects_stats_insert AFTER INSERT ON projects REFERENCING NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
 
 CREATE OR REPLACE TRIGGER projects_stats_update AFTER UPDATE ON projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION stats_follow_projects();
+
+CREATE OR REPLACE TRIGGER projects_summary_delete AFTER DELETE ON projects REFERENCING OLD TABLE AS changed_old FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_projects();
+
+CREATE OR REPLACE TRIGGER projects_summary_update AFTER UPDATE ON projects REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION progress_summary_follow_projects();
 
 CREATE OR REPLACE TRIGGER towns_tiles_update AFTER UPDATE ON towns REFERENCING OLD TABLE AS changed_old NEW TABLE AS changed_new FOR EACH STATEMENT EXECUTE FUNCTION tiles_follow_towns();
 

@@ -1,7 +1,39 @@
--- The SQL views of planmap as they stand after the last migration (0020), in one place to
+-- The SQL views of planmap as they stand after the last migration (0021), in one place to
 -- read. The migrations create and change them; this file is their current text, written by
 -- scripts/dev/write_sql_files.py, and tests/queries/test_sql_files.py fails when the two drift apart.
 
+
+-- What each programme item of a live project contributes to the year's summary kept per group (0021):
+-- its towns, lead unit, category, class and planned investment, its kept year (progress_years; zeros
+-- when nothing was filed) and, per month m, whether it is behind when m is the last month due (the
+-- comparison of app/progress/queries.py's _BEHIND with that month's fixed day counts).
+CREATE OR REPLACE VIEW progress_summary_keys_live AS
+SELECT i.project_id,
+    g.year,
+    COALESCE(tw.towns, '{}'::integer[]) AS towns,
+    lu.unit_id AS lead_unit,
+    p.category::text AS category,
+    i.class::text AS item_class,
+    i.planned_investment_cny_10k AS planned,
+    COALESCE(y.invested_cum, array_fill(0, ARRAY[12])::numeric[])::numeric(16,2)[] AS invested_cum,
+    COALESCE(y.filed_cum, array_fill(0, ARRAY[12])::smallint[]) AS filed_cum,
+    COALESCE(y.late_after, array_fill(0, ARRAY[28])::smallint[]) AS late_after,
+    (ARRAY( SELECT
+                CASE
+                    WHEN COALESCE(i.planned_investment_cny_10k <> 0::numeric AND (COALESCE(y.invested_cum[m.m], 0::numeric) * (make_date(g.year + 1, 1, 1) - make_date(g.year::integer, 1, 1))::numeric) < (i.planned_investment_cny_10k * ((make_date(g.year::integer, m.m, 1) + '1 mon'::interval)::date - make_date(g.year::integer, 1, 1))::numeric), false) THEN 1
+                    ELSE 0
+                END AS "case"
+           FROM generate_series(1, 12) m(m)
+          ORDER BY m.m))::smallint[] AS behind
+   FROM programme_items i
+     JOIN annual_programmes g ON g.id = i.programme_id
+     JOIN projects p ON p.id = i.project_id
+     LEFT JOIN progress_years y ON y.project_id = i.project_id AND y.year = g.year
+     LEFT JOIN project_units lu ON lu.project_id = i.project_id AND lu.is_lead
+     LEFT JOIN LATERAL ( SELECT array_agg(pt.town_id ORDER BY pt.town_id) AS towns
+           FROM project_towns pt
+          WHERE pt.project_id = i.project_id) tw ON true
+  WHERE p.deleted_at IS NULL;
 
 -- What the public may read of projects: every project, but a sensitive one only at its town's
 -- seat (the first of its towns by slug), with `town` precision and a note saying so, so that no
