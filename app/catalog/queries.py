@@ -260,6 +260,10 @@ SYNTH_REPORTS = text(
        WHERE i.programme_id = :programme AND p.slug LIKE :p
        ON CONFLICT (project_id, month, version) DO NOTHING"""
 )
+# A bulk load's summary: the per-statement refresh stands aside for the transaction, one rebuild at its end
+# (migration 0021, progress_summary_rebuild); the setting is cleared so later statements refresh again.
+SUMMARY_BULK_BEGIN = text("SELECT set_config('planmap.summary_bulk', 'on', true)")
+SUMMARY_BULK_END = text("SELECT progress_summary_rebuild(), set_config('planmap.summary_bulk', '', true)")
 ANALYZE_PROGRESS = text("ANALYZE programme_items, progress_reports")
 ANALYZE_PROJECTS = text("ANALYZE projects")
 ANALYZE_PROJECT_TOWNS = text("ANALYZE project_towns")

@@ -106,6 +106,10 @@ Brings the year's summary per group (progress_summary) up to date for the projec
 touched (0021): locks their rows (two writers of one project take turns), recomputes their items'
 keys, adds new minus stored to the sums (in group order, so concurrent writers wait on a shared row
 rather than deadlock) and stores the new keys.""",
+    "progress_summary_rebuild": """
+The year's summary per group recomputed from every live item's keys, set-based (0021): the migration's
+backfill and the end of a bulk load (`planmap dev synth` sets planmap.summary_bulk, so the refresh stands
+aside until this runs once). Writers of the summary wait for the rebuilding transaction.""",
     "progress_summary_follow_items": """
 Statement-level trigger on programme_items: the year's summary follows items added, removed,
 reclassed or replanned. Stands aside in a cascade (a project's or programme's deletion). (0021)""",

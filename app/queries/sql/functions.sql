@@ -177,6 +177,39 @@ BEGIN
   RETURN NULL;
 END $function$;
 
+-- The year's summary per group recomputed from every live item's keys, set-based (0021): the migration's
+-- backfill and the end of a bulk load (`planmap dev synth` sets planmap.summary_bulk, so the refresh stands
+-- aside until this runs once). Writers of the summary wait for the rebuilding transaction.
+CREATE OR REPLACE FUNCTION progress_summary_rebuild()
+ RETURNS void
+ LANGUAGE plpgsql
+ SET work_mem TO '64MB'
+AS $function$
+BEGIN
+  LOCK TABLE progress_summary_keys, progress_summary IN EXCLUSIVE MODE;
+  DELETE FROM progress_summary_keys;
+  DELETE FROM progress_summary;
+  INSERT INTO progress_summary_keys SELECT * FROM progress_summary_keys_live;
+  INSERT INTO progress_summary (year, grouping, key, ref, projects, planned, not_planned, invested_cum, filed_cum, late_after, behind)
+  SELECT year, grouping, key, ref, projects, planned, not_planned, invested_cum, filed_cum, late_after, behind FROM (SELECT c.year, g.grouping, g.key, g.ref, sum(c.sign) AS projects,
+               sum(c.sign * coalesce(c.planned, 0)) AS planned,
+               sum(CASE WHEN c.planned IS NULL THEN c.sign ELSE 0 END) AS not_planned,
+               ARRAY[sum(c.sign * c.invested_cum[1]), sum(c.sign * c.invested_cum[2]), sum(c.sign * c.invested_cum[3]), sum(c.sign * c.invested_cum[4]), sum(c.sign * c.invested_cum[5]), sum(c.sign * c.invested_cum[6]), sum(c.sign * c.invested_cum[7]), sum(c.sign * c.invested_cum[8]), sum(c.sign * c.invested_cum[9]), sum(c.sign * c.invested_cum[10]), sum(c.sign * c.invested_cum[11]), sum(c.sign * c.invested_cum[12])] AS invested_cum,
+ARRAY[sum(c.sign * c.filed_cum[1]), sum(c.sign * c.filed_cum[2]), sum(c.sign * c.filed_cum[3]), sum(c.sign * c.filed_cum[4]), sum(c.sign * c.filed_cum[5]), sum(c.sign * c.filed_cum[6]), sum(c.sign * c.filed_cum[7]), sum(c.sign * c.filed_cum[8]), sum(c.sign * c.filed_cum[9]), sum(c.sign * c.filed_cum[10]), sum(c.sign * c.filed_cum[11]), sum(c.sign * c.filed_cum[12])] AS filed_cum,
+ARRAY[sum(c.sign * c.late_after[1]), sum(c.sign * c.late_after[2]), sum(c.sign * c.late_after[3]), sum(c.sign * c.late_after[4]), sum(c.sign * c.late_after[5]), sum(c.sign * c.late_after[6]), sum(c.sign * c.late_after[7]), sum(c.sign * c.late_after[8]), sum(c.sign * c.late_after[9]), sum(c.sign * c.late_after[10]), sum(c.sign * c.late_after[11]), sum(c.sign * c.late_after[12]), sum(c.sign * c.late_after[13]), sum(c.sign * c.late_after[14]), sum(c.sign * c.late_after[15]), sum(c.sign * c.late_after[16]), sum(c.sign * c.late_after[17]), sum(c.sign * c.late_after[18]), sum(c.sign * c.late_after[19]), sum(c.sign * c.late_after[20]), sum(c.sign * c.late_after[21]), sum(c.sign * c.late_after[22]), sum(c.sign * c.late_after[23]), sum(c.sign * c.late_after[24]), sum(c.sign * c.late_after[25]), sum(c.sign * c.late_after[26]), sum(c.sign * c.late_after[27]), sum(c.sign * c.late_after[28])] AS late_after,
+ARRAY[sum(c.sign * c.behind[1]), sum(c.sign * c.behind[2]), sum(c.sign * c.behind[3]), sum(c.sign * c.behind[4]), sum(c.sign * c.behind[5]), sum(c.sign * c.behind[6]), sum(c.sign * c.behind[7]), sum(c.sign * c.behind[8]), sum(c.sign * c.behind[9]), sum(c.sign * c.behind[10]), sum(c.sign * c.behind[11]), sum(c.sign * c.behind[12])] AS behind
+        FROM (SELECT k.*, 1 AS sign FROM progress_summary_keys k) c
+        CROSS JOIN LATERAL (
+          SELECT 'total', CAST(NULL AS text), CAST(NULL AS integer)
+          UNION ALL SELECT 'unit', NULL, c.lead_unit
+          UNION ALL SELECT 'category', c.category, NULL
+          UNION ALL SELECT 'class', c.item_class, NULL
+          UNION ALL SELECT 'town', NULL, t
+                    FROM unnest(CASE WHEN cardinality(c.towns) = 0 THEN ARRAY[CAST(NULL AS integer)]
+                                     ELSE c.towns END) t) g(grouping, key, ref)
+        GROUP BY c.year, g.grouping, g.key, g.ref) d;
+END $function$;
+
 -- Brings the year's summary per group (progress_summary) up to date for the projects a statement
 -- touched (0021): locks their rows (two writers of one project take turns), recomputes their items'
 -- keys, adds new minus stored to the sums (in group order, so concurrent writers wait on a shared row
@@ -191,7 +224,9 @@ DECLARE
   fresh progress_summary_keys[];
 BEGIN
   -- Most edits of a project change nothing here (the trigger on projects passes no id): no work at all.
-  IF coalesce(cardinality(ids), 0) = 0 THEN
+  -- A bulk load (`planmap dev synth`) sets planmap.summary_bulk for its transaction and rebuilds once at
+  -- its end (progress_summary_rebuild): a million items' keys diffed part by part took minutes.
+  IF coalesce(cardinality(ids), 0) = 0 OR current_setting('planmap.summary_bulk', true) = 'on' THEN
     RETURN;
   END IF;
   -- In parts of 10,000 projects, so that a statement touching a million rows needs no more memory
