@@ -272,13 +272,16 @@ LATEST_BY_PROJECT = text(
 # × days through the month due (`:share_days` / `:year_days`, the exact fraction
 # `deadlines.year_share_through` rounds). Town keys are a project's towns (each counted, `:no_town`
 # when none); the total counts it once. One row per group: `grouping` names it ('total': the county).
+# The year's items are found by the programme's id (one programme a year), not by a join on its year: joined,
+# PostgreSQL estimated 62 items of 100 k (255 of 1 M), read the items' reports by a nested loop and sorted them
+# on disk; by id it knows the programme's size (past day, 100 k: 4.0 → 2.9 s; 1 M: 52 → 39 s, bench/NOTES.md).
 _SUMMARY_ITEMS = """items AS (
           SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
                  coalesce(n.slug, :no_lead) AS lead_unit
-          FROM programme_items i JOIN annual_programmes g ON g.id = i.programme_id
-          JOIN projects p ON p.id = i.project_id
+          FROM programme_items i JOIN projects p ON p.id = i.project_id
           LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
-          WHERE g.year = :year AND p.deleted_at IS NULL)"""
+          WHERE i.programme_id = (SELECT g.id FROM annual_programmes g WHERE g.year = :year)
+            AND p.deleted_at IS NULL)"""
 _SUMMED = """count(*) AS projects, coalesce(sum(planned), 0) AS planned_investment_cny_10k,
                count(*) FILTER (WHERE planned IS NULL) AS not_planned,
                coalesce(sum(invested_through), 0) AS invested_through_cny_10k,
@@ -298,18 +301,8 @@ _SUMMARY_GROUPS = f"""
           SELECT per.*, CAST(:no_town AS text) FROM per
           WHERE NOT EXISTS (SELECT FROM project_towns pt WHERE pt.project_id = per.id)) keyed
         GROUP BY town"""
-# A past day's items as _SUMMARY_ITEMS, found by the programme's id rather than a join on its year: joined,
-# PostgreSQL estimated 62 items of 100 k (255 of 1 M), read the items' reports by a nested loop and sorted them
-# on disk; by id it knows the programme's size (100 k: 4.0 → 2.9 s; 1 M: 52 → 39 s, bench/NOTES.md).
-_PAST_ITEMS = """items AS (
-          SELECT p.id, p.category, CAST(i.class AS text) AS item_class, i.planned_investment_cny_10k AS planned,
-                 coalesce(n.slug, :no_lead) AS lead_unit
-          FROM programme_items i JOIN projects p ON p.id = i.project_id
-          LEFT JOIN project_units pu ON pu.project_id = p.id AND pu.is_lead LEFT JOIN units n ON n.id = pu.unit_id
-          WHERE i.programme_id = (SELECT g.id FROM annual_programmes g WHERE g.year = :year)
-            AND p.deleted_at IS NULL)"""
 YEAR_SUMMARY = text(
-    f"""WITH {_PAST_ITEMS},
+    f"""WITH {_SUMMARY_ITEMS},
         months AS (
           SELECT r.project_id, r.month, min(r.submitted_at) AS first_at,
                  (array_agg(r.invested_cny_10k ORDER BY r.version DESC) FILTER (WHERE {IN_FORCE_BY}))[1] AS invested
